@@ -59,10 +59,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn bad(option: &str, expected: &str, got: &Raw) -> ConfigError {
-    ConfigError {
-        option: option.into(),
-        message: format!("must be {expected} (got {})", got.describe()),
-    }
+    ConfigError { option: option.into(), message: format!("must be {expected} (got {})", got.describe()) }
 }
 
 /// Reads options by name; implemented over a JS object in the browser.
@@ -76,14 +73,7 @@ impl<F: Fn(&str) -> Raw> Source for F {
     }
 }
 
-fn number(
-    src: &dyn Source,
-    name: &str,
-    default: f64,
-    min: f64,
-    max: f64,
-    what: &str,
-) -> Result<f64, ConfigError> {
+fn number(src: &dyn Source, name: &str, default: f64, min: f64, max: f64, what: &str) -> Result<f64, ConfigError> {
     match src.get(name) {
         Raw::Undefined => Ok(default),
         Raw::Number(n) if n.is_finite() && n >= min && n <= max => Ok(n),
@@ -162,6 +152,20 @@ pub struct EngineOptions {
     pub backoff: Backoff,
 }
 
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            api_base_url: DEFAULT_API_BASE_URL.into(),
+            namespace: DEFAULT_NAMESPACE.into(),
+            has_get_auth_token: false,
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+            pull_page_size: DEFAULT_PULL_LIMIT,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
 pub const DEFAULT_NAMESPACE: &str = "offline-sync";
 pub const DEFAULT_API_BASE_URL: &str = "/api";
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
@@ -188,24 +192,15 @@ pub fn engine_options(src: &dyn Source) -> Result<EngineOptions, ConfigError> {
     if cap_ms < base_ms {
         return Err(ConfigError {
             option: "retryMaxMs".into(),
-            message: format!(
-                "must not be below retryBaseMs ({} < {})",
-                format_number(cap_ms),
-                format_number(base_ms)
-            ),
+            message: format!("must not be below retryBaseMs ({} < {})", format_number(cap_ms), format_number(base_ms)),
         });
     }
     let namespace = string(src, "namespace", DEFAULT_NAMESPACE)?;
     if namespace.len() > 200 {
-        return Err(ConfigError {
-            option: "namespace".into(),
-            message: "must be at most 200 characters".into(),
-        });
+        return Err(ConfigError { option: "namespace".into(), message: "must be at most 200 characters".into() });
     }
     Ok(EngineOptions {
-        api_base_url: string(src, "apiBaseUrl", DEFAULT_API_BASE_URL)?
-            .trim_end_matches('/')
-            .to_string(),
+        api_base_url: string(src, "apiBaseUrl", DEFAULT_API_BASE_URL)?.trim_end_matches('/').to_string(),
         namespace,
         has_get_auth_token: callback(src, "getAuthToken")?,
         request_timeout_ms: number(
@@ -253,10 +248,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn src(pairs: &[(&str, Raw)]) -> impl Fn(&str) -> Raw {
-        let m: HashMap<String, Raw> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
+        let m: HashMap<String, Raw> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         move |k: &str| m.get(k).cloned().unwrap_or(Raw::Undefined)
     }
 
@@ -272,50 +264,34 @@ mod tests {
 
     #[test]
     fn controller_errors_name_the_option() {
-        for v in [
-            Raw::Number(-1.0),
-            Raw::Number(f64::NAN),
-            Raw::String("60".into()),
-            Raw::Number(f64::INFINITY),
-        ] {
+        for v in [Raw::Number(-1.0), Raw::Number(f64::NAN), Raw::String("60".into()), Raw::Number(f64::INFINITY)] {
             let e = controller_options(&src(&[("autoSyncInterval", v)])).unwrap_err();
             assert_eq!(e.option, "autoSyncInterval");
-            assert!(
-                e.to_string()
-                    .starts_with("offline-sync: option `autoSyncInterval` must be"),
-                "{e}"
-            );
+            assert!(e.to_string().starts_with("offline-sync: option `autoSyncInterval` must be"), "{e}");
         }
         let e = controller_options(&src(&[("onSyncStart", Raw::String("x".into()))])).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "offline-sync: option `onSyncStart` must be a function (got \"x\")"
-        );
+        assert_eq!(e.to_string(), "offline-sync: option `onSyncStart` must be a function (got \"x\")");
         let e = controller_options(&src(&[("syncOnOnline", Raw::Number(1.0))])).unwrap_err();
         assert_eq!(e.option, "syncOnOnline");
-        let e =
-            controller_options(&src(&[("autoSyncInterval", Raw::Number(f64::NAN))])).unwrap_err();
+        let e = controller_options(&src(&[("autoSyncInterval", Raw::Number(f64::NAN))])).unwrap_err();
         assert!(e.message.contains("NaN"));
     }
 
     #[test]
     fn engine_defaults_and_errors() {
         let o = engine_options(&src(&[])).unwrap();
+        assert_eq!(o, EngineOptions::default());
         assert_eq!(o.api_base_url, "/api");
         assert_eq!(o.namespace, "offline-sync");
         assert_eq!(o.request_timeout_ms, 30_000);
-        let o =
-            engine_options(&src(&[("apiBaseUrl", Raw::String("http://x/api/".into()))])).unwrap();
+        let o = engine_options(&src(&[("apiBaseUrl", Raw::String("http://x/api/".into()))])).unwrap();
         assert_eq!(o.api_base_url, "http://x/api");
         let e = engine_options(&src(&[("namespace", Raw::String(" ".into()))])).unwrap_err();
         assert_eq!(e.option, "namespace");
         let e = engine_options(&src(&[("getAuthToken", Raw::Object)])).unwrap_err();
         assert_eq!(e.option, "getAuthToken");
-        let e = engine_options(&src(&[
-            ("retryBaseMs", Raw::Number(500.0)),
-            ("retryMaxMs", Raw::Number(100.0)),
-        ]))
-        .unwrap_err();
+        let e = engine_options(&src(&[("retryBaseMs", Raw::Number(500.0)), ("retryMaxMs", Raw::Number(100.0))]))
+            .unwrap_err();
         assert_eq!(e.option, "retryMaxMs");
         let e = engine_options(&src(&[("requestTimeoutMs", Raw::Number(0.0))])).unwrap_err();
         assert_eq!(e.option, "requestTimeoutMs");

@@ -58,11 +58,7 @@ pub struct SyncError {
 
 impl SyncError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        SyncError {
-            kind,
-            message: message.into(),
-            retry_after_ms: None,
-        }
+        SyncError { kind, message: message.into(), retry_after_ms: None }
     }
 
     pub fn with_retry_after(mut self, ms: Option<u64>) -> Self {

@@ -8,11 +8,7 @@ use serde_json::{Map, Value};
 
 /// The result of applying `op` with `data` to `current` (`None` = absent or deleted).
 /// `None` in the result means the entity is deleted.
-pub fn apply(
-    op: Op,
-    current: Option<&Value>,
-    data: Option<&Value>,
-) -> Result<Option<Value>, String> {
+pub fn apply(op: Op, current: Option<&Value>, data: Option<&Value>) -> Result<Option<Value>, String> {
     match op {
         Op::Delete => Ok(None),
         Op::Create => match data {
@@ -57,12 +53,7 @@ mod tests {
     #[test]
     fn create_replaces_whole() {
         let cur = json!({"id": "c1", "title": "a", "level": 2});
-        let out = apply(
-            Op::Create,
-            Some(&cur),
-            Some(&json!({"id": "c1", "title": "b"})),
-        )
-        .unwrap();
+        let out = apply(Op::Create, Some(&cur), Some(&json!({"id": "c1", "title": "b"}))).unwrap();
         assert_eq!(out, Some(json!({"id": "c1", "title": "b"})));
     }
 

@@ -73,10 +73,7 @@ impl Op {
 
 /// `POST /sync/push` request body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize")
-)]
+#[serde(rename_all = "camelCase", bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize"))]
 pub struct PushRequest<D> {
     pub client_id: String,
     pub mutations: Vec<Mutation<D>>,
@@ -85,10 +82,7 @@ pub struct PushRequest<D> {
 /// One queued change. `mutation_id` is assigned once, when the change is queued,
 /// and is what makes a retried push idempotent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize")
-)]
+#[serde(rename_all = "camelCase", bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize"))]
 pub struct Mutation<D> {
     pub mutation_id: String,
     pub op: Op,
@@ -104,10 +98,7 @@ pub struct Mutation<D> {
 
 /// `POST /sync/push` response body: one result per mutation, in request order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize")
-)]
+#[serde(rename_all = "camelCase", bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize"))]
 pub struct PushResponse<D> {
     pub results: Vec<MutationResult<D>>,
 }
@@ -135,10 +126,7 @@ impl MutationStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize")
-)]
+#[serde(rename_all = "camelCase", bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize"))]
 pub struct MutationResult<D> {
     pub mutation_id: String,
     pub status: MutationStatus,
@@ -152,10 +140,7 @@ pub struct MutationResult<D> {
 /// An entity as the server holds it. This is also the exact record the browser
 /// stores for server state, so a pulled change is written to IndexedDB as it came.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize")
-)]
+#[serde(rename_all = "camelCase", bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize"))]
 pub struct Entity<D> {
     pub entity_type: String,
     pub id: String,
@@ -168,10 +153,7 @@ pub struct Entity<D> {
 
 /// `GET /sync/pull?cursor=&limit=&scope=` response body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize")
-)]
+#[serde(rename_all = "camelCase", bound(deserialize = "D: Deserialize<'de>", serialize = "D: Serialize"))]
 pub struct PullResponse<D> {
     /// Changes after the request's cursor, oldest first; deleted entities are
     /// tombstones (`deleted: true`, no data).
@@ -233,49 +215,25 @@ mod tests {
             data: Some(json!({"title": "x"})),
         };
         let v = serde_json::to_value(&m).unwrap();
-        for f in [
-            field::MUTATION_ID,
-            field::OP,
-            field::ENTITY_TYPE,
-            field::ENTITY_ID,
-            field::BASE_VERSION,
-            field::DATA,
-        ] {
+        for f in [field::MUTATION_ID, field::OP, field::ENTITY_TYPE, field::ENTITY_ID, field::BASE_VERSION, field::DATA]
+        {
             assert!(keys(&v).contains(&f.to_string()), "{f} missing in {v}");
         }
         assert_eq!(v[field::OP], "UPDATE");
 
-        let e = Entity::<Value> {
-            entity_type: "course".into(),
-            id: "c1".into(),
-            version: 1,
-            deleted: false,
-            data: None,
-        };
+        let e =
+            Entity::<Value> { entity_type: "course".into(), id: "c1".into(), version: 1, deleted: false, data: None };
         let v = serde_json::to_value(&e).unwrap();
-        for f in [
-            field::ENTITY_TYPE,
-            field::ID,
-            field::VERSION,
-            field::DELETED,
-            field::DATA,
-        ] {
+        for f in [field::ENTITY_TYPE, field::ID, field::VERSION, field::DELETED, field::DATA] {
             assert!(keys(&v).contains(&f.to_string()), "{f} missing in {v}");
         }
 
-        let p = PullResponse::<Value> {
-            changes: vec![],
-            cursor: "0".into(),
-            has_more: false,
-        };
+        let p = PullResponse::<Value> { changes: vec![], cursor: "0".into(), has_more: false };
         let v = serde_json::to_value(&p).unwrap();
         for f in [field::CHANGES, field::CURSOR, field::HAS_MORE] {
             assert!(keys(&v).contains(&f.to_string()));
         }
-        let r = PushRequest::<Value> {
-            client_id: "c".into(),
-            mutations: vec![],
-        };
+        let r = PushRequest::<Value> { client_id: "c".into(), mutations: vec![] };
         let v = serde_json::to_value(&r).unwrap();
         assert!(keys(&v).contains(&field::CLIENT_ID.to_string()));
         assert!(keys(&v).contains(&field::MUTATIONS.to_string()));
@@ -286,12 +244,7 @@ mod tests {
             error: Some("e".into()),
         };
         let v = serde_json::to_value(&r).unwrap();
-        for f in [
-            field::MUTATION_ID,
-            field::STATUS,
-            field::ENTITY,
-            field::ERROR,
-        ] {
+        for f in [field::MUTATION_ID, field::STATUS, field::ENTITY, field::ERROR] {
             assert!(keys(&v).contains(&f.to_string()));
         }
         assert_eq!(v[field::STATUS], "conflict");

@@ -86,11 +86,7 @@ pub enum Fold {
 /// across entities.
 pub fn fold(tail: Option<&EntryMeta>, entity_type: &str, entity_id: &str, op: Op) -> Fold {
     let Some(t) = tail else { return Fold::Append };
-    if t.state != EntryState::Pending
-        || t.attempts > 0
-        || t.entity_type != entity_type
-        || t.entity_id != entity_id
-    {
+    if t.state != EntryState::Pending || t.attempts > 0 || t.entity_type != entity_type || t.entity_id != entity_id {
         return Fold::Append;
     }
     match (t.op, op) {
@@ -138,10 +134,7 @@ mod tests {
     #[test]
     fn folds_only_into_unsent_tail_of_same_entity() {
         let mut t = e(1, "a", EntryState::Pending);
-        assert_eq!(
-            fold(Some(&t), "course", "a", Op::Update),
-            Fold::MergeIntoTail { op: Op::Update }
-        );
+        assert_eq!(fold(Some(&t), "course", "a", Op::Update), Fold::MergeIntoTail { op: Op::Update });
         assert_eq!(fold(Some(&t), "course", "b", Op::Update), Fold::Append);
         assert_eq!(fold(Some(&t), "lesson", "a", Op::Update), Fold::Append);
         assert_eq!(fold(None, "course", "a", Op::Update), Fold::Append);
@@ -159,14 +152,8 @@ mod tests {
         t.base_version = None;
         assert_eq!(fold(Some(&t), "course", "a", Op::Delete), Fold::DropTail);
         t.base_version = Some(4);
-        assert_eq!(
-            fold(Some(&t), "course", "a", Op::Delete),
-            Fold::Replace { op: Op::Delete }
-        );
-        assert_eq!(
-            fold(Some(&t), "course", "a", Op::Update),
-            Fold::MergeIntoTail { op: Op::Create }
-        );
+        assert_eq!(fold(Some(&t), "course", "a", Op::Delete), Fold::Replace { op: Op::Delete });
+        assert_eq!(fold(Some(&t), "course", "a", Op::Update), Fold::MergeIntoTail { op: Op::Create });
         t.op = Op::Delete;
         assert_eq!(fold(Some(&t), "course", "a", Op::Create), Fold::Append);
     }

@@ -19,26 +19,15 @@ pub struct Status {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Started,
-    Finished {
-        at: f64,
-        error: Option<String>,
-        pending: u32,
-        failed: u32,
-    },
+    Finished { at: f64, error: Option<String>, pending: u32, failed: u32 },
     Scheduled(Option<f64>),
     Online(bool),
-    Counts {
-        pending: u32,
-        failed: u32,
-    },
+    Counts { pending: u32, failed: u32 },
 }
 
 impl Status {
     pub fn new(is_online: bool) -> Self {
-        Status {
-            is_online,
-            ..Default::default()
-        }
+        Status { is_online, ..Default::default() }
     }
 
     /// Applies `ev`; returns whether the snapshot changed.
@@ -46,12 +35,7 @@ impl Status {
         let before = self.clone();
         match ev {
             Event::Started => self.is_running = true,
-            Event::Finished {
-                at,
-                error,
-                pending,
-                failed,
-            } => {
+            Event::Finished { at, error, pending, failed } => {
                 self.is_running = false;
                 self.sync_count += 1;
                 if error.is_none() {
@@ -81,22 +65,12 @@ mod tests {
         let mut s = Status::new(true);
         assert!(s.apply(Event::Started));
         assert!(!s.apply(Event::Started), "no change, no notification");
-        assert!(s.apply(Event::Finished {
-            at: 5.0,
-            error: Some("down".into()),
-            pending: 2,
-            failed: 0
-        }));
+        assert!(s.apply(Event::Finished { at: 5.0, error: Some("down".into()), pending: 2, failed: 0 }));
         assert_eq!(s.error.as_deref(), Some("down"));
         assert_eq!(s.last_sync_at, None, "a failed sync is not a last sync");
         assert_eq!(s.sync_count, 1);
         s.apply(Event::Started);
-        s.apply(Event::Finished {
-            at: 9.0,
-            error: None,
-            pending: 0,
-            failed: 0,
-        });
+        s.apply(Event::Finished { at: 9.0, error: None, pending: 0, failed: 0 });
         assert_eq!(s.error, None, "a good sync clears the error");
         assert_eq!(s.last_sync_at, Some(9.0));
         assert_eq!(s.sync_count, 2);
@@ -104,9 +78,6 @@ mod tests {
         assert!(s.apply(Event::Scheduled(Some(100.0))));
         assert!(!s.apply(Event::Scheduled(Some(100.0))));
         assert!(s.apply(Event::Online(false)));
-        assert!(s.apply(Event::Counts {
-            pending: 3,
-            failed: 1
-        }));
+        assert!(s.apply(Event::Counts { pending: 3, failed: 1 }));
     }
 }

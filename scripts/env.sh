@@ -1,0 +1,21 @@
+# Sourced by the other scripts: tool paths and the browser flags this machine needs.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# binaryen's wasm-opt first: Debian's (binaryen 108) produced modules Chromium rejects.
+export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROME_BIN=/usr/bin/chromium
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+
+# Starts the reference server in the background on $1 (host:port) with the given
+# extra flags; waits until it listens. Sets SERVER_PID.
+start_server() {
+  local addr="$1"; shift
+  local log; log=$(mktemp)
+  "$ROOT/target/debug/sync-server" --addr "$addr" "$@" >"$log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    if grep -q "listening on" "$log"; then return 0; fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$log"; echo "sync-server exited" >&2; return 1; fi
+    sleep 0.1
+  done
+  cat "$log"; echo "sync-server did not start on $addr" >&2; return 1
+}

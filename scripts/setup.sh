@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what building and testing offline-sync needs, and only what is missing:
+# the wasm32 target, wasm-pack and the wasm-bindgen-cli matching Cargo.lock (both
+# from crates.io), Debian's chromium and chromium-driver, and the npm dev tools
+# (binaryen's wasm-opt, playwright-core). Nothing is downloaded from anywhere else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_missing=()
+command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || apt_missing+=(chromium-driver)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  say "installing ${apt_missing[*]} (Debian packages)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+cargo_install() { # name version-or-empty
+  local v=()
+  [ -n "${2:-}" ] && v=(--version "$2")
+  cargo install --locked "$1" "${v[@]}" || cargo install "$1" "${v[@]}"
+}
+
+if ! command -v wasm-pack >/dev/null 2>&1; then
+  say "installing wasm-pack (cargo install)"
+  cargo_install wasm-pack
+fi
+
+# wasm-pack uses a wasm-bindgen on PATH when its version equals the crate's, instead
+# of downloading one; so it must be exactly the version in Cargo.lock.
+[ -f Cargo.lock ] || cargo generate-lockfile
+wbv=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbv\$"; then
+  say "installing wasm-bindgen-cli $wbv (cargo install)"
+  cargo_install wasm-bindgen-cli "$wbv"
+fi
+
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ]; then
+  say "installing npm dev tools (binaryen, playwright-core)"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+say "ready"

@@ -1,0 +1,45 @@
+//! Rust values to the JS shapes the TypeScript types promise.
+
+use crate::engine::SyncResult;
+use crate::failure::{to_js, SyncError};
+use crate::jsv;
+use wasm_bindgen::JsValue;
+
+pub fn sync_result(r: &SyncResult) -> JsValue {
+    let o = jsv::object();
+    jsv::set(&o, "success", &JsValue::from_bool(r.success));
+    let error = r.error.as_ref().map(|e| JsValue::from_str(&e.message)).unwrap_or(JsValue::NULL);
+    jsv::set(&o, "error", &error);
+    let kind = r.error.as_ref().map(|e| JsValue::from_str(e.kind.name())).unwrap_or(JsValue::NULL);
+    jsv::set(&o, "errorKind", &kind);
+    for (k, v) in [
+        ("pushed", r.pushed),
+        ("pulled", r.pulled),
+        ("processed", r.processed),
+        ("failed", r.failed),
+        ("conflicts", r.conflicts),
+    ] {
+        jsv::set(&o, k, &JsValue::from_f64(v as f64));
+    }
+    jsv::set(&o, "durationMs", &JsValue::from_f64(r.duration_ms));
+    o
+}
+
+pub fn err(e: SyncError) -> JsValue {
+    to_js(&e)
+}
+
+/// `ids?: string[]` of retryFailed/discardFailed.
+pub fn ids(v: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if !js_sys::Array::is_array(v) {
+        return Err(crate::failure::type_error("offline-sync: ids must be an array of mutation ids"));
+    }
+    js_sys::Array::from(v)
+        .iter()
+        .map(|x| x.as_string().ok_or_else(|| crate::failure::type_error("offline-sync: ids must be strings")))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}

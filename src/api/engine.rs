@@ -1,0 +1,180 @@
+//! `SyncEngine`: the JS class over the page's engine.
+
+use super::convert::{err, ids, sync_result};
+use crate::engine::Engine;
+use offline_sync_core::protocol::Op;
+use offline_sync_core::queue::EntryState;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+pub struct SyncEngine {
+    inner: Rc<Engine>,
+}
+
+impl SyncEngine {
+    pub(crate) fn new(inner: Rc<Engine>) -> Self {
+        SyncEngine { inner }
+    }
+
+    fn run<F, T>(&self, f: impl FnOnce(Rc<Engine>) -> F) -> js_sys::Promise
+    where
+        F: Future<Output = Result<T, JsValue>> + 'static,
+        T: Into<JsValue>,
+    {
+        let fut = f(self.inner.clone());
+        wasm_bindgen_futures::future_to_promise(async move { fut.await.map(Into::into) })
+    }
+}
+
+#[wasm_bindgen]
+impl SyncEngine {
+    /// An engine of its own, apart from the page's (`getSyncEngine()`): for a second
+    /// namespace, a test, or a worker. Opens its database on first use.
+    #[wasm_bindgen(constructor)]
+    pub fn construct(
+        #[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue,
+    ) -> Result<SyncEngine, JsValue> {
+        console_error_panic_hook::set_once();
+        let (opts, cb) = super::init::parse_options(&options)?;
+        Ok(SyncEngine::new(Engine::new(opts, cb)))
+    }
+
+    /// Pushes queued changes, pulls server changes in pages, then pushes what was
+    /// queued meanwhile. Never rejects: a failed sync resolves `success: false`.
+    /// While a sync runs, a second call joins it.
+    #[wasm_bindgen(js_name = fullSync, unchecked_return_type = "Promise<SyncResult>")]
+    pub fn full_sync(&self) -> js_sys::Promise {
+        self.run(|e| async move { Ok::<_, JsValue>(sync_result(&e.full_sync().await)) })
+    }
+
+    /// Pulls a course and everything scoped under it, and remembers it as available offline.
+    #[wasm_bindgen(js_name = downloadCourse, unchecked_return_type = "Promise<void>")]
+    pub fn download_course(&self, course_id: JsValue) -> js_sys::Promise {
+        self.run(|e| async move { e.download_course(&course_id).await.map(|_| JsValue::UNDEFINED).map_err(err) })
+    }
+
+    /// Queues a change and applies it to the local copy at once. Resolves with the
+    /// mutation id after the change is durable.
+    #[wasm_bindgen(js_name = queueMutation, unchecked_return_type = "Promise<string>")]
+    pub fn queue_mutation(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "MutationType")] op: JsValue,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+        #[wasm_bindgen(js_name = entityId, unchecked_param_type = "string")] entity_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EntityData | null | undefined")] data: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.queue_mutation(&op, &entity_type, &entity_id, &data).await.map_err(err) })
+    }
+
+    /// The entity as the app sees it now (local changes included), or `undefined`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<EntityData | undefined>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.get(&entity_type, &id).await.map_err(err) })
+    }
+
+    /// Every entity of a type as the app sees it now.
+    #[wasm_bindgen(unchecked_return_type = "Promise<EntityData[]>")]
+    pub fn list(
+        &self,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.list(&entity_type).await.map(JsValue::from).map_err(err) })
+    }
+
+    /// Sets the whole entity locally and marks it dirty (queued for the server).
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn put(
+        &self,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EntityData")] data: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.enqueue(Op::Create, &entity_type, &id, &data).await.map_err(err) })
+    }
+
+    /// Deletes the entity locally (a dirty tombstone until the server has it).
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn remove(
+        &self,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.enqueue(Op::Delete, &entity_type, &id, &JsValue::NULL).await.map_err(err) })
+    }
+
+    /// Changes waiting for the server (failed ones not included; see `failed()`).
+    #[wasm_bindgen(js_name = pendingCount, unchecked_return_type = "Promise<number>")]
+    pub fn pending_count(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.counts().await.map(|(p, _)| JsValue::from_f64(p as f64)).map_err(err) })
+    }
+
+    /// The queue entries still waiting for the server, oldest first.
+    #[wasm_bindgen(unchecked_return_type = "Promise<QueueEntry[]>")]
+    pub fn pending(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.entries(EntryState::Pending).await.map(JsValue::from).map_err(err) })
+    }
+
+    /// Entries the server refused for good, set aside with their error.
+    #[wasm_bindgen(unchecked_return_type = "Promise<QueueEntry[]>")]
+    pub fn failed(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.entries(EntryState::Failed).await.map(JsValue::from).map_err(err) })
+    }
+
+    /// Puts failed entries (all, or those with these mutation ids) back in the queue.
+    #[wasm_bindgen(js_name = retryFailed, unchecked_return_type = "Promise<number>")]
+    pub fn retry_failed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] ids_arg: JsValue,
+    ) -> js_sys::Promise {
+        self.run(
+            |e| async move { e.retry_failed(ids(&ids_arg)?).await.map(|n| JsValue::from_f64(n as f64)).map_err(err) },
+        )
+    }
+
+    /// Drops failed entries (all, or those with these mutation ids); the local copy
+    /// goes back to the server's version plus any other queued changes.
+    #[wasm_bindgen(js_name = discardFailed, unchecked_return_type = "Promise<number>")]
+    pub fn discard_failed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] ids_arg: JsValue,
+    ) -> js_sys::Promise {
+        self.run(
+            |e| async move { e.discard_failed(ids(&ids_arg)?).await.map(|n| JsValue::from_f64(n as f64)).map_err(err) },
+        )
+    }
+
+    /// Local changes the server refused as stale, with the server's version that won.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Conflict[]>")]
+    pub fn conflicts(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.conflicts().await.map(JsValue::from).map_err(err) })
+    }
+
+    /// Courses downloaded with `downloadCourse`.
+    #[wasm_bindgen(js_name = offlineCourses, unchecked_return_type = "Promise<OfflineCourse[]>")]
+    pub fn offline_courses(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.offline_courses().await.map(JsValue::from).map_err(err) })
+    }
+
+    /// The id this browser profile syncs as.
+    #[wasm_bindgen(js_name = clientId, unchecked_return_type = "Promise<string>")]
+    pub fn client_id(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.client_id().await.map(JsValue::from).map_err(err) })
+    }
+
+    /// Wipes everything this namespace stored (for sign-out).
+    #[wasm_bindgen(js_name = clearLocalData, unchecked_return_type = "Promise<void>")]
+    pub fn clear_local_data(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.clear_local_data().await.map(|_| JsValue::UNDEFINED).map_err(err) })
+    }
+
+    /// Closes the database connection; the next call opens it again.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}

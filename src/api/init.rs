@@ -1,0 +1,79 @@
+//! `initOfflineSync(options)` and `getSyncEngine()`: one engine per page or worker.
+
+use super::engine::SyncEngine;
+use crate::engine::Engine;
+use crate::failure::{to_js, type_error};
+use crate::jsv;
+use offline_sync_core::config::{engine_options, EngineOptions};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static ENGINE: RefCell<Option<Rc<Engine>>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Option<js_sys::Function>), JsValue> {
+    if !(options.is_undefined() || options.is_null() || jsv::is_plain_object(options)) {
+        return Err(type_error("offline-sync: initOfflineSync options must be an object"));
+    }
+    let get = |name: &str| {
+        if options.is_object() {
+            jsv::raw(&jsv::get(options, name))
+        } else {
+            offline_sync_core::config::Raw::Undefined
+        }
+    };
+    let opts = engine_options(&get).map_err(|e| type_error(&e.to_string()))?;
+    let cb = if opts.has_get_auth_token { Some(jsv::get(options, "getAuthToken").unchecked_into()) } else { None };
+    Ok((opts, cb))
+}
+
+/// The page's engine, created with default options if `initOfflineSync` was not called.
+pub(crate) fn current_engine() -> Rc<Engine> {
+    console_error_panic_hook::set_once();
+    ENGINE.with(|e| e.borrow_mut().get_or_insert_with(|| Engine::new(EngineOptions::default(), None)).clone())
+}
+
+/// Configures the page's engine and opens its database. Calling it again with the
+/// same options is harmless; with other options it replaces the engine.
+#[wasm_bindgen(js_name = initOfflineSync, unchecked_return_type = "Promise<void>")]
+pub fn init_offline_sync(
+    #[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue,
+) -> js_sys::Promise {
+    console_error_panic_hook::set_once();
+    let parsed = parse_options(&options);
+    wasm_bindgen_futures::future_to_promise(async move {
+        let (opts, cb) = parsed?;
+        let engine = ENGINE.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            match &*slot {
+                Some(e) if e.options == opts && same_callback(e, cb.as_ref()) => e.clone(),
+                old => {
+                    if let Some(old) = old {
+                        old.close();
+                    }
+                    let e = Engine::new(opts, cb);
+                    *slot = Some(e.clone());
+                    e
+                }
+            }
+        });
+        engine.ready().await.map_err(|e| to_js(&e))?;
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+fn same_callback(e: &Engine, cb: Option<&js_sys::Function>) -> bool {
+    match (e.auth_callback(), cb) {
+        (None, None) => true,
+        (Some(a), Some(b)) => JsValue::from(a) == JsValue::from(b),
+        _ => false,
+    }
+}
+
+/// The page's engine: `fullSync`, `downloadCourse`, `queueMutation` and local reads.
+#[wasm_bindgen(js_name = getSyncEngine)]
+pub fn get_sync_engine() -> SyncEngine {
+    SyncEngine::new(current_engine())
+}

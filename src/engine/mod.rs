@@ -1,0 +1,258 @@
+//! The engine: one per page (or worker), owning the store and the transport.
+//! `fullSync` = push the queue, pull pages, push what was queued meanwhile.
+
+mod change;
+pub mod result;
+mod sync;
+
+use crate::failure::{Result, SyncError};
+use crate::http::{Auth, Http};
+use crate::store::{meta, outbox, view, Store};
+use crate::transport::{protocol::ProtocolTransport, Transport};
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use offline_sync_core::config::EngineOptions;
+use offline_sync_core::protocol::{Op, Scope};
+use offline_sync_core::queue::EntryState;
+pub use result::SyncResult;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+
+/// What the engine tells whoever shows status (the controller, other tabs).
+#[derive(Clone)]
+pub enum EngineEvent {
+    SyncStarted,
+    SyncFinished(SyncResult),
+    /// The queue changed; carries (pending, failed).
+    QueueChanged(u32, u32),
+}
+
+pub type Listener = Rc<dyn Fn(&EngineEvent)>;
+
+/// The parts that exist once the database is open.
+pub struct Ready {
+    pub store: Store,
+    pub transport: Transport,
+    pub client_id: String,
+}
+
+type ReadyFuture = Shared<LocalBoxFuture<'static, std::result::Result<Rc<Ready>, SyncError>>>;
+type SyncFuture = Shared<LocalBoxFuture<'static, SyncResult>>;
+
+pub struct Engine {
+    pub options: EngineOptions,
+    auth_callback: Option<js_sys::Function>,
+    ready: RefCell<Option<ReadyFuture>>,
+    running: RefCell<Option<SyncFuture>>,
+    /// Bumped by `clear_local_data`, so a sync in flight never writes into a wiped namespace.
+    generation: Cell<u32>,
+    listeners: RefCell<Vec<(u32, Listener)>>,
+    next_listener: Cell<u32>,
+}
+
+impl Engine {
+    pub fn new(options: EngineOptions, auth_callback: Option<js_sys::Function>) -> Rc<Engine> {
+        Rc::new(Engine {
+            options,
+            auth_callback,
+            ready: RefCell::new(None),
+            running: RefCell::new(None),
+            generation: Cell::new(0),
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+        })
+    }
+
+    pub fn auth_callback(&self) -> Option<&js_sys::Function> {
+        self.auth_callback.as_ref()
+    }
+
+    /// Opens the database once; every caller shares the same opening.
+    pub async fn ready(self: &Rc<Self>) -> Result<Rc<Ready>> {
+        let fut = {
+            let mut slot = self.ready.borrow_mut();
+            match &*slot {
+                Some(f) => f.clone(),
+                None => {
+                    let me = self.clone();
+                    let f = async move { me.open().await.map(Rc::new) }.boxed_local().shared();
+                    *slot = Some(f.clone());
+                    f
+                }
+            }
+        };
+        let r = fut.await;
+        if r.is_err() {
+            // A failed open (blocked, quota) may succeed later: do not cache the failure.
+            self.ready.borrow_mut().take();
+        }
+        r
+    }
+
+    async fn open(&self) -> Result<Ready> {
+        let store = Store::open(&self.options.namespace).await?;
+        let client_id = meta::client_id(&store).await?;
+        let http = Http {
+            timeout_ms: self.options.request_timeout_ms,
+            client_id: client_id.clone(),
+            auth: Auth::new(self.auth_callback.clone()),
+        };
+        let transport = Transport::Protocol(ProtocolTransport { http, base_url: self.options.api_base_url.clone() });
+        Ok(Ready { store, transport, client_id })
+    }
+
+    pub fn subscribe(&self, l: Listener) -> u32 {
+        let id = self.next_listener.get();
+        self.next_listener.set(id + 1);
+        self.listeners.borrow_mut().push((id, l));
+        id
+    }
+
+    pub fn unsubscribe(&self, id: u32) {
+        self.listeners.borrow_mut().retain(|(i, _)| *i != id);
+    }
+
+    fn emit(&self, ev: EngineEvent) {
+        let ls: Vec<Listener> = self.listeners.borrow().iter().map(|(_, l)| l.clone()).collect();
+        for l in ls {
+            l(&ev);
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.borrow().is_some()
+    }
+
+    /// Runs a full sync, or joins the one already running.
+    pub async fn full_sync(self: &Rc<Self>) -> SyncResult {
+        let existing = self.running.borrow().clone();
+        if let Some(f) = existing {
+            return f.await;
+        }
+        let me = self.clone();
+        let f = async move {
+            me.emit(EngineEvent::SyncStarted);
+            let r = me.run_sync().await;
+            me.running.borrow_mut().take();
+            me.emit(EngineEvent::SyncFinished(r.clone()));
+            r
+        }
+        .boxed_local()
+        .shared();
+        *self.running.borrow_mut() = Some(f.clone());
+        f.await
+    }
+
+    pub async fn download_course(self: &Rc<Self>, course_id: &JsValue) -> Result<u32> {
+        let id = change::key_arg("course id", course_id)?;
+        let ready = self.ready().await?;
+        let n = self.pull_scope(&ready, &Scope::Course(id.clone())).await?;
+        meta::mark_offline(&ready.store, &id).await?;
+        Ok(n)
+    }
+
+    pub async fn queue_mutation(
+        self: &Rc<Self>,
+        op: &JsValue,
+        et: &JsValue,
+        id: &JsValue,
+        data: &JsValue,
+    ) -> Result<String> {
+        let op = change::op_arg(op)?;
+        self.enqueue(op, et, id, data).await
+    }
+
+    pub async fn enqueue(self: &Rc<Self>, op: Op, et: &JsValue, id: &JsValue, data: &JsValue) -> Result<String> {
+        let c = change::change(op, et, id, data, self.options.max_payload_bytes)?;
+        let ready = self.ready().await?;
+        let mutation_id = outbox::enqueue(&ready.store, c).await?;
+        self.announce_queue(&ready).await;
+        Ok(mutation_id)
+    }
+
+    async fn announce_queue(&self, ready: &Ready) {
+        if let Ok((p, f)) = outbox::counts(&ready.store).await {
+            self.emit(EngineEvent::QueueChanged(p, f));
+        }
+    }
+
+    pub async fn get(self: &Rc<Self>, et: &JsValue, id: &JsValue) -> Result<JsValue> {
+        let (et, id) = (change::key_arg("entity type", et)?, change::key_arg("entity id", id)?);
+        view::get(&self.ready().await?.store, &et, &id).await
+    }
+
+    pub async fn list(self: &Rc<Self>, et: &JsValue) -> Result<js_sys::Array> {
+        let et = change::key_arg("entity type", et)?;
+        view::list(&self.ready().await?.store, &et).await
+    }
+
+    pub async fn counts(self: &Rc<Self>) -> Result<(u32, u32)> {
+        outbox::counts(&self.ready().await?.store).await
+    }
+
+    pub async fn entries(self: &Rc<Self>, state: EntryState) -> Result<js_sys::Array> {
+        outbox::in_state(&self.ready().await?.store, state).await
+    }
+
+    pub async fn retry_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
+        let ready = self.ready().await?;
+        let n = outbox::retry_failed(&ready.store, ids).await?;
+        self.announce_queue(&ready).await;
+        Ok(n)
+    }
+
+    pub async fn discard_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
+        let ready = self.ready().await?;
+        let n = outbox::discard_failed(&ready.store, ids).await?;
+        self.announce_queue(&ready).await;
+        Ok(n)
+    }
+
+    pub async fn conflicts(self: &Rc<Self>) -> Result<js_sys::Array> {
+        outbox::conflicts(&self.ready().await?.store).await
+    }
+
+    pub async fn offline_courses(self: &Rc<Self>) -> Result<js_sys::Array> {
+        meta::offline_courses(&self.ready().await?.store).await
+    }
+
+    pub async fn client_id(self: &Rc<Self>) -> Result<String> {
+        Ok(self.ready().await?.client_id.clone())
+    }
+
+    /// Wipes the namespace (sign-out): every store, the client id and cursors, and
+    /// the token cached in memory.
+    pub async fn clear_local_data(self: &Rc<Self>) -> Result<()> {
+        self.generation.set(self.generation.get() + 1);
+        let ready = self.ready().await?;
+        ready.transport.reset_auth();
+        ready.store.clear_all().await?;
+        // The client id is gone with the data; the next open makes a new one.
+        self.close();
+        self.emit(EngineEvent::QueueChanged(0, 0));
+        Ok(())
+    }
+
+    /// Closes the database; the next call opens it again.
+    pub fn close(&self) {
+        if let Some(f) = self.ready.borrow_mut().take() {
+            if let Some(Ok(ready)) = f.peek() {
+                ready.store.close();
+            }
+        }
+    }
+
+    pub(crate) fn write_guard(&self, generation: u32) -> Result<()> {
+        if self.generation.get() != generation {
+            return Err(SyncError::new(
+                crate::failure::ErrorKind::Storage,
+                "local data was cleared while the sync ran; nothing more was written",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.get()
+    }
+}

@@ -1,0 +1,107 @@
+//! One full sync: push the queue, pull pages, push again what was queued meanwhile.
+
+use super::{Engine, Ready, SyncResult};
+use crate::failure::{protocol, ErrorKind, Result};
+use crate::jsv;
+use crate::store::outbox::{self, Outcome};
+use crate::store::{meta, pull_write};
+use offline_sync_core::protocol::{Scope, MAX_PUSH_BATCH};
+use offline_sync_core::queue::{sendable, EntryMeta, EntryState};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+
+impl Engine {
+    pub(super) async fn run_sync(self: &Rc<Self>) -> SyncResult {
+        let start = jsv::now_ms();
+        let mut r = SyncResult::default();
+        let outcome = self.sync_steps(&mut r).await;
+        r.duration_ms = jsv::now_ms() - start;
+        match outcome {
+            Ok(()) => r.success = true,
+            Err(e) => {
+                r.success = false;
+                r.error = Some(e);
+            }
+        }
+        r
+    }
+
+    async fn sync_steps(self: &Rc<Self>, r: &mut SyncResult) -> Result<()> {
+        let ready = self.ready().await?;
+        let generation = self.generation();
+        self.push_queue(&ready, generation, r).await?;
+        r.pulled += self.pull_scope(&ready, &Scope::All).await?;
+        self.push_queue(&ready, generation, r).await?;
+        Ok(())
+    }
+
+    /// Sends the queue in order, in batches. A transient failure stops the sync with
+    /// everything still queued; a permanent one sets only the offending entry aside.
+    async fn push_queue(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
+        let loaded = outbox::load(&ready.store).await?;
+        let (mut records, mut metas): (Vec<JsValue>, Vec<EntryMeta>) = loaded.into_iter().unzip();
+        // After a request-level rejection, entries go one at a time to find the bad one.
+        let mut batch_limit = MAX_PUSH_BATCH;
+        loop {
+            let picked = sendable(&metas, batch_limit);
+            if picked.is_empty() {
+                return Ok(());
+            }
+            let batch: Vec<JsValue> = picked.iter().map(|&i| records[i].clone()).collect();
+            self.write_guard(generation)?;
+            outbox::mark_attempt(&ready.store, &batch).await?;
+            let outcomes = match ready.transport.push(&batch).await {
+                Ok(o) => o,
+                Err(e) if e.kind == ErrorKind::Permanent && batch.len() > 1 => {
+                    batch_limit = 1;
+                    continue;
+                }
+                Err(e) if e.kind == ErrorKind::Permanent => vec![Outcome::Rejected(e.message.clone())],
+                Err(e) => return Err(e),
+            };
+            self.write_guard(generation)?;
+            let rejected: Vec<bool> = outcomes.iter().map(|o| matches!(o, Outcome::Rejected(_))).collect();
+            let settled = outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect()).await?;
+            r.pushed += settled.applied;
+            r.conflicts += settled.conflicts;
+            r.failed += settled.failed;
+            r.processed += settled.applied + settled.conflicts + settled.failed;
+            // Settled entries leave the snapshot; rejected ones stay, as failed, so
+            // they keep holding back later changes of their entity.
+            let mut keep = vec![true; metas.len()];
+            for (&i, &rej) in picked.iter().zip(&rejected) {
+                if rej {
+                    metas[i].state = EntryState::Failed;
+                } else {
+                    keep[i] = false;
+                }
+            }
+            let mut k = keep.iter();
+            records.retain(|_| *k.next().unwrap_or(&true));
+            let mut k = keep.iter();
+            metas.retain(|_| *k.next().unwrap_or(&true));
+        }
+    }
+
+    /// Pulls every page of a scope since its stored cursor. Each page is written in
+    /// one transaction, with the cursor, after it arrived.
+    pub(super) async fn pull_scope(self: &Rc<Self>, ready: &Ready, scope: &Scope) -> Result<u32> {
+        let generation = self.generation();
+        let mut cursor = meta::cursor(&ready.store, scope).await?;
+        let mut total = 0;
+        loop {
+            let page = ready.transport.pull(scope, cursor.as_deref(), self.options.pull_page_size).await?;
+            self.write_guard(generation)?;
+            total += pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref()).await?;
+            if !page.has_more {
+                return Ok(total);
+            }
+            if page.cursor.is_none() || page.cursor == cursor {
+                return Err(protocol("pull answer says `hasMore` but its cursor did not move"));
+            }
+            cursor = page.cursor;
+            // Let the page breathe between pages: input and rendering run here.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+    }
+}

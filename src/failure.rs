@@ -1,0 +1,47 @@
+//! The crate's internal error: core's classified `SyncError`, with conversions from
+//! the browser's failures and into the JS `Error` the app sees.
+
+use crate::jsv;
+pub use offline_sync_core::error::{ErrorKind, SyncError};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub type Result<T> = std::result::Result<T, SyncError>;
+
+pub fn storage(context: &str, e: rexie::Error) -> SyncError {
+    SyncError::new(ErrorKind::Storage, format!("IndexedDB {context} failed: {}", describe_rexie(&e)))
+}
+
+/// rexie wraps the DOMException; its name (QuotaExceededError, InvalidStateError,
+/// DataCloneError ...) is what tells the app what to do, so bring it forward.
+fn describe_rexie(e: &rexie::Error) -> String {
+    match e {
+        rexie::Error::IdbError(inner) => inner.to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub fn input(message: impl Into<String>) -> SyncError {
+    SyncError::new(ErrorKind::Input, message)
+}
+
+pub fn protocol(message: impl Into<String>) -> SyncError {
+    SyncError::new(ErrorKind::Protocol, message)
+}
+
+/// The JS `Error` the app receives: `name` is `OfflineSyncError` (or `TypeError`
+/// for bad input), `kind` says which class of failure it was.
+pub fn to_js(e: &SyncError) -> JsValue {
+    let err = if e.kind == ErrorKind::Input {
+        js_sys::TypeError::new(&e.message).unchecked_into::<js_sys::Error>()
+    } else {
+        let err = js_sys::Error::new(&e.message);
+        err.set_name("OfflineSyncError");
+        err
+    };
+    jsv::set(&err, "kind", &JsValue::from_str(e.kind.name()));
+    err.into()
+}
+
+pub fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}

@@ -1,0 +1,220 @@
+//! HTTP for every transport: fetch (through gloo-net) with a timeout on an
+//! AbortSignal, the app's bearer token, one retry after a 401 with a fresh token,
+//! and every failure classified.
+
+use crate::failure::{ErrorKind, Result, SyncError};
+use crate::jsv;
+use offline_sync_core::backoff::parse_retry_after;
+use offline_sync_core::error::classify_status;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Where the token comes from: the app's `getAuthToken` callback (sync or async).
+/// The token lives in memory only; it is never written to IndexedDB.
+#[derive(Clone, Default)]
+pub struct Auth {
+    callback: Option<js_sys::Function>,
+    token: Rc<RefCell<Option<String>>>,
+}
+
+impl Auth {
+    pub fn new(callback: Option<js_sys::Function>) -> Self {
+        Auth { callback, token: Rc::default() }
+    }
+
+    async fn token(&self, fresh: bool) -> Result<Option<String>> {
+        if !fresh {
+            if let Some(t) = self.token.borrow().clone() {
+                return Ok(Some(t));
+            }
+        }
+        let Some(cb) = &self.callback else { return Ok(None) };
+        let auth_err = |m: String| SyncError::new(ErrorKind::Auth, m);
+        let v =
+            cb.call0(&JsValue::NULL).map_err(|e| auth_err(format!("getAuthToken threw: {}", jsv::error_text(&e))))?;
+        let v = match v.dyn_into::<js_sys::Promise>() {
+            Ok(p) => JsFuture::from(p)
+                .await
+                .map_err(|e| auth_err(format!("getAuthToken rejected: {}", jsv::error_text(&e))))?,
+            Err(v) => v,
+        };
+        let token = if v.is_null() || v.is_undefined() {
+            None
+        } else {
+            Some(
+                v.as_string()
+                    .ok_or_else(|| auth_err("getAuthToken must resolve a string, null or undefined".into()))?,
+            )
+        };
+        *self.token.borrow_mut() = token.clone();
+        Ok(token)
+    }
+
+    /// Forgets the cached token, so the next request asks the app again.
+    pub fn reset(&self) {
+        self.token.borrow_mut().take();
+    }
+}
+
+#[derive(Clone)]
+pub struct Http {
+    pub timeout_ms: u32,
+    pub client_id: String,
+    pub auth: Auth,
+}
+
+/// A successful (2xx) answer with its JSON body parsed by the browser.
+pub struct Reply {
+    pub status: u16,
+    pub body: JsValue,
+    pub headers: web_sys::Headers,
+}
+
+pub struct Req<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub body: Option<&'a str>,
+    pub headers: &'a [(&'a str, &'a str)],
+}
+
+impl Http {
+    pub async fn send(&self, req: Req<'_>) -> Result<Reply> {
+        let token = self.auth.token(false).await?;
+        match self.send_once(&req, token.as_deref()).await {
+            Err(e) if e.kind == ErrorKind::Auth && self.auth.callback.is_some() => {
+                let fresh = self.auth.token(true).await?;
+                self.send_once(&req, fresh.as_deref()).await.map_err(|e| {
+                    if e.kind == ErrorKind::Auth {
+                        SyncError::new(
+                            ErrorKind::Auth,
+                            format!(
+                                "{} (after a fresh token from getAuthToken); nothing was dropped, sign in again",
+                                e.message
+                            ),
+                        )
+                    } else {
+                        e
+                    }
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn send_once(&self, req: &Req<'_>, token: Option<&str>) -> Result<Reply> {
+        let controller = web_sys::AbortController::new().map_err(|e| network(req, &jsv::error_text(&e)))?;
+        let timeout_ms = self.timeout_ms;
+        let abort = controller.clone();
+        // Dropping the guard cancels the timer; it lives until the body is read.
+        let _guard = gloo_timers::callback::Timeout::new(timeout_ms, move || {
+            let reason = js_sys::Error::new(&format!("timed out after {timeout_ms} ms"));
+            reason.set_name("TimeoutError");
+            abort.abort_with_reason(&reason);
+        });
+        let mut b = gloo_net::http::RequestBuilder::new(req.url)
+            .method(method(req.method))
+            .abort_signal(Some(&controller.signal()))
+            .header("Accept", "application/json")
+            .header("X-Offline-Sync-Client", &self.client_id);
+        if let Some(t) = token {
+            b = b.header("Authorization", &format!("Bearer {t}"));
+        }
+        if req.body.is_some() {
+            b = b.header("Content-Type", "application/json");
+        }
+        for (k, v) in req.headers {
+            b = b.header(k, v);
+        }
+        let request = match req.body {
+            Some(body) => b.body(body),
+            None => b.build(),
+        }
+        .map_err(|e| network(req, &e.to_string()))?;
+        let resp = request.send().await.map_err(|e| failed_fetch(req, &controller, &e.to_string()))?;
+        let raw: web_sys::Response = resp.into();
+        let status = raw.status();
+        let headers = raw.headers();
+        if !(200..300).contains(&status) {
+            let text = read_text(&raw).await;
+            return Err(http_error(req, status, &headers, &text));
+        }
+        let body = if status == 204 {
+            JsValue::NULL
+        } else {
+            let p = raw.json().map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
+            JsFuture::from(p).await.map_err(|e| {
+                if controller.signal().aborted() {
+                    failed_fetch(req, &controller, &jsv::error_text(&e))
+                } else if jsv::error_text(&e).starts_with("SyntaxError") {
+                    SyncError::new(
+                        ErrorKind::Protocol,
+                        format!(
+                            "{} {} answered {status} with a body that is not valid JSON ({})",
+                            req.method,
+                            req.url,
+                            jsv::error_text(&e)
+                        ),
+                    )
+                } else {
+                    network(req, &jsv::error_text(&e))
+                }
+            })?
+        };
+        Ok(Reply { status, body, headers })
+    }
+}
+
+fn method(m: &str) -> gloo_net::http::Method {
+    use gloo_net::http::Method;
+    match m {
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "PATCH" => Method::PATCH,
+        "DELETE" => Method::DELETE,
+        _ => Method::GET,
+    }
+}
+
+fn network(req: &Req<'_>, detail: &str) -> SyncError {
+    SyncError::new(ErrorKind::Transient, format!("{} {} failed: network error ({detail})", req.method, req.url))
+}
+
+fn failed_fetch(req: &Req<'_>, controller: &web_sys::AbortController, detail: &str) -> SyncError {
+    let signal = controller.signal();
+    if signal.aborted() {
+        let reason = jsv::error_text(&signal.reason());
+        SyncError::new(
+            ErrorKind::Transient,
+            format!("{} {} {}", req.method, req.url, reason.trim_start_matches("TimeoutError: ")),
+        )
+    } else {
+        network(req, detail)
+    }
+}
+
+async fn read_text(raw: &web_sys::Response) -> String {
+    match raw.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+fn http_error(req: &Req<'_>, status: u16, headers: &web_sys::Headers, text: &str) -> SyncError {
+    let kind = classify_status(status);
+    // Prefer the server's own words: `{"error": "..."}` or `{"message": "..."}`.
+    let detail = js_sys::JSON::parse(text)
+        .ok()
+        .and_then(|v| jsv::get_str(&v, "error").or_else(|| jsv::get_str(&v, "message")))
+        .unwrap_or_else(|| text.chars().take(200).collect());
+    let retry_after =
+        headers.get("Retry-After").ok().flatten().and_then(|v| {
+            parse_retry_after(&v, jsv::now_ms(), |d| Some(js_sys::Date::parse(d)).filter(|t| t.is_finite()))
+        });
+    let mut msg = format!("{} {} answered {status}", req.method, req.url);
+    if !detail.is_empty() {
+        msg.push_str(&format!(": {detail}"));
+    }
+    SyncError::new(kind, msg).with_retry_after(retry_after)
+}

@@ -1,0 +1,132 @@
+//! Reading and writing the few envelope fields of JS objects. Payloads stay JS
+//! values end to end; only these accessors cross into Rust.
+
+use offline_sync_core::config::Raw;
+use wasm_bindgen::{JsCast, JsValue};
+
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    // Reflect.set only fails on non-objects, which callers never pass.
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+pub fn del(obj: &JsValue, key: &str) {
+    if let Some(o) = obj.dyn_ref::<js_sys::Object>() {
+        let _ = js_sys::Reflect::delete_property(o, &JsValue::from_str(key));
+    }
+}
+
+pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
+    get(obj, key).as_string()
+}
+
+pub fn get_f64(obj: &JsValue, key: &str) -> Option<f64> {
+    get(obj, key).as_f64()
+}
+
+/// A non-negative whole number below 2^53, as versions and counters are.
+pub fn get_u64(obj: &JsValue, key: &str) -> Option<u64> {
+    get_f64(obj, key).filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9_007_199_254_740_991.0).map(|n| n as u64)
+}
+
+pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {
+    get(obj, key).as_bool()
+}
+
+pub fn object() -> JsValue {
+    js_sys::Object::new().into()
+}
+
+/// `Object.assign({}, base, patch)`: the client side of `core::merge`.
+pub fn merged(base: &JsValue, patch: &JsValue) -> JsValue {
+    let target = js_sys::Object::new();
+    if base.is_object() {
+        js_sys::Object::assign(&target, base.unchecked_ref());
+    }
+    if patch.is_object() {
+        js_sys::Object::assign(&target, patch.unchecked_ref());
+    }
+    target.into()
+}
+
+/// A shallow copy, so that a value the app passed in and may mutate later is not
+/// the one we keep.
+pub fn shallow_copy(v: &JsValue) -> JsValue {
+    merged(v, &JsValue::UNDEFINED)
+}
+
+pub fn is_plain_object(v: &JsValue) -> bool {
+    v.is_object() && !js_sys::Array::is_array(v) && !v.is_function()
+}
+
+/// Describes a JS value for config validation.
+pub fn raw(v: &JsValue) -> Raw {
+    if v.is_undefined() {
+        Raw::Undefined
+    } else if v.is_null() {
+        Raw::Null
+    } else if let Some(b) = v.as_bool() {
+        Raw::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Raw::Number(n)
+    } else if let Some(s) = v.as_string() {
+        Raw::String(s)
+    } else if v.is_function() {
+        Raw::Function
+    } else if js_sys::Array::is_array(v) {
+        Raw::Other("array")
+    } else if v.is_object() {
+        Raw::Object
+    } else if v.is_symbol() {
+        Raw::Other("symbol")
+    } else if v.is_bigint() {
+        Raw::Other("bigint")
+    } else {
+        Raw::Other("value")
+    }
+}
+
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Random bytes from `crypto.getRandomValues`, in pages and workers alike.
+pub fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let crypto = get(&js_sys::global(), "crypto");
+    if let Ok(c) = crypto.dyn_into::<web_sys::Crypto>() {
+        if c.get_random_values_with_u8_array(&mut bytes).is_ok() {
+            return bytes;
+        }
+    }
+    // No WebCrypto at all is not a browser we run in; Math.random still gives
+    // ids that are unique in practice.
+    for b in bytes.iter_mut() {
+        *b = (js_sys::Math::random() * 256.0) as u8;
+    }
+    bytes
+}
+
+pub fn new_id() -> String {
+    offline_sync_core::id::uuid_v4(random_bytes())
+}
+
+/// The error text of a JS exception (an `Error`'s message, or its string form).
+pub fn error_text(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        let name = String::from(err.name());
+        let msg = String::from(err.message());
+        if name.is_empty() || name == "Error" {
+            msg
+        } else {
+            format!("{name}: {msg}")
+        }
+    } else if let Some(s) = e.as_string() {
+        s
+    } else {
+        js_sys::JSON::stringify(e).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "unknown error".into())
+    }
+}

@@ -1,0 +1,72 @@
+//! Small facts about the namespace: the client id and one pull cursor per scope.
+
+use super::{schema::META, Store, Tx};
+use crate::failure::{storage, Result};
+use crate::jsv;
+use offline_sync_core::protocol::Scope;
+use wasm_bindgen::JsValue;
+
+const CLIENT_ID: &str = "clientId";
+
+fn cursor_key(scope: &Scope) -> JsValue {
+    JsValue::from_str(&format!("cursor:{}", scope.key()))
+}
+
+fn offline_key(course_id: &str) -> JsValue {
+    JsValue::from_str(&format!("offline:course:{course_id}"))
+}
+
+/// The id this browser profile syncs as: generated once, persisted with the data.
+pub async fn client_id(store: &Store) -> Result<String> {
+    let tx = store.write(&[META])?;
+    let meta = tx.store(META)?;
+    let key = JsValue::from_str(CLIENT_ID);
+    let existing = meta.get(key.clone()).await.map_err(|e| storage("read client id", e))?;
+    if let Some(id) = existing.and_then(|v| v.as_string()) {
+        tx.commit().await?;
+        return Ok(id);
+    }
+    let id = jsv::new_id();
+    meta.put(&JsValue::from_str(&id), Some(&key)).await.map_err(|e| storage("write client id", e))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn cursor(store: &Store, scope: &Scope) -> Result<Option<String>> {
+    let tx = store.read(&[META])?;
+    let v = tx.store(META)?.get(cursor_key(scope)).await.map_err(|e| storage("read cursor", e))?;
+    Ok(v.and_then(|v| v.as_string()))
+}
+
+/// Written in the same transaction as the page it follows, so a cursor never runs
+/// ahead of the data.
+pub async fn put_cursor(tx: &Tx, scope: &Scope, cursor: &str) -> Result<()> {
+    tx.store(META)?
+        .put(&JsValue::from_str(cursor), Some(&cursor_key(scope)))
+        .await
+        .map_err(|e| storage("write cursor", e))?;
+    Ok(())
+}
+
+pub async fn mark_offline(store: &Store, course_id: &str) -> Result<()> {
+    let tx = store.write(&[META])?;
+    let rec = jsv::object();
+    jsv::set(&rec, "courseId", &JsValue::from_str(course_id));
+    jsv::set(&rec, "downloadedAt", &JsValue::from_f64(jsv::now_ms()));
+    tx.store(META)?.put(&rec, Some(&offline_key(course_id))).await.map_err(|e| storage("write", e))?;
+    tx.commit().await
+}
+
+/// Courses downloaded for offline use: `{ courseId, downloadedAt }` each.
+pub async fn offline_courses(store: &Store) -> Result<js_sys::Array> {
+    let tx = store.read(&[META])?;
+    let range = rexie::KeyRange::bound(
+        &JsValue::from_str("offline:course:"),
+        &JsValue::from_str("offline:course:\u{ffff}"),
+        Some(false),
+        Some(false),
+    )
+    .map_err(|e| storage("key range", e.into()))?;
+    let all = tx.store(META)?.get_all(Some(range), None).await.map_err(|e| storage("read", e))?;
+    Ok(all.into_iter().collect())
+}

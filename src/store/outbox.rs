@@ -1,0 +1,326 @@
+//! The queue of local changes waiting for the server (the outbox).
+//!
+//! Records keep the field names of the JS module this replaces: `{ id, mutationId,
+//! type, entity, entityId, payload, baseVersion, createdAt, attempts,
+//! lastAttemptAt, error, status }`; `id` is the queue position (auto-increment).
+
+use super::schema::{BY_ENTITY, BY_STATUS, CONFLICTS, ENTITIES, LOCAL, QUEUE};
+use super::view::{self, apply_op, data_of, local_record};
+use super::{entity_key, Store, Tx};
+use crate::failure::{input, storage, Result};
+use crate::jsv;
+use offline_sync_core::protocol::{field, Op};
+use offline_sync_core::queue::{fold, EntryMeta, EntryState, Fold};
+use rexie::{Direction, KeyRange};
+use wasm_bindgen::JsValue;
+
+pub const F_SEQ: &str = "id";
+pub const F_TYPE: &str = "type";
+pub const F_ENTITY: &str = "entity";
+pub const F_ENTITY_ID: &str = "entityId";
+pub const F_PAYLOAD: &str = "payload";
+pub const F_ATTEMPTS: &str = "attempts";
+pub const F_STATUS: &str = "status";
+pub const F_ERROR: &str = "error";
+
+/// A change the app makes.
+pub struct Change {
+    pub op: Op,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub data: JsValue,
+}
+
+/// Reads the rule-relevant fields of a queue record.
+pub fn meta_of(rec: &JsValue) -> Option<EntryMeta> {
+    Some(EntryMeta {
+        seq: jsv::get_u64(rec, F_SEQ)?,
+        entity_type: jsv::get_str(rec, F_ENTITY)?,
+        entity_id: jsv::get_str(rec, F_ENTITY_ID)?,
+        op: Op::parse(&jsv::get_str(rec, F_TYPE)?)?,
+        state: EntryState::parse(&jsv::get_str(rec, F_STATUS)?)?,
+        attempts: jsv::get_u64(rec, F_ATTEMPTS).unwrap_or(0) as u32,
+        base_version: jsv::get_u64(rec, field::BASE_VERSION),
+    })
+}
+
+fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> JsValue {
+    let rec = jsv::object();
+    jsv::set(&rec, field::MUTATION_ID, &JsValue::from_str(mutation_id));
+    jsv::set(&rec, F_TYPE, &JsValue::from_str(change.op.as_str()));
+    jsv::set(&rec, F_ENTITY, &JsValue::from_str(&change.entity_type));
+    jsv::set(&rec, F_ENTITY_ID, &JsValue::from_str(&change.entity_id));
+    jsv::set(&rec, F_PAYLOAD, &change.data);
+    let bv = base_version.map(|v| JsValue::from_f64(v as f64)).unwrap_or(JsValue::NULL);
+    jsv::set(&rec, field::BASE_VERSION, &bv);
+    jsv::set(&rec, "createdAt", &JsValue::from_f64(jsv::now_ms()));
+    jsv::set(&rec, F_ATTEMPTS, &JsValue::from_f64(0.0));
+    jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
+    rec
+}
+
+/// Persists a change and applies it to the local view, in one transaction.
+/// Resolves with the mutation id once that transaction committed.
+pub async fn enqueue(store: &Store, change: Change) -> Result<String> {
+    let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
+    let result = enqueue_in(&tx, &change).await;
+    match result {
+        Ok(id) => {
+            tx.commit().await.map_err(|e| clone_error(e, &change))?;
+            Ok(id)
+        }
+        Err(e) => {
+            tx.abort().await;
+            Err(e)
+        }
+    }
+}
+
+/// A value IndexedDB cannot clone (a function, a symbol) is the app's mistake, not
+/// a storage fault: say so.
+fn clone_error(e: crate::failure::SyncError, change: &Change) -> crate::failure::SyncError {
+    if e.message.contains("DataCloneError") {
+        input(format!(
+            "offline-sync: data for {} {}/{} cannot be stored: {}",
+            change.op.as_str(),
+            change.entity_type,
+            change.entity_id,
+            e.message
+        ))
+    } else {
+        e
+    }
+}
+
+async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
+    let cur = view::current(tx, &change.entity_type, &change.entity_id).await?;
+    let queue = tx.store(QUEUE)?;
+    let tail = queue.scan(None, Some(1), None, Some(Direction::Prev)).await.map_err(|e| storage("read queue", e))?;
+    let tail = tail.into_iter().next().map(|(_, v)| v);
+    let tail_meta = tail.as_ref().and_then(meta_of);
+    let decision = fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op);
+    let mutation_id = match (&decision, &tail) {
+        (Fold::Append, _) | (_, None) => {
+            let id = jsv::new_id();
+            let rec = new_record(change, &id, cur.server_version);
+            queue.add(&rec, None).await.map_err(|e| clone_error(storage("queue", e), change))?;
+            id
+        }
+        (Fold::Replace { op }, Some(t)) | (Fold::MergeIntoTail { op }, Some(t)) => {
+            let payload = if matches!(decision, Fold::MergeIntoTail { .. }) {
+                jsv::merged(&jsv::get(t, F_PAYLOAD), &change.data)
+            } else {
+                change.data.clone()
+            };
+            jsv::set(t, F_TYPE, &JsValue::from_str(op.as_str()));
+            jsv::set(t, F_PAYLOAD, &payload);
+            queue.put(t, None).await.map_err(|e| clone_error(storage("queue", e), change))?;
+            jsv::get_str(t, field::MUTATION_ID).unwrap_or_default()
+        }
+        (Fold::DropTail, Some(t)) => {
+            queue.delete(jsv::get(t, F_SEQ)).await.map_err(|e| storage("queue", e))?;
+            jsv::get_str(t, field::MUTATION_ID).unwrap_or_default()
+        }
+    };
+    let next = apply_op(change.op, cur.view.as_ref(), &change.data);
+    let pending = pending_for(tx, &change.entity_type, &change.entity_id).await?;
+    write_local(tx, &change.entity_type, &change.entity_id, next.as_ref(), pending).await?;
+    Ok(mutation_id)
+}
+
+async fn pending_for(tx: &Tx, entity_type: &str, id: &str) -> Result<u32> {
+    let only = KeyRange::only(&entity_key(entity_type, id)).map_err(|e| storage("key range", e.into()))?;
+    let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
+    idx.count(Some(only)).await.map_err(|e| storage("count", e))
+}
+
+async fn write_local(tx: &Tx, entity_type: &str, id: &str, view: Option<&JsValue>, pending: u32) -> Result<()> {
+    let local = tx.store(LOCAL)?;
+    if pending == 0 {
+        local.delete(entity_key(entity_type, id)).await.map_err(|e| storage("write", e))
+    } else {
+        let rec = local_record(entity_type, id, view, pending);
+        local.put(&rec, None).await.map_err(|e| storage("write", e)).map(|_| ())
+    }
+}
+
+/// Every queue record, oldest first, with its rule fields.
+pub async fn load(store: &Store) -> Result<Vec<(JsValue, EntryMeta)>> {
+    let tx = store.read(&[QUEUE])?;
+    let all = tx.store(QUEUE)?.get_all(None, None).await.map_err(|e| storage("read queue", e))?;
+    Ok(all.into_iter().filter_map(|r| meta_of(&r).map(|m| (r, m))).collect())
+}
+
+/// Counts one more attempt on each record and commits that before anything is
+/// sent: an entry that may have reached the server is never folded into again.
+pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<()> {
+    let tx = store.write(&[QUEUE])?;
+    let queue = tx.store(QUEUE)?;
+    let now = JsValue::from_f64(jsv::now_ms());
+    let iter = records.iter().map(|r| {
+        let n = jsv::get_u64(r, F_ATTEMPTS).unwrap_or(0) + 1;
+        jsv::set(r, F_ATTEMPTS, &JsValue::from_f64(n as f64));
+        jsv::set(r, "lastAttemptAt", &now);
+        (r.clone(), None)
+    });
+    queue.put_all(iter).await.map_err(|e| storage("write queue", e))?;
+    tx.commit().await
+}
+
+/// What the server said about one queued change.
+pub enum Outcome {
+    /// Applied; the entity as the server now holds it (`None`: it does not exist).
+    Applied(Option<JsValue>),
+    /// Refused as stale; the server's entity wins, the local change is kept in `conflicts`.
+    Conflict(Option<JsValue>),
+    /// Will never be applied: set aside as failed with this error.
+    Rejected(String),
+}
+
+#[derive(Default, Clone, Copy)]
+pub struct Settled {
+    pub applied: u32,
+    pub conflicts: u32,
+    pub failed: u32,
+}
+
+/// Records the server's answers in one transaction: server state, queue, local
+/// view and conflicts move together or not at all.
+pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<Settled> {
+    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS])?;
+    let mut n = Settled::default();
+    for (rec, outcome) in answers {
+        let et = jsv::get_str(&rec, F_ENTITY).unwrap_or_default();
+        let id = jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default();
+        match outcome {
+            Outcome::Applied(entity) => {
+                n.applied += 1;
+                write_server(&tx, &et, &id, entity.as_ref()).await?;
+                tx.store(QUEUE)?.delete(jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+            }
+            Outcome::Conflict(entity) => {
+                n.conflicts += 1;
+                let c = jsv::object();
+                jsv::set(&c, field::MUTATION_ID, &jsv::get(&rec, field::MUTATION_ID));
+                jsv::set(&c, field::ENTITY_TYPE, &JsValue::from_str(&et));
+                jsv::set(&c, F_ENTITY_ID, &JsValue::from_str(&id));
+                jsv::set(&c, F_TYPE, &jsv::get(&rec, F_TYPE));
+                jsv::set(&c, "local", &jsv::get(&rec, F_PAYLOAD));
+                jsv::set(&c, "server", entity.as_ref().unwrap_or(&JsValue::NULL));
+                jsv::set(&c, "at", &JsValue::from_f64(jsv::now_ms()));
+                tx.store(CONFLICTS)?.put(&c, None).await.map_err(|e| storage("write conflict", e))?;
+                write_server(&tx, &et, &id, entity.as_ref()).await?;
+                tx.store(QUEUE)?.delete(jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+            }
+            Outcome::Rejected(error) => {
+                n.failed += 1;
+                jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Failed.as_str()));
+                jsv::set(&rec, F_ERROR, &JsValue::from_str(&error));
+                tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;
+                continue;
+            }
+        }
+        rebase_local(&tx, &et, &id).await?;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+async fn write_server(tx: &Tx, et: &str, id: &str, entity: Option<&JsValue>) -> Result<()> {
+    let store = tx.store(ENTITIES)?;
+    match entity.filter(|e| data_of(e).is_some()) {
+        Some(e) => store.put(e, None).await.map(|_| ()),
+        None => store.delete(entity_key(et, id)).await,
+    }
+    .map_err(|e| storage("write entity", e))
+}
+
+/// Recomputes an entity's local view as the server's state with the changes still
+/// queued for it laid over, in order (dropping it when none are left).
+pub async fn rebase_local(tx: &Tx, et: &str, id: &str) -> Result<()> {
+    let only = KeyRange::only(&entity_key(et, id)).map_err(|e| storage("key range", e.into()))?;
+    let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
+    let mut remaining = idx.get_all(Some(only), None).await.map_err(|e| storage("read queue", e))?;
+    if remaining.is_empty() {
+        return write_local(tx, et, id, None, 0).await;
+    }
+    remaining.sort_by_key(|r| jsv::get_u64(r, F_SEQ).unwrap_or(0));
+    let server = tx.store(ENTITIES)?.get(entity_key(et, id)).await.map_err(|e| storage("read", e))?;
+    let mut view = server.as_ref().and_then(data_of);
+    for r in &remaining {
+        if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
+            view = apply_op(op, view.as_ref(), &jsv::get(r, F_PAYLOAD));
+        }
+    }
+    write_local(tx, et, id, view.as_ref(), remaining.len() as u32).await
+}
+
+/// Counts of pending and failed entries.
+pub async fn counts(store: &Store) -> Result<(u32, u32)> {
+    let tx = store.read(&[QUEUE])?;
+    let idx = tx.store(QUEUE)?.index(BY_STATUS).map_err(|e| storage("index", e))?;
+    let count = |s: EntryState| KeyRange::only(&JsValue::from_str(s.as_str()));
+    let pending = idx.count(Some(count(EntryState::Pending).map_err(|e| storage("key range", e.into()))?));
+    let pending = pending.await.map_err(|e| storage("count", e))?;
+    let failed = idx.count(Some(count(EntryState::Failed).map_err(|e| storage("key range", e.into()))?));
+    let failed = failed.await.map_err(|e| storage("count", e))?;
+    Ok((pending, failed))
+}
+
+/// Queue records in the given state, oldest first.
+pub async fn in_state(store: &Store, state: EntryState) -> Result<js_sys::Array> {
+    let tx = store.read(&[QUEUE])?;
+    let idx = tx.store(QUEUE)?.index(BY_STATUS).map_err(|e| storage("index", e))?;
+    let only = KeyRange::only(&JsValue::from_str(state.as_str())).map_err(|e| storage("key range", e.into()))?;
+    let all = idx.get_all(Some(only), None).await.map_err(|e| storage("read queue", e))?;
+    Ok(all.into_iter().collect())
+}
+
+/// Puts failed entries (all, or those with the given mutation ids) back in line.
+pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32> {
+    let failed = in_state(store, EntryState::Failed).await?;
+    let tx = store.write(&[QUEUE])?;
+    let mut n = 0;
+    for rec in failed.iter().filter(|r| selected(r, &ids)) {
+        jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
+        tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;
+        n += 1;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Drops failed entries (all, or those with the given mutation ids) and recomputes
+/// the local view of their entities without them.
+pub async fn discard_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32> {
+    let failed = in_state(store, EntryState::Failed).await?;
+    let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
+    let mut n = 0;
+    for rec in failed.iter().filter(|r| selected(r, &ids)) {
+        tx.store(QUEUE)?.delete(jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+        let et = jsv::get_str(&rec, F_ENTITY).unwrap_or_default();
+        let id = jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default();
+        rebase_local(&tx, &et, &id).await?;
+        n += 1;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+fn selected(rec: &JsValue, ids: &Option<Vec<String>>) -> bool {
+    match ids {
+        None => true,
+        Some(ids) => jsv::get_str(rec, field::MUTATION_ID).is_some_and(|m| ids.contains(&m)),
+    }
+}
+
+/// Local changes the server refused as stale, oldest first.
+pub async fn conflicts(store: &Store) -> Result<js_sys::Array> {
+    let tx = store.read(&[CONFLICTS])?;
+    let mut all = tx.store(CONFLICTS)?.get_all(None, None).await.map_err(|e| storage("read conflicts", e))?;
+    all.sort_by(|a, b| {
+        let (x, y) = (jsv::get_f64(a, "at").unwrap_or(0.0), jsv::get_f64(b, "at").unwrap_or(0.0));
+        x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    Ok(all.into_iter().collect())
+}

@@ -1,0 +1,98 @@
+//! Our sync protocol (`docs/PROTOCOL.md`): batched push with mutation ids, paged
+//! pull with an opaque cursor. Exactly-once comes from the server's mutation log.
+
+use super::PullPage;
+use crate::failure::{protocol, Result};
+use crate::http::{Http, Req};
+use crate::jsv;
+use crate::store::outbox::{Outcome, F_ENTITY, F_ENTITY_ID, F_PAYLOAD, F_TYPE};
+use crate::store::pull_write::check_change;
+use offline_sync_core::protocol::{field, MutationStatus, Scope, PULL_PATH, PUSH_PATH};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub struct ProtocolTransport {
+    pub http: Http,
+    pub base_url: String,
+}
+
+impl ProtocolTransport {
+    pub async fn push(&self, records: &[JsValue]) -> Result<Vec<Outcome>> {
+        let mutations = js_sys::Array::new();
+        for r in records {
+            let m = jsv::object();
+            jsv::set(&m, field::MUTATION_ID, &jsv::get(r, field::MUTATION_ID));
+            jsv::set(&m, field::OP, &jsv::get(r, F_TYPE));
+            jsv::set(&m, field::ENTITY_TYPE, &jsv::get(r, F_ENTITY));
+            jsv::set(&m, field::ENTITY_ID, &jsv::get(r, F_ENTITY_ID));
+            jsv::set(&m, field::BASE_VERSION, &jsv::get(r, field::BASE_VERSION));
+            jsv::set(&m, field::DATA, &jsv::get(r, F_PAYLOAD));
+            mutations.push(&m);
+        }
+        let body = jsv::object();
+        jsv::set(&body, field::CLIENT_ID, &JsValue::from_str(&self.http.client_id));
+        jsv::set(&body, field::MUTATIONS, &mutations);
+        let text = js_sys::JSON::stringify(&body).map_err(|e| {
+            crate::failure::input(format!("a queued change cannot be sent as JSON: {}", jsv::error_text(&e)))
+        })?;
+        let url = format!("{}{}", self.base_url, PUSH_PATH);
+        let text = String::from(text);
+        let reply = self.http.send(Req { method: "POST", url: &url, body: Some(&text), headers: &[] }).await?;
+        decode_push(&reply.body, records)
+    }
+
+    pub async fn pull(&self, scope: &Scope, cursor: Option<&str>, limit: u32) -> Result<PullPage> {
+        let mut url = format!("{}{}?limit={limit}&scope={}", self.base_url, PULL_PATH, enc(&scope.key()));
+        if let Some(c) = cursor {
+            url.push_str(&format!("&cursor={}", enc(c)));
+        }
+        let reply = self.http.send(Req { method: "GET", url: &url, body: None, headers: &[] }).await?;
+        decode_pull(&reply.body)
+    }
+}
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+pub fn decode_push(body: &JsValue, records: &[JsValue]) -> Result<Vec<Outcome>> {
+    let results = jsv::get(body, field::RESULTS);
+    let results = results.dyn_into::<js_sys::Array>().map_err(|_| protocol("push answer has no `results` array"))?;
+    if results.length() as usize != records.len() {
+        return Err(protocol(format!("push answer has {} results for {} mutations", results.length(), records.len())));
+    }
+    let mut out = Vec::with_capacity(records.len());
+    for (i, (res, rec)) in results.iter().zip(records).enumerate() {
+        let sent = jsv::get_str(rec, field::MUTATION_ID).unwrap_or_default();
+        if jsv::get_str(&res, field::MUTATION_ID).as_deref() != Some(sent.as_str()) {
+            return Err(protocol(format!("push result #{i} is not for mutation {sent}")));
+        }
+        let status = jsv::get_str(&res, field::STATUS)
+            .and_then(|s| MutationStatus::parse(&s))
+            .ok_or_else(|| protocol(format!("push result #{i} has no valid `status`")))?;
+        let entity = jsv::get(&res, field::ENTITY);
+        let entity = if entity.is_null() || entity.is_undefined() {
+            None
+        } else {
+            check_change(&entity, i as u32)?;
+            Some(entity)
+        };
+        out.push(match status {
+            MutationStatus::Applied => Outcome::Applied(entity),
+            MutationStatus::Conflict => Outcome::Conflict(entity),
+            MutationStatus::Rejected => {
+                Outcome::Rejected(jsv::get_str(&res, field::ERROR).unwrap_or_else(|| "rejected by the server".into()))
+            }
+        });
+    }
+    Ok(out)
+}
+
+pub fn decode_pull(body: &JsValue) -> Result<PullPage> {
+    let changes = jsv::get(body, field::CHANGES)
+        .dyn_into::<js_sys::Array>()
+        .map_err(|_| protocol("pull answer has no `changes` array"))?;
+    let cursor = jsv::get_str(body, field::CURSOR).ok_or_else(|| protocol("pull answer has no string `cursor`"))?;
+    let has_more =
+        jsv::get_bool(body, field::HAS_MORE).ok_or_else(|| protocol("pull answer has no boolean `hasMore`"))?;
+    Ok(PullPage { changes, cursor: Some(cursor), has_more })
+}

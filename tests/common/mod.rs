@@ -1,0 +1,148 @@
+//! Helpers shared by the browser suites: the reference server's address (passed at
+//! compile time by `scripts/test.sh`), fresh users and namespaces, promise plumbing.
+#![allow(dead_code)]
+
+use offline_sync::SyncEngine;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(inline_js = r#"
+export async function http(method, url, token, body) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers['Authorization'] = 'Bearer ' + token;
+  const r = await fetch(url, { method, headers, body: body == null ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (_) {}
+  return { status: r.status, body: json, text };
+}
+export function tokenFn(token) { return () => token; }
+export function asyncTokenFn(token) { return async () => token; }
+export function parse(s) { return JSON.parse(s); }
+export function str(v) { return JSON.stringify(v); }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = http)]
+    fn http_js(method: &str, url: &str, token: Option<String>, body: JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = tokenFn)]
+    pub fn token_fn(token: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = asyncTokenFn)]
+    pub fn async_token_fn(token: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = parse)]
+    fn parse_js(s: &str) -> JsValue;
+    #[wasm_bindgen(js_name = str)]
+    pub fn stringify(v: &JsValue) -> String;
+}
+
+pub fn server() -> &'static str {
+    option_env!("SYNC_SERVER_URL").unwrap_or("http://127.0.0.1:8787")
+}
+
+pub fn api() -> String {
+    server().to_string()
+}
+
+pub fn unique(prefix: &str) -> String {
+    let n = (js_sys::Math::random() * 1e12) as u64;
+    format!("{prefix}{n:x}")
+}
+
+pub fn token(user: &str) -> String {
+    format!("dev-{user}")
+}
+
+pub fn json(s: &str) -> JsValue {
+    parse_js(s)
+}
+
+pub fn get(v: &JsValue, k: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap()
+}
+
+pub fn num(v: &JsValue, k: &str) -> f64 {
+    get(v, k).as_f64().unwrap_or_else(|| panic!("{k} is not a number in {}", stringify(v)))
+}
+
+pub fn s(v: &JsValue, k: &str) -> Option<String> {
+    get(v, k).as_string()
+}
+
+/// Options for an engine of `user` in namespace `ns`, plus extra `key: value` pairs.
+pub fn options(ns: &str, user: &str, extra: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    };
+    set("apiBaseUrl", &JsValue::from_str(&api()));
+    set("namespace", &JsValue::from_str(ns));
+    set("getAuthToken", &token_fn(&token(user)));
+    set("requestTimeoutMs", &JsValue::from_f64(5000.0));
+    for (k, v) in extra {
+        set(k, v);
+    }
+    o.into()
+}
+
+pub fn engine(ns: &str, user: &str) -> SyncEngine {
+    SyncEngine::construct(options(ns, user, &[])).expect("valid options")
+}
+
+pub fn engine_with(ns: &str, user: &str, extra: &[(&str, JsValue)]) -> SyncEngine {
+    SyncEngine::construct(options(ns, user, extra)).expect("valid options")
+}
+
+/// Awaits a promise that must resolve.
+pub async fn ok(p: js_sys::Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(v) => v,
+        Err(e) => panic!("promise rejected: {}", error_message(&e)),
+    }
+}
+
+/// Awaits a promise that must reject; returns the error.
+pub async fn rejects(p: js_sys::Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(v) => panic!("promise resolved with {} but should have rejected", stringify(&v)),
+        Err(e) => e,
+    }
+}
+
+pub fn error_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+}
+
+pub fn error_name(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_default()
+}
+
+/// A successful full sync; panics with the error otherwise.
+pub async fn sync(e: &SyncEngine) -> JsValue {
+    let r = ok(e.full_sync()).await;
+    assert_eq!(get(&r, "success"), JsValue::TRUE, "sync failed: {}", stringify(&r));
+    r
+}
+
+pub struct Http {
+    pub status: u16,
+    pub body: JsValue,
+}
+
+pub async fn http(method: &str, path: &str, token: Option<&str>, body: JsValue) -> Http {
+    let url = format!("{}{}", server(), path);
+    let r = ok(http_js(method, &url, token.map(String::from), body)).await;
+    Http { status: num(&r, "status") as u16, body: get(&r, "body") }
+}
+
+/// Sets the reference server's faults for `user` (see server/README.md).
+pub async fn faults(user: &str, spec: &str) {
+    let body = json(spec);
+    js_sys::Reflect::set(&body, &JsValue::from_str("user"), &JsValue::from_str(user)).unwrap();
+    let r = http("POST", "/__admin/faults", None, body).await;
+    assert_eq!(r.status, 200, "admin faults: {}", stringify(&r.body));
+}
+
+pub async fn stats(user: &str) -> JsValue {
+    let r = http("GET", &format!("/__admin/stats?user={user}"), None, JsValue::NULL).await;
+    assert_eq!(r.status, 200);
+    r.body
+}
