@@ -1,1 +1,19 @@
-fn main() {}
+//! `sync-server` binary: parses the command line and serves until Ctrl-C.
+
+use clap::Parser;
+use std::io::Write;
+use sync_server::cli::Cli;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let opts = Cli::parse().into_options();
+    let (addr, server) = sync_server::serve(opts).await?;
+    // Scripts wait for exactly this line before they start.
+    println!("sync-server listening on http://{addr}");
+    std::io::stdout().flush()?;
+    tokio::select! {
+        r = server => r?,
+        r = tokio::signal::ctrl_c() => r?,
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! The push rules: how one batch of mutations is validated, checked for
+//! conflicts, applied with `offline_sync_core::merge::apply`, and logged so a
+//! retried batch is answered without being applied again.
+
+use crate::db::{self, Row};
+use offline_sync_core::merge;
+use offline_sync_core::protocol::{Mutation, MutationResult, MutationStatus, Op, PushRequest};
+use rusqlite::{Connection, Transaction};
+use serde_json::Value;
+
+/// Longest entity type, entity id, mutation id and client id accepted.
+pub const MAX_ID_LEN: usize = 200;
+
+pub fn valid_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_ID_LEN
+}
+
+pub struct PushOutcome {
+    pub results: Vec<MutationResult<Value>>,
+    /// Mutation ids whose effect was applied by this request (not replays).
+    pub applied: Vec<String>,
+}
+
+/// Applies a whole push in one transaction: either every result is committed
+/// (rows and log together) or, on a database error, nothing is.
+pub fn push(conn: &mut Connection, user: &str, req: &PushRequest<Value>) -> rusqlite::Result<PushOutcome> {
+    let tx = conn.transaction()?;
+    let mut out = PushOutcome { results: Vec::with_capacity(req.mutations.len()), applied: Vec::new() };
+    for m in &req.mutations {
+        // An invalid mutation id cannot be a log key; answer without logging.
+        if !valid_id(&m.mutation_id) {
+            out.results.push(rejected(m, format!("mutationId must be 1-{MAX_ID_LEN} characters")));
+            continue;
+        }
+        if let Some(stored) = db::logged_result(&tx, user, &m.mutation_id)? {
+            match serde_json::from_str(&stored) {
+                Ok(r) => {
+                    out.results.push(r);
+                    continue;
+                }
+                // Cannot happen unless the db was edited by hand; fail loudly.
+                Err(e) => return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))),
+            }
+        }
+        let result = apply_one(&tx, user, &req.client_id, m)?;
+        // A conflict changed nothing, so it is not logged: a resend of the same
+        // mutation id is judged again against the row as it is then.
+        if result.status != MutationStatus::Conflict {
+            let json =
+                serde_json::to_string(&result).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            db::log_result(&tx, user, &m.mutation_id, &json)?;
+        }
+        if result.status == MutationStatus::Applied {
+            out.applied.push(m.mutation_id.clone());
+        }
+        out.results.push(result);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+fn rejected(m: &Mutation<Value>, error: String) -> MutationResult<Value> {
+    MutationResult {
+        mutation_id: m.mutation_id.clone(),
+        status: MutationStatus::Rejected,
+        entity: None,
+        error: Some(error),
+    }
+}
+
+fn validate(m: &Mutation<Value>) -> Result<(), String> {
+    if !valid_id(&m.entity_type) {
+        return Err(format!("entityType must be 1-{MAX_ID_LEN} characters"));
+    }
+    if !valid_id(&m.entity_id) {
+        return Err(format!("entityId must be 1-{MAX_ID_LEN} characters"));
+    }
+    if matches!(m.op, Op::Create | Op::Update) && !matches!(m.data, Some(Value::Object(_))) {
+        return Err(format!("{} needs an object as data", m.op.as_str()));
+    }
+    Ok(())
+}
+
+/// Whether a change may be applied to `row`: it was based on the row's current
+/// version, or the row was last written by the same client (a client's own
+/// chain of changes, sent before it learnt the versions, never conflicts).
+pub fn may_apply(row: &Row, base_version: Option<u64>, client_id: &str) -> bool {
+    base_version == Some(row.version) || row.modified_by_client.as_deref() == Some(client_id)
+}
+
+fn apply_one(
+    tx: &Transaction<'_>,
+    user: &str,
+    client_id: &str,
+    m: &Mutation<Value>,
+) -> rusqlite::Result<MutationResult<Value>> {
+    if let Err(e) = validate(m) {
+        return Ok(rejected(m, e));
+    }
+    let row = db::get_row(tx, user, &m.entity_type, &m.entity_id)?;
+    let result = |status, entity: Option<&Row>| MutationResult {
+        mutation_id: m.mutation_id.clone(),
+        status,
+        entity: entity.map(Row::to_entity),
+        error: None,
+    };
+    match &row {
+        Some(r) if !may_apply(r, m.base_version, client_id) => {
+            return Ok(result(MutationStatus::Conflict, Some(r)));
+        }
+        None if m.op == Op::Update => return Ok(rejected(m, "entity not found".into())),
+        None if m.op == Op::Delete => return Ok(result(MutationStatus::Applied, None)),
+        // Deleting a tombstone changes nothing: no new version, no new seq.
+        Some(r) if r.deleted && m.op == Op::Delete => {
+            return Ok(result(MutationStatus::Applied, Some(r)));
+        }
+        Some(r) if r.deleted && m.op == Op::Update => {
+            return Ok(rejected(m, "entity was deleted".into()));
+        }
+        _ => {}
+    }
+    let current = row.as_ref().and_then(Row::live_data);
+    let new_data = match merge::apply(m.op, current, m.data.as_ref()) {
+        Ok(d) => d,
+        Err(e) => return Ok(rejected(m, e)),
+    };
+    let written = db::write_row(tx, user, &m.entity_type, &m.entity_id, row.as_ref(), new_data, client_id)?;
+    Ok(result(MutationStatus::Applied, Some(&written)))
+}

@@ -1,0 +1,98 @@
+//! Command line of the `sync-server` binary.
+
+use crate::db::DbLocation;
+use crate::{Options, DEFAULT_MAX_BODY_BYTES};
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Reference sync server for offline-sync (push/pull protocol, REST facade).
+#[derive(Debug, Parser)]
+#[command(name = "sync-server", version)]
+pub struct Cli {
+    /// Address to listen on. Non-loopback addresses need --public.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+
+    /// SQLite database file.
+    #[arg(long, default_value = "sync-server.sqlite", conflicts_with = "memory")]
+    pub db: PathBuf,
+
+    /// Keep everything in memory (lost on exit).
+    #[arg(long)]
+    pub memory: bool,
+
+    /// Accept bearer token TOKEN as user USER (repeatable).
+    #[arg(long = "token", value_name = "TOKEN=USER", value_parser = parse_token)]
+    pub tokens: Vec<(String, String)>,
+
+    /// DEVELOPMENT/TESTS ONLY, never in production: accept any token
+    /// `dev-<user>` as user <user> (1-64 chars of A-Z a-z 0-9 _ -), and let
+    /// POST /auth/refresh hand such tokens out to anyone.
+    #[arg(long)]
+    pub dev_tokens: bool,
+
+    /// TESTS ONLY: enable /__admin/* (fault injection, stats, reset) for
+    /// loopback clients.
+    #[arg(long)]
+    pub enable_admin: bool,
+
+    /// Create demo courses and lessons for user `demo` if it has no data.
+    #[arg(long)]
+    pub seed_demo: bool,
+
+    /// Largest accepted request body, in bytes (larger ones get 413).
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Allow listening on a non-loopback address.
+    #[arg(long)]
+    pub public: bool,
+}
+
+fn parse_token(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((t, u)) if !t.is_empty() && !u.is_empty() => Ok((t.to_string(), u.to_string())),
+        _ => Err(format!("expected TOKEN=USER, got {s:?}")),
+    }
+}
+
+impl Cli {
+    pub fn into_options(self) -> Options {
+        Options {
+            addr: self.addr,
+            db: if self.memory { DbLocation::Memory } else { DbLocation::File(self.db) },
+            tokens: self.tokens,
+            dev_tokens: self.dev_tokens,
+            enable_admin: self.enable_admin,
+            seed_demo: self.seed_demo,
+            max_body_bytes: self.max_body_bytes,
+            public: self.public,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses() {
+        let cli = Cli::try_parse_from([
+            "sync-server",
+            "--memory",
+            "--token",
+            "abc=alice",
+            "--token",
+            "x=y=z",
+            "--dev-tokens",
+        ])
+        .unwrap();
+        let o = cli.into_options();
+        assert_eq!(o.db, DbLocation::Memory);
+        assert_eq!(o.addr.to_string(), "127.0.0.1:8787");
+        assert_eq!(o.tokens, vec![("abc".into(), "alice".into()), ("x".into(), "y=z".into())]);
+        assert!(Cli::try_parse_from(["sync-server", "--token", "nouser"]).is_err());
+        assert!(Cli::try_parse_from(["sync-server", "--memory", "--db", "x"]).is_err());
+    }
+}

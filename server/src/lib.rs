@@ -1,0 +1,197 @@
+//! Reference server of the offline-sync protocol (`docs/PROTOCOL.md`): push and
+//! pull over SQLite, bearer auth, and a test-only admin API for fault injection.
+//! Tests start it in-process with [`serve`] on port 0.
+
+pub mod admin;
+pub mod apply;
+pub mod auth;
+pub mod cli;
+pub mod db;
+pub mod http;
+pub mod routes;
+pub mod seed;
+
+use crate::admin::Admin;
+use crate::auth::Auth;
+use crate::db::{Db, DbLocation};
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::http::{header, HeaderName, Method};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use offline_sync_core::protocol::{PULL_PATH, PUSH_PATH};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Header in which clients send their client id on every request.
+pub const CLIENT_HEADER: &str = "x-offline-sync-client";
+
+/// Default request body limit: 5 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+/// Everything the server needs to start; `cli` builds it from the command line.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub addr: SocketAddr,
+    pub db: DbLocation,
+    /// `(token, user)` pairs.
+    pub tokens: Vec<(String, String)>,
+    pub dev_tokens: bool,
+    pub enable_admin: bool,
+    pub seed_demo: bool,
+    pub max_body_bytes: usize,
+    /// Allow binding a non-loopback address.
+    pub public: bool,
+}
+
+impl Options {
+    /// In-memory, loopback port 0, dev tokens and admin API on: what tests want.
+    pub fn for_tests() -> Options {
+        Options {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: DbLocation::Memory,
+            tokens: Vec::new(),
+            dev_tokens: true,
+            enable_admin: true,
+            seed_demo: false,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            public: false,
+        }
+    }
+}
+
+/// Shared state of all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub auth: Arc<Auth>,
+    pub admin: Arc<Admin>,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Opens the database (seeding it if asked) and builds the state.
+    pub fn new(opts: &Options) -> anyhow::Result<AppState> {
+        let db = Db::open(&opts.db)?;
+        if opts.seed_demo {
+            // Startup, before anything is served: blocking here is fine.
+            let seeded = db.with_blocking(seed::seed_demo)?;
+            if seeded {
+                eprintln!("sync-server: seeded demo data for user \"demo\"");
+            }
+        }
+        Ok(AppState {
+            db,
+            auth: Arc::new(Auth::new(&opts.tokens, opts.dev_tokens)?),
+            admin: Arc::new(Admin::new(opts.enable_admin)),
+            max_body_bytes: opts.max_body_bytes,
+        })
+    }
+}
+
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+            header::IF_MATCH,
+            HeaderName::from_static(CLIENT_HEADER),
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// All routes with their middleware.
+pub fn router(state: AppState) -> Router {
+    // Authenticated routes: auth runs first (outermost), then faults/stats.
+    let sync = Router::new()
+        .route(PUSH_PATH, post(routes::push))
+        .route(PULL_PATH, get(routes::pull))
+        .route_layer(from_fn_with_state(state.clone(), admin::faults))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_user));
+
+    let mut app =
+        Router::new().route("/health", get(routes::health)).route("/auth/refresh", post(auth::refresh)).merge(sync);
+    if state.admin.enabled() {
+        let admin = Router::new()
+            .route("/__admin/faults", post(admin::set_faults))
+            .route("/__admin/stats", get(admin::stats))
+            .route("/__admin/reset", post(admin::reset))
+            .route_layer(from_fn(admin::loopback_only));
+        app = app.merge(admin);
+    }
+    let limit = state.max_body_bytes;
+    app.fallback(http::not_found)
+        // Both limits: tower-http refuses early by Content-Length, axum's
+        // (default 2 MB) would otherwise cut bodies below our configured limit.
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(from_fn_with_state(limit, http::json_errors))
+        .layer(cors())
+        .with_state(state)
+}
+
+/// Lets a handler close its own connection without answering (see
+/// `admin::break_connection`). Put in every request's extensions by [`serve`].
+#[derive(Clone)]
+pub struct ConnKill(pub Arc<Notify>);
+
+/// Binds `opts.addr` and serves in a background task. Returns the bound address
+/// (useful with port 0) and the task.
+pub async fn serve(opts: Options) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    if !opts.addr.ip().is_loopback() && !opts.public {
+        anyhow::bail!("refusing to listen on non-loopback address {} without --public", opts.addr);
+    }
+    let state = AppState::new(&opts)?;
+    if !state.auth.has_any() {
+        eprintln!("sync-server: warning: no --token and no --dev-tokens: every request will get 401");
+    }
+    let app = router(state);
+    let listener = TcpListener::bind(opts.addr).await?;
+    let addr = listener.local_addr()?;
+    Ok((addr, tokio::spawn(accept_loop(listener, app))))
+}
+
+/// Our own accept loop instead of `axum::serve`, so each connection can be
+/// closed from inside a handler (the lost-acknowledgement fault).
+async fn accept_loop(listener: TcpListener, app: Router) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // E.g. out of file descriptors: wait instead of spinning.
+                eprintln!("sync-server: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let k = kill.clone();
+            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req.extensions_mut().insert(ConnKill(k.clone()));
+                app.clone().oneshot(req)
+            });
+            let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+            tokio::select! {
+                _ = conn => {}
+                // Dropping the connection future closes the socket at once.
+                _ = kill.notified() => {}
+            }
+        });
+    }
+}

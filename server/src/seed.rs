@@ -1,0 +1,69 @@
+//! `--seed-demo`: a small catalogue for user `demo`, so the example app shows
+//! something on first start. Written through the normal write path, so the rows
+//! have versions, seqs and scopes like any other.
+
+use crate::db;
+use rusqlite::Connection;
+use serde_json::json;
+
+pub const DEMO_USER: &str = "demo";
+const SEED_CLIENT: &str = "seed";
+
+const COURSES: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "Rust Fundamentals",
+        "Ownership, borrowing and the type system.",
+        "beginner",
+        &["Hello, Cargo", "Ownership", "Borrowing", "Enums and match"],
+    ),
+    (
+        "WebAssembly in the Browser",
+        "Compile Rust to Wasm and talk to JavaScript.",
+        "intermediate",
+        &["wasm-bindgen basics", "Calling JS from Rust", "Bundling"],
+    ),
+    (
+        "IndexedDB Deep Dive",
+        "Transactions, indexes and versioning.",
+        "intermediate",
+        &["Object stores", "Indexes", "Upgrades", "Quotas"],
+    ),
+    (
+        "Offline-First Design",
+        "Queues, sync and conflict resolution.",
+        "advanced",
+        &["Why offline-first", "Mutation queues", "Conflicts"],
+    ),
+    (
+        "HTTP for App Developers",
+        "Caching, retries and idempotency.",
+        "beginner",
+        &["Status codes", "Retries and backoff", "Idempotency keys"],
+    ),
+    (
+        "Testing Async Code",
+        "Deterministic tests for concurrent systems.",
+        "advanced",
+        &["Fakes and clocks", "Fault injection", "Property tests", "Flaky tests"],
+    ),
+];
+
+/// Seeds the demo catalogue unless `demo` already has rows. Returns whether it did.
+pub fn seed_demo(conn: &mut Connection) -> rusqlite::Result<bool> {
+    if db::user_has_rows(conn, DEMO_USER)? {
+        return Ok(false);
+    }
+    let tx = conn.transaction()?;
+    for (i, (title, description, level, lessons)) in COURSES.iter().enumerate() {
+        let course_id = format!("course-{}", i + 1);
+        let data = json!({"id": course_id, "title": title, "description": description, "level": level});
+        db::write_row(&tx, DEMO_USER, "course", &course_id, None, Some(data), SEED_CLIENT)?;
+        for (j, lesson) in lessons.iter().enumerate() {
+            let id = format!("lesson-{}-{}", i + 1, j + 1);
+            let data = json!({"id": id, "courseId": course_id, "title": lesson, "position": j + 1});
+            db::write_row(&tx, DEMO_USER, "lesson", &id, None, Some(data), SEED_CLIENT)?;
+        }
+    }
+    tx.commit()?;
+    Ok(true)
+}
