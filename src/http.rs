@@ -66,6 +66,8 @@ pub struct Http {
 }
 
 /// A successful (2xx) answer with its JSON body parsed by the browser.
+// `status` and `headers` (ETag) are read by the REST transport.
+#[allow(dead_code)]
 pub struct Reply {
     pub status: u16,
     pub body: JsValue,

@@ -13,12 +13,6 @@ pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
-pub fn del(obj: &JsValue, key: &str) {
-    if let Some(o) = obj.dyn_ref::<js_sys::Object>() {
-        let _ = js_sys::Reflect::delete_property(o, &JsValue::from_str(key));
-    }
-}
-
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
     get(obj, key).as_string()
 }

@@ -11,4 +11,5 @@ pub mod id;
 pub mod merge;
 pub mod protocol;
 pub mod queue;
+pub mod schedule;
 pub mod status;

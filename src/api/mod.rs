@@ -1,10 +1,18 @@
 //! The wasm-bindgen surface: JS names, TypeScript types, and the conversion of
 //! values and errors. No logic lives here.
 
+mod controller;
 mod convert;
 mod engine;
 mod init;
 mod types;
 
+pub use controller::OfflineSync;
 pub use engine::SyncEngine;
+pub(crate) use init::current_engine;
 pub use init::{get_sync_engine, init_offline_sync};
+
+/// The `SyncResult` object handed to `onSyncComplete`.
+pub(crate) fn sync_result_js(r: &crate::engine::SyncResult) -> wasm_bindgen::JsValue {
+    convert::sync_result(r)
+}

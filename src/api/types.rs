@@ -87,6 +87,40 @@ export interface Conflict {
   at: number;
 }
 
+export interface OfflineSyncOptions {
+  /** Auto-sync interval in ms. Default 60000; 0 disables auto-sync. */
+  autoSyncInterval?: number;
+  /** Sync when the device comes online. Default true. */
+  syncOnOnline?: boolean;
+  /** Sync when the page becomes visible. Default true. */
+  syncOnVisibility?: boolean;
+  /** Sync when the controller starts (component mount). Default true. */
+  syncOnMount?: boolean;
+  onSyncStart?: () => void;
+  onSyncComplete?: (result: SyncResult) => void;
+}
+
+export interface SyncStatus {
+  isRunning: boolean;
+  /** Last successful sync, ms since the epoch. */
+  lastSyncAt: number | null;
+  /** Next automatic sync, ms since the epoch; null when none is scheduled. */
+  nextSyncAt: number | null;
+  /** Last sync error; cleared by the next good sync. */
+  error: string | null;
+  /** Syncs performed (finished, successful or not). */
+  syncCount: number;
+  /** Changes waiting for the server. */
+  pendingCount: number;
+  /** Changes set aside as failed (see `failed()`). */
+  failedCount: number;
+}
+
+export interface OfflineSyncSnapshot {
+  status: SyncStatus;
+  isOnline: boolean;
+}
+
 export interface OfflineCourse {
   courseId: string;
   downloadedAt: number;

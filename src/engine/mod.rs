@@ -119,10 +119,6 @@ impl Engine {
         }
     }
 
-    pub fn is_running(&self) -> bool {
-        self.running.borrow().is_some()
-    }
-
     /// Runs a full sync, or joins the one already running.
     pub async fn full_sync(self: &Rc<Self>) -> SyncResult {
         let existing = self.running.borrow().clone();

@@ -18,9 +18,3 @@ pub struct SyncResult {
     pub conflicts: u32,
     pub duration_ms: f64,
 }
-
-impl SyncResult {
-    pub fn fail(error: SyncError) -> Self {
-        SyncResult { success: false, error: Some(error), ..Default::default() }
-    }
-}

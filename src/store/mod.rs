@@ -17,13 +17,12 @@ use wasm_bindgen::JsValue;
 pub struct Store {
     /// `None` once closed; a closed store answers every call with a clear error.
     db: std::cell::RefCell<Option<Rexie>>,
-    pub name: String,
 }
 
 impl Store {
     pub async fn open(name: &str) -> Result<Store> {
         let db = schema::builder(name, schema::CURRENT_VERSION).build().await.map_err(|e| storage("open", e))?;
-        Ok(Store { db: std::cell::RefCell::new(Some(db)), name: name.to_string() })
+        Ok(Store { db: std::cell::RefCell::new(Some(db)) })
     }
 
     pub fn close(&self) {

@@ -65,6 +65,7 @@ pub async fn write_page(store: &Store, changes: &js_sys::Array, scope: &Scope, c
     Ok((puts.len() + deletes.len()) as u32)
 }
 
+#[allow(dead_code)] // used by the REST transport
 /// For transports that can only list a whole scope (plain REST): removes server
 /// records of `entity_type` that the complete list no longer has. Local edits live
 /// in their own store and survive.

@@ -1,0 +1,213 @@
+//! `OfflineSync`: the framework-free controller class; `useOfflineSync` is a thin
+//! React binding over it.
+
+use super::convert::sync_result;
+use crate::controller::{hub, Hub, Member};
+use crate::failure::type_error;
+use crate::jsv;
+use offline_sync_core::config::controller_options;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+struct Inner {
+    id: u32,
+    member: RefCell<Member>,
+    subscribers: RefCell<Vec<(u32, js_sys::Function)>>,
+    next_sub: Cell<u32>,
+    started: Cell<bool>,
+    disposed: Cell<bool>,
+    /// The hub this controller joined while active.
+    joined: RefCell<Option<Rc<Hub>>>,
+}
+
+impl Inner {
+    fn wants_active(&self) -> bool {
+        !self.disposed.get() && (self.started.get() || !self.subscribers.borrow().is_empty())
+    }
+
+    fn member(&self) -> Member {
+        let mut m = self.member.borrow().clone();
+        m.notify = self.subscribers.borrow().iter().map(|(_, f)| f.clone()).collect();
+        m
+    }
+
+    /// Joins or leaves the page's hub to match what is wanted now.
+    fn settle(&self) {
+        let joined = self.joined.borrow().clone();
+        match (self.wants_active(), joined) {
+            (true, None) => {
+                let h = hub();
+                h.join(self.id, self.member());
+                *self.joined.borrow_mut() = Some(h.clone());
+                if self.member.borrow().options.sync_on_mount {
+                    h.trigger();
+                }
+            }
+            (true, Some(h)) => h.join(self.id, self.member()),
+            (false, Some(h)) => {
+                h.leave(self.id);
+                self.joined.borrow_mut().take();
+            }
+            (false, None) => {}
+        }
+    }
+}
+
+fn parse(options: &JsValue) -> Result<Member, JsValue> {
+    if !(options.is_undefined() || options.is_null() || jsv::is_plain_object(options)) {
+        return Err(type_error("offline-sync: useOfflineSync options must be an object"));
+    }
+    let get = |name: &str| {
+        if options.is_object() {
+            jsv::raw(&jsv::get(options, name))
+        } else {
+            offline_sync_core::config::Raw::Undefined
+        }
+    };
+    let o = controller_options(&get).map_err(|e| type_error(&e.to_string()))?;
+    let cb = |name: &str, has: bool| has.then(|| jsv::get(options, name).unchecked_into::<js_sys::Function>());
+    Ok(Member {
+        auto: o.auto_sync_interval_ms > 0,
+        on_start: cb("onSyncStart", o.has_on_sync_start),
+        on_complete: cb("onSyncComplete", o.has_on_sync_complete),
+        options: o,
+        notify: Vec::new(),
+    })
+}
+
+#[wasm_bindgen]
+pub struct OfflineSync {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl OfflineSync {
+    /// Validates the options (a `TypeError` names the bad one) and touches nothing:
+    /// listeners and timers start with the first `subscribe` or `start()`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "OfflineSyncOptions | undefined")] options: JsValue,
+    ) -> Result<OfflineSync, JsValue> {
+        console_error_panic_hook::set_once();
+        let member = parse(&options)?;
+        let id = NEXT_ID.with(|n| {
+            let id = n.get();
+            n.set(id + 1);
+            id
+        });
+        Ok(OfflineSync {
+            inner: Rc::new(Inner {
+                id,
+                member: RefCell::new(member),
+                subscribers: RefCell::new(Vec::new()),
+                next_sub: Cell::new(0),
+                started: Cell::new(false),
+                disposed: Cell::new(false),
+                joined: RefCell::new(None),
+            }),
+        })
+    }
+
+    /// Calls `listener` whenever the snapshot changes; returns the unsubscribe
+    /// function. The first subscriber activates the controller, the last one leaving
+    /// deactivates it (unless `start()` was called).
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn subscribe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "() => void")] listener: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let f: js_sys::Function =
+            listener.dyn_into().map_err(|_| type_error("offline-sync: subscribe needs a listener function"))?;
+        let sid = self.inner.next_sub.get();
+        self.inner.next_sub.set(sid + 1);
+        self.inner.subscribers.borrow_mut().push((sid, f));
+        self.inner.settle();
+        let inner = Rc::downgrade(&self.inner);
+        let unsubscribe = Closure::<dyn FnMut()>::new(move || {
+            if let Some(inner) = inner.upgrade() {
+                inner.subscribers.borrow_mut().retain(|(i, _)| *i != sid);
+                inner.settle();
+            }
+        });
+        Ok(unsubscribe.into_js_value())
+    }
+
+    /// `{ status, isOnline }`; the same object until something changed.
+    #[wasm_bindgen(js_name = getSnapshot, unchecked_return_type = "OfflineSyncSnapshot")]
+    pub fn get_snapshot(&self) -> JsValue {
+        match self.inner.joined.borrow().as_ref() {
+            Some(h) => h.snapshot(),
+            None => hub().snapshot(),
+        }
+    }
+
+    /// Syncs now; while a sync runs (here, in another controller, or through
+    /// `getSyncEngine().fullSync()`), returns that one instead of starting another.
+    #[wasm_bindgen(js_name = performSync, unchecked_return_type = "Promise<SyncResult>")]
+    pub fn perform_sync(&self) -> js_sys::Promise {
+        let h = self.inner.joined.borrow().clone().unwrap_or_else(hub);
+        wasm_bindgen_futures::future_to_promise(async move { Ok(sync_result(&h.sync().await)) })
+    }
+
+    #[wasm_bindgen(js_name = startAutoSync)]
+    pub fn start_auto_sync(&self) {
+        self.set_auto(true);
+    }
+
+    #[wasm_bindgen(js_name = stopAutoSync)]
+    pub fn stop_auto_sync(&self) {
+        self.set_auto(false);
+    }
+
+    fn set_auto(&self, on: bool) {
+        self.inner.member.borrow_mut().auto = on;
+        if let Some(h) = self.inner.joined.borrow().as_ref() {
+            h.update(self.inner.id, |m| m.auto = on);
+        }
+    }
+
+    /// Activates the controller without a subscriber (framework-free use).
+    pub fn start(&self) {
+        self.inner.started.set(true);
+        self.inner.settle();
+    }
+
+    /// Undoes `start()`; subscribers still keep it active.
+    pub fn stop(&self) {
+        self.inner.started.set(false);
+        self.inner.settle();
+    }
+
+    /// Removes every listener and timer this controller caused; it stays inert.
+    pub fn dispose(&self) {
+        self.inner.disposed.set(true);
+        self.inner.subscribers.borrow_mut().clear();
+        self.inner.settle();
+    }
+
+    /// Takes options from a later render (new callbacks, intervals). Keeps the
+    /// auto-sync switch unless the interval itself changed.
+    #[wasm_bindgen(js_name = setOptions)]
+    pub fn set_options(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "OfflineSyncOptions | undefined")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        let mut next = parse(&options)?;
+        {
+            let cur = self.inner.member.borrow();
+            if cur.options.auto_sync_interval_ms == next.options.auto_sync_interval_ms {
+                next.auto = cur.auto;
+            }
+        }
+        *self.inner.member.borrow_mut() = next;
+        if self.inner.joined.borrow().is_some() {
+            self.inner.settle();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,305 @@
+//! The controller behind `useOfflineSync` and `new OfflineSync()`.
+//!
+//! Every controller of a page shares one `Hub` per engine: one status, one timer and
+//! one set of `online`/`offline`/`visibilitychange` listeners, however many
+//! components use the hook (the module this replaces ran timers per instance).
+//! Each controller contributes its options while it is active.
+
+mod snapshot;
+
+use crate::browser::{self, events::EventListener};
+use crate::engine::{Engine, EngineEvent, SyncResult};
+use crate::jsv;
+use offline_sync_core::config::ControllerOptions;
+use offline_sync_core::schedule::{next_delay, LastSync};
+use offline_sync_core::status::{Event, Status};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::JsValue;
+
+/// What an active controller wants from the hub.
+#[derive(Clone)]
+pub struct Member {
+    pub options: ControllerOptions,
+    /// Auto-sync on (starts as `autoSyncInterval > 0`; `startAutoSync`/`stopAutoSync` flip it).
+    pub auto: bool,
+    pub on_start: Option<js_sys::Function>,
+    pub on_complete: Option<js_sys::Function>,
+    pub notify: Vec<js_sys::Function>,
+}
+
+pub struct Hub {
+    pub engine: Rc<Engine>,
+    status: RefCell<Status>,
+    snapshot: RefCell<Option<JsValue>>,
+    members: RefCell<Vec<(u32, Member)>>,
+    timer: RefCell<Option<gloo_timers::callback::Timeout>>,
+    listeners: RefCell<Vec<EventListener>>,
+    last: Cell<LastSync>,
+    engine_listener: Cell<Option<u32>>,
+    me: Weak<Hub>,
+}
+
+thread_local! {
+    static HUB: RefCell<Option<Rc<Hub>>> = const { RefCell::new(None) };
+}
+
+/// The hub of the page's current engine.
+pub fn hub() -> Rc<Hub> {
+    let engine = crate::api::current_engine();
+    HUB.with(|h| {
+        let mut h = h.borrow_mut();
+        match &*h {
+            Some(hub) if Rc::ptr_eq(&hub.engine, &engine) => hub.clone(),
+            _ => {
+                let hub = Hub::new(engine);
+                *h = Some(hub.clone());
+                hub
+            }
+        }
+    })
+}
+
+impl Hub {
+    fn new(engine: Rc<Engine>) -> Rc<Hub> {
+        Rc::new_cyclic(|me| Hub {
+            engine,
+            status: RefCell::new(Status::new(browser::is_online())),
+            snapshot: RefCell::new(None),
+            members: RefCell::new(Vec::new()),
+            timer: RefCell::new(None),
+            listeners: RefCell::new(Vec::new()),
+            last: Cell::new(LastSync::default()),
+            engine_listener: Cell::new(None),
+            me: me.clone(),
+        })
+    }
+
+    /// Adds or updates an active controller; the first one attaches the hub.
+    pub fn join(&self, id: u32, member: Member) {
+        let first = self.members.borrow().is_empty();
+        {
+            let mut members = self.members.borrow_mut();
+            match members.iter_mut().find(|(i, _)| *i == id) {
+                Some((_, m)) => *m = member,
+                None => members.push((id, member)),
+            }
+        }
+        if first {
+            self.attach();
+        }
+        self.reschedule();
+    }
+
+    pub fn leave(&self, id: u32) {
+        self.members.borrow_mut().retain(|(i, _)| *i != id);
+        if self.members.borrow().is_empty() {
+            self.detach();
+        } else {
+            self.reschedule();
+        }
+    }
+
+    pub fn update(&self, id: u32, f: impl FnOnce(&mut Member)) {
+        if let Some((_, m)) = self.members.borrow_mut().iter_mut().find(|(i, _)| *i == id) {
+            f(m);
+        }
+        self.reschedule();
+    }
+
+    /// Listeners, engine events and a first look at the queue counts.
+    fn attach(&self) {
+        let me = self.me.clone();
+        let lid = self.engine.subscribe(Rc::new(move |ev| {
+            if let Some(h) = me.upgrade() {
+                h.on_engine(ev);
+            }
+        }));
+        self.engine_listener.set(Some(lid));
+        let global = js_sys::global();
+        let mut ls = Vec::new();
+        let me = self.me.clone();
+        ls.extend(EventListener::new(&global, "online", move |_| {
+            if let Some(h) = me.upgrade() {
+                h.apply(Event::Online(true));
+                // Coming back online cuts any backoff short.
+                h.last.set(LastSync::default());
+                if h.any(|m| m.options.sync_on_online) {
+                    h.trigger();
+                } else {
+                    h.reschedule();
+                }
+            }
+        }));
+        let me = self.me.clone();
+        ls.extend(EventListener::new(&global, "offline", move |_| {
+            if let Some(h) = me.upgrade() {
+                h.apply(Event::Online(false));
+            }
+        }));
+        if let Some(doc) = browser::document() {
+            let me = self.me.clone();
+            ls.extend(EventListener::new(&doc, "visibilitychange", move |_| {
+                if let Some(h) = me.upgrade() {
+                    if browser::is_visible() && h.any(|m| m.options.sync_on_visibility) {
+                        h.trigger();
+                    }
+                }
+            }));
+        }
+        *self.listeners.borrow_mut() = ls;
+        self.apply(Event::Online(browser::is_online()));
+        self.refresh_counts();
+    }
+
+    fn detach(&self) {
+        self.listeners.borrow_mut().clear();
+        self.timer.borrow_mut().take();
+        if let Some(id) = self.engine_listener.take() {
+            self.engine.unsubscribe(id);
+        }
+        self.apply(Event::Scheduled(None));
+    }
+
+    fn any(&self, f: impl Fn(&Member) -> bool) -> bool {
+        self.members.borrow().iter().any(|(_, m)| f(m))
+    }
+
+    fn refresh_counts(&self) {
+        let me = self.me.clone();
+        let engine = self.engine.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok((pending, failed)) = engine.counts().await {
+                if let Some(h) = me.upgrade() {
+                    h.apply(Event::Counts { pending, failed });
+                }
+            }
+        });
+    }
+
+    /// Runs a sync (or joins the one running) and returns its result.
+    pub async fn sync(self: &Rc<Self>) -> SyncResult {
+        self.engine.full_sync().await
+    }
+
+    /// Starts a sync without waiting for it.
+    pub fn trigger(&self) {
+        if let Some(h) = self.me.upgrade() {
+            wasm_bindgen_futures::spawn_local(async move {
+                h.sync().await;
+            });
+        }
+    }
+
+    fn on_engine(&self, ev: &EngineEvent) {
+        match ev {
+            EngineEvent::SyncStarted => {
+                self.apply(Event::Started);
+                for f in self.callbacks(|m| m.on_start.clone()) {
+                    call(&f, None);
+                }
+            }
+            EngineEvent::SyncFinished(r) => {
+                let retryable = r.error.as_ref().is_some_and(|e| e.kind.is_retryable());
+                let prev = self.last.get();
+                self.last.set(match &r.error {
+                    Some(e) if retryable => LastSync { failures: prev.failures + 1, retry_after_ms: e.retry_after_ms },
+                    _ => LastSync::default(),
+                });
+                let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);
+                self.apply(Event::Finished {
+                    at: jsv::now_ms(),
+                    error: r.error.as_ref().map(|e| e.message.clone()),
+                    pending,
+                    failed,
+                });
+                self.refresh_counts();
+                self.reschedule();
+                let result = crate::api::sync_result_js(r);
+                for f in self.callbacks(|m| m.on_complete.clone()) {
+                    call(&f, Some(&result));
+                }
+            }
+            EngineEvent::QueueChanged(pending, failed) => {
+                self.apply(Event::Counts { pending: *pending, failed: *failed });
+            }
+        }
+    }
+
+    fn callbacks(&self, pick: impl Fn(&Member) -> Option<js_sys::Function>) -> Vec<js_sys::Function> {
+        self.members.borrow().iter().filter_map(|(_, m)| pick(m)).collect()
+    }
+
+    /// Arms the one timer for the next automatic sync and publishes `nextSyncAt`.
+    pub fn reschedule(&self) {
+        let intervals: Vec<u32> = self
+            .members
+            .borrow()
+            .iter()
+            .filter(|(_, m)| m.auto)
+            .map(|(_, m)| {
+                if m.options.auto_sync_interval_ms > 0 {
+                    m.options.auto_sync_interval_ms
+                } else {
+                    DEFAULT_MANUAL_INTERVAL
+                }
+            })
+            .collect();
+        let delay = next_delay(&intervals, self.last.get(), &self.engine.options.backoff, js_sys::Math::random());
+        let Some(delay) = delay else {
+            self.timer.borrow_mut().take();
+            self.apply(Event::Scheduled(None));
+            return;
+        };
+        let delay = delay.min(offline_sync_core::config::MAX_INTERVAL_MS as u64) as u32;
+        let me = self.me.clone();
+        let t = gloo_timers::callback::Timeout::new(delay, move || {
+            if let Some(h) = me.upgrade() {
+                h.timer.borrow_mut().take();
+                h.trigger();
+            }
+        });
+        *self.timer.borrow_mut() = Some(t);
+        self.apply(Event::Scheduled(Some(jsv::now_ms() + delay as f64)));
+    }
+
+    /// Applies a status event; when the snapshot changed, drops the cached one and
+    /// tells every subscriber.
+    fn apply(&self, ev: Event) {
+        let changed = self.status.borrow_mut().apply(ev);
+        if changed {
+            self.snapshot.borrow_mut().take();
+            let subs: Vec<js_sys::Function> =
+                self.members.borrow().iter().flat_map(|(_, m)| m.notify.iter().cloned()).collect();
+            for f in subs {
+                call(&f, None);
+            }
+        }
+    }
+
+    /// `{ status, isOnline }`, the same object until something changed.
+    pub fn snapshot(&self) -> JsValue {
+        if let Some(s) = self.snapshot.borrow().as_ref() {
+            return s.clone();
+        }
+        let s = snapshot::build(&self.status.borrow());
+        *self.snapshot.borrow_mut() = Some(s.clone());
+        s
+    }
+}
+
+/// `startAutoSync()` on a controller configured with `autoSyncInterval: 0` uses the
+/// hook's default interval.
+const DEFAULT_MANUAL_INTERVAL: u32 = offline_sync_core::config::DEFAULT_AUTO_SYNC_INTERVAL_MS;
+
+/// Calls an app callback; a callback that throws is reported, never propagated
+/// into the sync machinery.
+fn call(f: &js_sys::Function, arg: Option<&JsValue>) {
+    let r = match arg {
+        Some(a) => f.call1(&JsValue::NULL, a),
+        None => f.call0(&JsValue::NULL),
+    };
+    if let Err(e) = r {
+        web_sys::console::error_2(&JsValue::from_str("offline-sync: a callback threw:"), &e);
+    }
+}

@@ -1,0 +1,267 @@
+//! The controller behind `useOfflineSync`, in real Chromium against the reference
+//! server: defaults, validation, triggers, timers, callbacks and their cleanup.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use offline_sync::{init_offline_sync, OfflineSync};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function recorder(extra) {
+  const r = { starts: 0, results: [], notified: 0 };
+  r.options = Object.assign({ onSyncStart: () => { r.starts++; }, onSyncComplete: (x) => { r.results.push(x); } }, extra);
+  r.listener = () => { r.notified++; };
+  return r;
+}
+export function fire(target, type) {
+  const t = target === 'document' ? document : window;
+  t.dispatchEvent(new Event(type));
+}
+export function setHidden(hidden) {
+  if (hidden) Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  else delete document.visibilityState;
+}
+export function callUnsub(f) { f(); }
+"#)]
+extern "C" {
+    fn recorder(extra: JsValue) -> JsValue;
+    fn fire(target: &str, kind: &str);
+    #[wasm_bindgen(js_name = setHidden)]
+    fn set_hidden(hidden: bool);
+    #[wasm_bindgen(js_name = callUnsub)]
+    fn call_unsub(f: &JsValue);
+}
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if f() {
+            return;
+        }
+        sleep(25).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The page engine, pointed at the reference server for a fresh user.
+async fn init_page() -> String {
+    let user = unique("ctl");
+    ok(init_offline_sync(options(&unique("ns-"), &user, &[]))).await;
+    user
+}
+
+fn status(c: &OfflineSync) -> JsValue {
+    get(&c.get_snapshot(), "status")
+}
+
+fn sync_count(c: &OfflineSync) -> f64 {
+    num(&status(c), "syncCount")
+}
+
+fn controller(r: &JsValue) -> OfflineSync {
+    OfflineSync::new(get(r, "options")).expect("valid options")
+}
+
+#[wasm_bindgen_test]
+async fn defaults_match_the_hook() {
+    init_page().await;
+    let r = recorder(JsValue::UNDEFINED);
+    let c = controller(&r);
+    assert!(get(&status(&c), "nextSyncAt").is_null(), "nothing scheduled before activation");
+    let unsub = c.subscribe(get(&r, "listener")).unwrap();
+    // syncOnMount: a sync runs at once; the default interval schedules the next one in 60 s.
+    wait_until("the mount sync", || get(&r, "results").unchecked_into::<js_sys::Array>().length() == 1).await;
+    let next = num(&status(&c), "nextSyncAt");
+    let in_ms = next - js_sys::Date::now();
+    assert!((55_000.0..=60_500.0).contains(&in_ms), "next sync in {in_ms} ms");
+    assert_eq!(get(&c.get_snapshot(), "isOnline"), JsValue::TRUE);
+    assert!(num(&r, "notified") >= 1.0);
+    call_unsub(&unsub);
+    assert!(get(&status(&c), "nextSyncAt").is_null(), "the last unsubscribe releases the timer");
+    c.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn bad_options_are_type_errors_naming_the_option() {
+    for (spec, option) in [
+        (r#"{"autoSyncInterval": -1}"#, "autoSyncInterval"),
+        (r#"{"autoSyncInterval": "60000"}"#, "autoSyncInterval"),
+        (r#"{"syncOnOnline": "yes"}"#, "syncOnOnline"),
+        (r#"{"onSyncComplete": 42}"#, "onSyncComplete"),
+    ] {
+        let err = OfflineSync::new(json(spec)).err().expect("rejected");
+        assert_eq!(error_name(&err), "TypeError");
+        assert!(error_message(&err).contains(&format!("`{option}`")), "{}", error_message(&err));
+    }
+    let err = OfflineSync::new(json(r#"{"autoSyncInterval": 0}"#)).map(|_| ()).err();
+    assert!(err.is_none());
+    let nan = js_sys::Object::new();
+    js_sys::Reflect::set(&nan, &"autoSyncInterval".into(), &JsValue::from_f64(f64::NAN)).unwrap();
+    let err = OfflineSync::new(nan.into()).err().expect("NaN rejected");
+    assert!(error_message(&err).contains("NaN"));
+}
+
+#[wasm_bindgen_test]
+async fn one_sync_in_flight_at_a_time() {
+    let user = init_page().await;
+    let r = recorder(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#));
+    let c = controller(&r);
+    c.start();
+    let before = num(&stats(&user).await, "pullRequests");
+    let (a, b) = futures_join(c.perform_sync(), c.perform_sync()).await;
+    assert_eq!(get(&a, "success"), JsValue::TRUE);
+    assert_eq!(num(&a, "durationMs"), num(&b, "durationMs"), "the second call joined the first");
+    assert_eq!(num(&stats(&user).await, "pullRequests") - before, 1.0);
+    assert_eq!(sync_count(&c), 1.0);
+    c.dispose();
+}
+
+async fn futures_join(a: js_sys::Promise, b: js_sys::Promise) -> (JsValue, JsValue) {
+    let all = js_sys::Promise::all(&js_sys::Array::of2(&a, &b));
+    let v: js_sys::Array = JsFuture::from(all).await.unwrap().into();
+    (v.get(0), v.get(1))
+}
+
+#[wasm_bindgen_test]
+async fn short_interval_schedules_syncs_and_manual_control() {
+    init_page().await;
+    let r = recorder(json(r#"{"syncOnMount": false, "autoSyncInterval": 200}"#));
+    let c = controller(&r);
+    c.start();
+    wait_until("two interval syncs", || sync_count(&c) >= 2.0).await;
+    c.stop_auto_sync();
+    assert!(get(&status(&c), "nextSyncAt").is_null());
+    let n = sync_count(&c);
+    sleep(600).await;
+    assert_eq!(sync_count(&c), n, "no sync after stopAutoSync");
+    c.dispose();
+
+    // autoSyncInterval 0: nothing scheduled until startAutoSync.
+    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#)).unwrap();
+    c.start();
+    assert!(get(&status(&c), "nextSyncAt").is_null());
+    c.start_auto_sync();
+    assert!(get(&status(&c), "nextSyncAt").as_f64().is_some(), "startAutoSync schedules");
+    c.stop_auto_sync();
+    assert!(get(&status(&c), "nextSyncAt").is_null());
+    c.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn online_and_visibility_trigger_syncs() {
+    init_page().await;
+    let r = recorder(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#));
+    let c = controller(&r);
+    c.start();
+    fire("window", "offline");
+    assert_eq!(get(&c.get_snapshot(), "isOnline"), JsValue::FALSE);
+    fire("window", "online");
+    assert_eq!(get(&c.get_snapshot(), "isOnline"), JsValue::TRUE);
+    wait_until("a sync after online", || sync_count(&c) == 1.0).await;
+
+    set_hidden(true);
+    fire("document", "visibilitychange");
+    sleep(300).await;
+    assert_eq!(sync_count(&c), 1.0, "becoming hidden does not sync");
+    set_hidden(false);
+    fire("document", "visibilitychange");
+    wait_until("a sync after becoming visible", || sync_count(&c) == 2.0).await;
+    c.dispose();
+
+    let quiet = OfflineSync::new(json(
+        r#"{"syncOnMount": false, "autoSyncInterval": 0, "syncOnOnline": false, "syncOnVisibility": false}"#,
+    ))
+    .unwrap();
+    quiet.start();
+    let n = sync_count(&quiet);
+    fire("window", "online");
+    fire("document", "visibilitychange");
+    sleep(300).await;
+    assert_eq!(sync_count(&quiet), n, "triggers that are off do nothing");
+    quiet.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn callbacks_receive_results_and_errors_clear() {
+    init_page().await;
+    let r = recorder(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#));
+    let c = controller(&r);
+    c.start();
+    ok(c.perform_sync()).await;
+    assert_eq!(num(&r, "starts"), 1.0);
+    let results: js_sys::Array = get(&r, "results").into();
+    assert_eq!(get(&results.get(0), "success"), JsValue::TRUE);
+    assert!(get(&status(&c), "error").is_null());
+    assert!(get(&status(&c), "lastSyncAt").as_f64().is_some());
+    c.dispose();
+
+    // A failing sync: the error shows in status and in the callback, and the next
+    // good sync clears it.
+    let user = unique("ctl-err");
+    ok(init_offline_sync(options(
+        &unique("ns-"),
+        &user,
+        &[("apiBaseUrl", JsValue::from_str("http://127.0.0.1:9/api"))],
+    )))
+    .await;
+    let r = recorder(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#));
+    let c = controller(&r);
+    c.start();
+    ok(c.perform_sync()).await;
+    let results: js_sys::Array = get(&r, "results").into();
+    assert_eq!(get(&results.get(0), "success"), JsValue::FALSE);
+    let err = s(&status(&c), "error").expect("status.error set");
+    assert!(err.contains("network error"), "{err}");
+    c.dispose();
+    ok(init_offline_sync(options(&unique("ns-"), &user, &[]))).await;
+    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#)).unwrap();
+    c.start();
+    ok(c.perform_sync()).await;
+    assert!(get(&status(&c), "error").is_null());
+    c.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn snapshot_identity_is_stable_until_a_change() {
+    init_page().await;
+    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#)).unwrap();
+    c.start();
+    let a = c.get_snapshot();
+    assert!(js_sys::Object::is(&a, &c.get_snapshot()));
+    ok(c.perform_sync()).await;
+    let b = c.get_snapshot();
+    assert!(!js_sys::Object::is(&a, &b), "a sync changes the snapshot");
+    assert!(js_sys::Object::is(&b, &c.get_snapshot()));
+    c.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn dispose_removes_every_listener_and_timer() {
+    init_page().await;
+    let r = recorder(json(r#"{"syncOnMount": false, "autoSyncInterval": 150}"#));
+    let c = controller(&r);
+    let _unsub = c.subscribe(get(&r, "listener")).unwrap();
+    // A second subscribe and start do not add listeners or timers (StrictMode).
+    let unsub2 = c.subscribe(get(&r, "listener")).unwrap();
+    call_unsub(&unsub2);
+    c.start();
+    wait_until("an interval sync", || sync_count(&c) >= 1.0).await;
+    c.dispose();
+    assert!(get(&status(&c), "nextSyncAt").is_null());
+    let n = sync_count(&c);
+    let starts = num(&r, "starts");
+    fire("window", "online");
+    fire("document", "visibilitychange");
+    sleep(500).await;
+    assert_eq!(sync_count(&c), n, "no timer, no listener left");
+    assert_eq!(num(&r, "starts"), starts, "no callback after dispose");
+}
