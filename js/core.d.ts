@@ -1,0 +1,47 @@
+// offline-sync without React: the engine, the sync controller, and the wasm loader.
+import type {
+  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, QueueEntry, SyncResult,
+} from './wasm/offline_sync.js';
+
+export type {
+  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, QueueEntry, ServerEntity,
+  SyncErrorKind, SyncResult, InitInput,
+} from './wasm/offline_sync.js';
+export { OfflineSync } from './controller.js';
+export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './controller.js';
+export { ready, isReady } from './load.js';
+
+/** Loads the wasm module, configures the page's engine and opens its database. */
+export function initOfflineSync(options?: InitOptions): Promise<void>;
+
+/** The page's engine. Every method loads the wasm module first if needed. */
+export interface SyncEngineApi {
+  /** Pushes queued changes, then pulls server changes. Never rejects: a failed sync resolves `success: false`. A second call joins the sync in flight. */
+  fullSync(): Promise<SyncResult>;
+  /** Pulls a course and everything under it, and keeps it available offline. */
+  downloadCourse(courseId: string): Promise<void>;
+  /** Queues a change and applies it locally at once; resolves with its mutation id once durable. */
+  queueMutation(type: MutationType, entity: string, entityId: string, payload?: EntityData | null): Promise<string>;
+  /** The entity as the app sees it now (local changes included). */
+  get(entity: string, id: string): Promise<EntityData | undefined>;
+  list(entity: string): Promise<EntityData[]>;
+  /** Sets the whole entity locally and queues it; resolves with the mutation id. */
+  put(entity: string, id: string, data: EntityData): Promise<string>;
+  /** Deletes the entity locally and queues the delete; resolves with the mutation id. */
+  remove(entity: string, id: string): Promise<string>;
+  pendingCount(): Promise<number>;
+  pending(): Promise<QueueEntry[]>;
+  failed(): Promise<QueueEntry[]>;
+  /** Requeues failed entries (all, or these mutation ids); resolves with how many. */
+  retryFailed(mutationIds?: string[]): Promise<number>;
+  /** Drops failed entries (all, or these mutation ids); resolves with how many. */
+  discardFailed(mutationIds?: string[]): Promise<number>;
+  conflicts(): Promise<Conflict[]>;
+  offlineCourses(): Promise<OfflineCourse[]>;
+  clientId(): Promise<string>;
+  /** Wipes everything this namespace stored (sign-out). */
+  clearLocalData(): Promise<void>;
+}
+
+/** The page's engine; synchronous, usable before the wasm module is loaded. */
+export function getSyncEngine(): SyncEngineApi;
