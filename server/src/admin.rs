@@ -7,7 +7,7 @@ use crate::db;
 use crate::http::{ApiError, JsonBody};
 use crate::{AppState, ConnKill, CLIENT_HEADER};
 use axum::body::{to_bytes, Body};
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{ConnectInfo, OriginalUri, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -234,7 +234,9 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
         Some(u) if admin.enabled => u.0.clone(),
         _ => return next.run(req).await,
     };
-    let kind = Kind::of(req.method(), req.uri().path());
+    // Inside `nest` the URI lost its prefix; the original one has it.
+    let path = req.extensions().get::<OriginalUri>().map_or(req.uri().path(), |u| u.0.path());
+    let kind = Kind::of(req.method(), path);
     let client = req.headers().get(CLIENT_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("(no client id)").to_string();
 
     let expired = admin.with(&user, |s| s.faults.expire_token_once.take() == Some(true));

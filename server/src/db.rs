@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS rest_idempotency (
 -- rows are wiped, or a client holding a cursor would skip new changes.
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters (name, value) VALUES ('seq', 0);
+-- Source of ids the REST facade assigns (srv-<n>) when a POST names none.
+INSERT OR IGNORE INTO counters (name, value) VALUES ('rest_id', 0);
 ";
 
 /// One shared connection behind a mutex: SQLite serialises writers anyway, and
@@ -181,10 +183,17 @@ pub fn get_row(c: &Connection, user: &str, entity_type: &str, id: &str) -> rusql
     .optional()
 }
 
+/// Takes the next value of counter `name` (`seq` or `rest_id`).
+pub fn next_counter(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<u64> {
+    tx.query_row("UPDATE counters SET value = value + 1 WHERE name = ?1 RETURNING value", [name], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|v| v as u64)
+}
+
 /// Takes the next value of the server-wide change counter.
 pub fn next_seq(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
-    tx.query_row("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value", [], |r| r.get::<_, i64>(0))
-        .map(|v| v as u64)
+    next_counter(tx, "seq")
 }
 
 /// Which pull scope a row belongs to: a course is its own scope; anything whose

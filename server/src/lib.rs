@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod http;
+pub mod rest_facade;
 pub mod routes;
 pub mod seed;
 
@@ -108,7 +109,7 @@ fn cors() -> CorsLayer {
             header::IF_MATCH,
             HeaderName::from_static(CLIENT_HEADER),
         ])
-        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .expose_headers([header::ETAG, header::RETRY_AFTER, HeaderName::from_static("idempotent-replayed")])
         .max_age(Duration::from_secs(600))
 }
 
@@ -121,8 +122,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), admin::faults))
         .route_layer(from_fn_with_state(state.clone(), auth::require_user));
 
-    let mut app =
-        Router::new().route("/health", get(routes::health)).route("/auth/refresh", post(auth::refresh)).merge(sync);
+    let mut app = Router::new()
+        .route("/health", get(routes::health))
+        .route("/auth/refresh", post(auth::refresh))
+        .merge(sync)
+        .merge(rest_facade::routes(state.clone()));
     if state.admin.enabled() {
         let admin = Router::new()
             .route("/__admin/faults", post(admin::set_faults))
