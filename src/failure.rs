@@ -8,7 +8,24 @@ use wasm_bindgen::{JsCast, JsValue};
 pub type Result<T> = std::result::Result<T, SyncError>;
 
 pub fn storage(context: &str, e: rexie::Error) -> SyncError {
-    SyncError::new(ErrorKind::Storage, format!("IndexedDB {context} failed: {}", describe_rexie(&e)))
+    let detail = describe_rexie(&e);
+    let hint = if detail.contains("QuotaExceededError") {
+        " (the browser's storage quota for this site is used up: free space, or clearLocalData() on sign-out; nothing queued was lost)"
+    } else if detail.contains("VersionError") {
+        " (another tab runs a newer version of this app and upgraded the database: reload this page)"
+    } else if detail.contains("InvalidStateError") {
+        " (the browser closed the database connection)"
+    } else {
+        ""
+    };
+    SyncError::new(ErrorKind::Storage, format!("IndexedDB {context} failed: {detail}{hint}"))
+}
+
+/// The browser closed our connection (storage cleared, another tab deleted or
+/// upgraded the database): reopening is worth one try.
+pub fn is_connection_closed(e: &SyncError) -> bool {
+    e.kind == ErrorKind::Storage
+        && (e.message.contains("InvalidStateError") || e.message.contains("database was closed"))
 }
 
 /// rexie wraps the DOMException; its name (QuotaExceededError, InvalidStateError,

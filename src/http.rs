@@ -180,7 +180,7 @@ fn method(m: &str) -> gloo_net::http::Method {
 }
 
 fn network(req: &Req<'_>, detail: &str) -> SyncError {
-    SyncError::new(ErrorKind::Transient, format!("{} {} failed: network error ({detail})", req.method, req.url))
+    SyncError::new(ErrorKind::Network, format!("{} {} failed: network error ({detail})", req.method, req.url))
 }
 
 fn failed_fetch(req: &Req<'_>, controller: &web_sys::AbortController, detail: &str) -> SyncError {
@@ -188,7 +188,7 @@ fn failed_fetch(req: &Req<'_>, controller: &web_sys::AbortController, detail: &s
     if signal.aborted() {
         let reason = jsv::error_text(&signal.reason());
         SyncError::new(
-            ErrorKind::Transient,
+            ErrorKind::Network,
             format!("{} {} {}", req.method, req.url, reason.trim_start_matches("TimeoutError: ")),
         )
     } else {

@@ -6,7 +6,10 @@ use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// Network failure, timeout, 5xx, 408, 429: try again later; nothing is dropped.
+    /// The server could not be reached (offline, DNS, refused, timed out): try again
+    /// later. Being offline is normal, so this never counts toward `maxAttempts`.
+    Network,
+    /// The server answered 5xx, 408, 425 or 429: try again later, honouring `Retry-After`.
     Transient,
     /// The server will never accept this request as it is (other 4xx, a rejected body).
     Permanent,
@@ -22,12 +25,19 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorKind::Network | ErrorKind::Transient | ErrorKind::Protocol)
+    }
+
+    /// Whether a failure of this kind counts toward an entry's `maxAttempts`: only
+    /// when the server was reached and still failed.
+    pub fn counts_as_attempt(self) -> bool {
         matches!(self, ErrorKind::Transient | ErrorKind::Protocol)
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            ErrorKind::Transient => "network",
+            ErrorKind::Network => "network",
+            ErrorKind::Transient => "server",
             ErrorKind::Permanent => "rejected",
             ErrorKind::Auth => "auth",
             ErrorKind::Protocol => "protocol",
@@ -90,6 +100,9 @@ mod tests {
         assert_eq!(classify_status(404), ErrorKind::Permanent);
         assert_eq!(classify_status(413), ErrorKind::Permanent);
         assert!(ErrorKind::Transient.is_retryable());
+        assert!(ErrorKind::Network.is_retryable());
+        assert!(!ErrorKind::Network.counts_as_attempt(), "being offline never uses up attempts");
+        assert!(ErrorKind::Transient.counts_as_attempt());
         assert!(!ErrorKind::Permanent.is_retryable());
         assert!(!ErrorKind::Auth.is_retryable());
     }

@@ -60,6 +60,7 @@ pub fn init_offline_sync(
             }
         });
         engine.ready().await.map_err(|e| to_js(&e))?;
+        crate::browser::request_persistence();
         Ok(JsValue::UNDEFINED)
     })
 }

@@ -30,7 +30,14 @@ export interface InitOptions {
   maxAttempts?: number;
 }
 
-export type SyncErrorKind = 'network' | 'rejected' | 'auth' | 'protocol' | 'storage' | 'input';
+/**
+ * network: the server could not be reached or timed out (retried; never uses up attempts).
+ * server: it answered 5xx/408/429 (retried with backoff, honouring Retry-After).
+ * rejected: it refused a change for good (the change is set aside, see `failed()`).
+ * auth: the token was refused twice (nothing dropped; sign in again).
+ * protocol: its answer was not the protocol (retried). storage: IndexedDB failed. input: a bad call.
+ */
+export type SyncErrorKind = 'network' | 'server' | 'rejected' | 'auth' | 'protocol' | 'storage' | 'input';
 
 export interface SyncResult {
   success: boolean;

@@ -3,7 +3,7 @@
 pub mod events;
 
 use crate::jsv;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// `navigator.onLine`, true where the scope has no notion of it.
 pub fn is_online() -> bool {
@@ -24,4 +24,29 @@ pub fn is_visible() -> bool {
 pub fn document() -> Option<JsValue> {
     let doc = jsv::get(&js_sys::global(), "document");
     (!doc.is_undefined()).then_some(doc)
+}
+
+thread_local! {
+    static PERSIST_ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Asks once per page for persistent storage (`navigator.storage.persist()`), so
+/// the browser does not evict queued changes under storage pressure. The answer is
+/// the browser's to give; nothing waits for it.
+pub fn request_persistence() {
+    if PERSIST_ASKED.with(|a| a.replace(true)) {
+        return;
+    }
+    let storage = jsv::get(&jsv::get(&js_sys::global(), "navigator"), "storage");
+    let persist = jsv::get(&storage, "persist");
+    if let Some(f) = persist.dyn_ref::<js_sys::Function>() {
+        if let Ok(p) = f.call0(&storage) {
+            if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                // A rejection only means "not granted".
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                });
+            }
+        }
+    }
 }

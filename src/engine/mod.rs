@@ -5,7 +5,7 @@ mod change;
 pub mod result;
 mod sync;
 
-use crate::failure::{Result, SyncError};
+use crate::failure::{is_connection_closed, Result, SyncError};
 use crate::http::{Auth, Http};
 use crate::store::{meta, outbox, view, Store};
 use crate::transport::{protocol::ProtocolTransport, Transport};
@@ -15,6 +15,7 @@ use offline_sync_core::protocol::{Op, Scope};
 use offline_sync_core::queue::EntryState;
 pub use result::SyncResult;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
@@ -101,6 +102,22 @@ impl Engine {
         Ok(Ready { store, transport, client_id })
     }
 
+    /// Runs `f` on the open store; if the browser closed the connection under us,
+    /// reopens once and runs it again (every `f` here is one transaction, so a retry
+    /// never applies anything twice).
+    async fn with_store<T, Fut>(self: &Rc<Self>, f: impl Fn(Rc<Ready>) -> Fut) -> Result<T>
+    where
+        Fut: Future<Output = Result<T>>,
+    {
+        match f(self.ready().await?).await {
+            Err(e) if is_connection_closed(&e) => {
+                self.close();
+                f(self.ready().await?).await
+            }
+            other => other,
+        }
+    }
+
     pub fn subscribe(&self, l: Listener) -> u32 {
         let id = self.next_listener.get();
         self.next_listener.set(id + 1);
@@ -128,7 +145,11 @@ impl Engine {
         let me = self.clone();
         let f = async move {
             me.emit(EngineEvent::SyncStarted);
-            let r = me.run_sync().await;
+            let mut r = me.run_sync().await;
+            if r.error.as_ref().is_some_and(is_connection_closed) {
+                me.close();
+                r = me.run_sync().await;
+            }
             me.running.borrow_mut().take();
             me.emit(EngineEvent::SyncFinished(r.clone()));
             r
@@ -159,57 +180,68 @@ impl Engine {
     }
 
     pub async fn enqueue(self: &Rc<Self>, op: Op, et: &JsValue, id: &JsValue, data: &JsValue) -> Result<String> {
-        let c = change::change(op, et, id, data, self.options.max_payload_bytes)?;
-        let ready = self.ready().await?;
-        let mutation_id = outbox::enqueue(&ready.store, c).await?;
-        self.announce_queue(&ready).await;
+        let c = Rc::new(change::change(op, et, id, data, self.options.max_payload_bytes)?);
+        let mutation_id = self.with_store(|r| {
+            let c = c.clone();
+            async move { outbox::enqueue(&r.store, &c).await }
+        });
+        let mutation_id = mutation_id.await?;
+        self.announce_queue().await;
         Ok(mutation_id)
     }
 
-    async fn announce_queue(&self, ready: &Ready) {
-        if let Ok((p, f)) = outbox::counts(&ready.store).await {
+    async fn announce_queue(self: &Rc<Self>) {
+        if let Ok((p, f)) = self.counts().await {
             self.emit(EngineEvent::QueueChanged(p, f));
         }
     }
 
     pub async fn get(self: &Rc<Self>, et: &JsValue, id: &JsValue) -> Result<JsValue> {
         let (et, id) = (change::key_arg("entity type", et)?, change::key_arg("entity id", id)?);
-        view::get(&self.ready().await?.store, &et, &id).await
+        self.with_store(|r| {
+            let (et, id) = (et.clone(), id.clone());
+            async move { view::get(&r.store, &et, &id).await }
+        })
+        .await
     }
 
     pub async fn list(self: &Rc<Self>, et: &JsValue) -> Result<js_sys::Array> {
         let et = change::key_arg("entity type", et)?;
-        view::list(&self.ready().await?.store, &et).await
+        self.with_store(|r| {
+            let et = et.clone();
+            async move { view::list(&r.store, &et).await }
+        })
+        .await
     }
 
     pub async fn counts(self: &Rc<Self>) -> Result<(u32, u32)> {
-        outbox::counts(&self.ready().await?.store).await
+        self.with_store(|r| async move { outbox::counts(&r.store).await }).await
     }
 
     pub async fn entries(self: &Rc<Self>, state: EntryState) -> Result<js_sys::Array> {
-        outbox::in_state(&self.ready().await?.store, state).await
+        self.with_store(|r| async move { outbox::in_state(&r.store, state).await }).await
     }
 
     pub async fn retry_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
         let ready = self.ready().await?;
         let n = outbox::retry_failed(&ready.store, ids).await?;
-        self.announce_queue(&ready).await;
+        self.announce_queue().await;
         Ok(n)
     }
 
     pub async fn discard_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
         let ready = self.ready().await?;
         let n = outbox::discard_failed(&ready.store, ids).await?;
-        self.announce_queue(&ready).await;
+        self.announce_queue().await;
         Ok(n)
     }
 
     pub async fn conflicts(self: &Rc<Self>) -> Result<js_sys::Array> {
-        outbox::conflicts(&self.ready().await?.store).await
+        self.with_store(|r| async move { outbox::conflicts(&r.store).await }).await
     }
 
     pub async fn offline_courses(self: &Rc<Self>) -> Result<js_sys::Array> {
-        meta::offline_courses(&self.ready().await?.store).await
+        self.with_store(|r| async move { meta::offline_courses(&r.store).await }).await
     }
 
     pub async fn client_id(self: &Rc<Self>) -> Result<String> {

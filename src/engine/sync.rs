@@ -28,6 +28,8 @@ impl Engine {
 
     async fn sync_steps(self: &Rc<Self>, r: &mut SyncResult) -> Result<()> {
         let ready = self.ready().await?;
+        // Ask the app for its current token once per sync (and again after a 401).
+        ready.transport.reset_auth();
         let generation = self.generation();
         self.push_queue(&ready, generation, r).await?;
         r.pulled += self.pull_scope(&ready, &Scope::All).await?;
@@ -57,7 +59,12 @@ impl Engine {
                     continue;
                 }
                 Err(e) if e.kind == ErrorKind::Permanent => vec![Outcome::Rejected(e.message.clone())],
-                Err(e) => return Err(e),
+                Err(e) => {
+                    if self.generation() == generation {
+                        r.failed += outbox::note_failure(&ready.store, &batch, &e, &self.options.backoff).await?;
+                    }
+                    return Err(e);
+                }
             };
             self.write_guard(generation)?;
             let rejected: Vec<bool> = outcomes.iter().map(|o| matches!(o, Outcome::Rejected(_))).collect();

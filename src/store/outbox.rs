@@ -7,8 +7,9 @@
 use super::schema::{BY_ENTITY, BY_STATUS, CONFLICTS, ENTITIES, LOCAL, QUEUE};
 use super::view::{self, apply_op, data_of, local_record};
 use super::{entity_key, Store, Tx};
-use crate::failure::{input, storage, Result};
+use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
+use offline_sync_core::backoff::Backoff;
 use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::queue::{fold, EntryMeta, EntryState, Fold};
 use rexie::{Direction, KeyRange};
@@ -22,6 +23,8 @@ pub const F_PAYLOAD: &str = "payload";
 pub const F_ATTEMPTS: &str = "attempts";
 pub const F_STATUS: &str = "status";
 pub const F_ERROR: &str = "error";
+/// Failed sends that reached the server (5xx, bad answers); what `maxAttempts` limits.
+pub const F_FAILURES: &str = "failures";
 
 /// A change the app makes.
 pub struct Change {
@@ -61,12 +64,12 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 
 /// Persists a change and applies it to the local view, in one transaction.
 /// Resolves with the mutation id once that transaction committed.
-pub async fn enqueue(store: &Store, change: Change) -> Result<String> {
+pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
-    let result = enqueue_in(&tx, &change).await;
+    let result = enqueue_in(&tx, change).await;
     match result {
         Ok(id) => {
-            tx.commit().await.map_err(|e| clone_error(e, &change))?;
+            tx.commit().await.map_err(|e| clone_error(e, change))?;
             Ok(id)
         }
         Err(e) => {
@@ -165,6 +168,33 @@ pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<()> {
     });
     queue.put_all(iter).await.map_err(|e| storage("write queue", e))?;
     tx.commit().await
+}
+
+/// Records a failed send on each entry: the error, for the app to see, and, when
+/// the server was reached, one more counted failure. Entries that used up
+/// `maxAttempts` are set aside as failed. Returns how many were set aside.
+pub async fn note_failure(store: &Store, records: &[JsValue], error: &SyncError, backoff: &Backoff) -> Result<u32> {
+    let tx = store.write(&[QUEUE])?;
+    let queue = tx.store(QUEUE)?;
+    let mut set_aside = 0;
+    for r in records {
+        let mut failures = jsv::get_u64(r, F_FAILURES).unwrap_or(0) as u32;
+        if error.kind.counts_as_attempt() {
+            failures += 1;
+            jsv::set(r, F_FAILURES, &JsValue::from_f64(failures as f64));
+        }
+        if error.kind.counts_as_attempt() && backoff.exhausted(failures) {
+            set_aside += 1;
+            jsv::set(r, F_STATUS, &JsValue::from_str(EntryState::Failed.as_str()));
+            let msg = format!("{} (gave up after {failures} failed attempts)", error.message);
+            jsv::set(r, F_ERROR, &JsValue::from_str(&msg));
+        } else {
+            jsv::set(r, F_ERROR, &JsValue::from_str(&error.message));
+        }
+        queue.put(r, None).await.map_err(|e| storage("write queue", e))?;
+    }
+    tx.commit().await?;
+    Ok(set_aside)
 }
 
 /// What the server said about one queued change.
@@ -283,6 +313,8 @@ pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32
     let mut n = 0;
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
         jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
+        // A fresh allowance of attempts; `attempts` (sends) stays, as it guards folding.
+        jsv::set(&rec, F_FAILURES, &JsValue::from_f64(0.0));
         tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;
         n += 1;
     }
