@@ -1,0 +1,77 @@
+import { useState, type FormEvent } from 'react';
+
+export interface Course {
+  id: string;
+  title: string;
+  description: string;
+  level: string;
+}
+
+interface Props {
+  course: Course;
+  lessons: number;
+  offline: boolean;
+  onRename: (id: string, title: string) => Promise<void>;
+  onDownload: (id: string) => Promise<void>;
+}
+
+export function CourseCard({ course, lessons, offline, onRename, onDownload }: Props) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    const title = draft?.trim();
+    if (!title) return;
+    void run(async () => {
+      await onRename(course.id, title);
+      setDraft(null);
+    });
+  };
+
+  return (
+    <article className="card" data-testid={`course-${course.id}`}>
+      <div className="card-top">
+        {course.level && <span className={`level ${course.level}`}>{course.level}</span>}
+        <span className="muted">{lessons} lessons</span>
+      </div>
+      {draft === null ? (
+        <h2 className="title" data-testid="title">
+          {course.title}
+        </h2>
+      ) : (
+        <form onSubmit={save} className="edit">
+          <input value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus aria-label="Course title" />
+          <button type="submit" className="primary" disabled={busy}>Save</button>
+          <button type="button" onClick={() => setDraft(null)}>Cancel</button>
+        </form>
+      )}
+      <p className="desc">{course.description}</p>
+      {error && <p className="error">{error}</p>}
+      <div className="actions">
+        {draft === null && (
+          <button onClick={() => setDraft(course.title)} data-testid="edit">Edit title</button>
+        )}
+        {offline ? (
+          <span className="saved" data-testid="offline-ready">✓ Available offline</span>
+        ) : (
+          <button onClick={() => run(() => onDownload(course.id))} disabled={busy} data-testid="download">
+            Download for offline
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}

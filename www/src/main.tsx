@@ -1,0 +1,54 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { initOfflineSync } from 'offline-sync';
+import { App } from './App';
+import './styles.css';
+
+/** Where the demo syncs: `?api=...&user=...` wins over the served config.json. */
+interface DemoConfig {
+  apiBaseUrl: string;
+  user: string;
+}
+
+async function loadConfig(): Promise<DemoConfig> {
+  const query = new URLSearchParams(location.search);
+  let served: Partial<DemoConfig> = {};
+  if (!query.has('api')) {
+    try {
+      const r = await fetch('config.json', { cache: 'no-store' });
+      if (r.ok) served = (await r.json()) as Partial<DemoConfig>;
+    } catch {
+      // offline and not cached yet: defaults
+    }
+  }
+  return {
+    apiBaseUrl: query.get('api') ?? served.apiBaseUrl ?? 'http://127.0.0.1:8787',
+    user: query.get('user') ?? served.user ?? 'demo',
+  };
+}
+
+async function start() {
+  const root = createRoot(document.getElementById('root')!);
+  const config = await loadConfig();
+  try {
+    await initOfflineSync({
+      apiBaseUrl: config.apiBaseUrl,
+      getAuthToken: () => `dev-${config.user}`,
+      namespace: `offline-sync-demo-${config.user}`,
+    });
+  } catch (e) {
+    root.render(<p className="fatal">Could not start offline-sync: {String(e)}</p>);
+    return;
+  }
+  root.render(
+    <StrictMode>
+      <App apiBaseUrl={config.apiBaseUrl} user={config.user} />
+    </StrictMode>,
+  );
+  // The demo's own app-shell cache, so a reload works offline (production build only).
+  if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+    navigator.serviceWorker.register('sw.js').catch((e) => console.warn('service worker:', e));
+  }
+}
+
+void start();
