@@ -242,6 +242,16 @@ pub fn engine_options(src: &dyn Source) -> Result<EngineOptions, ConfigError> {
     })
 }
 
+/// `serviceWorker` of `initOfflineSync`: the URL of a worker script to register
+/// (the package's standalone worker, or the app's own), or absent/`false` for none.
+pub fn service_worker(src: &dyn Source) -> Result<Option<String>, ConfigError> {
+    match src.get("serviceWorker") {
+        Raw::Undefined | Raw::Null | Raw::Bool(false) => Ok(None),
+        Raw::String(s) if !s.trim().is_empty() => Ok(Some(s)),
+        other => Err(bad("serviceWorker", "a script URL, or false", &other)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,5 +305,17 @@ mod tests {
         assert_eq!(e.option, "retryMaxMs");
         let e = engine_options(&src(&[("requestTimeoutMs", Raw::Number(0.0))])).unwrap_err();
         assert_eq!(e.option, "requestTimeoutMs");
+    }
+
+    #[test]
+    fn service_worker_option() {
+        assert_eq!(service_worker(&src(&[])).unwrap(), None);
+        assert_eq!(service_worker(&src(&[("serviceWorker", Raw::Bool(false))])).unwrap(), None);
+        assert_eq!(
+            service_worker(&src(&[("serviceWorker", Raw::String("/sw.js".into()))])).unwrap().as_deref(),
+            Some("/sw.js")
+        );
+        let e = service_worker(&src(&[("serviceWorker", Raw::Bool(true))])).unwrap_err();
+        assert_eq!(e.option, "serviceWorker");
     }
 }

@@ -13,6 +13,18 @@ thread_local! {
     static ENGINE: RefCell<Option<Rc<Engine>>> = const { RefCell::new(None) };
 }
 
+/// The service worker URL option of `initOfflineSync`.
+fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue> {
+    let get = |name: &str| {
+        if options.is_object() {
+            jsv::raw(&jsv::get(options, name))
+        } else {
+            offline_sync_core::config::Raw::Undefined
+        }
+    };
+    offline_sync_core::config::service_worker(&get).map_err(|e| type_error(&e.to_string()))
+}
+
 pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Option<js_sys::Function>), JsValue> {
     if !(options.is_undefined() || options.is_null() || jsv::is_plain_object(options)) {
         return Err(type_error("offline-sync: initOfflineSync options must be an object"));
@@ -43,8 +55,10 @@ pub fn init_offline_sync(
 ) -> js_sys::Promise {
     console_error_panic_hook::set_once();
     let parsed = parse_options(&options);
+    let worker = parse_worker(&options);
     wasm_bindgen_futures::future_to_promise(async move {
         let (opts, cb) = parsed?;
+        let worker = worker?;
         let engine = ENGINE.with(|slot| {
             let mut slot = slot.borrow_mut();
             match &*slot {
@@ -61,6 +75,23 @@ pub fn init_offline_sync(
         });
         engine.ready().await.map_err(|e| to_js(&e))?;
         crate::browser::request_persistence();
+        if let Some(url) = worker {
+            // Without the worker, syncing still works (next start, online, visibility);
+            // say why background sync will not, and carry on.
+            if let Err(e) = crate::browser::background_sync::register_worker(&url).await {
+                web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "offline-sync: could not register the service worker {url}: {e}; background sync is off, changes still go out on the next start, on `online` and when the page becomes visible"
+                )));
+            }
+        }
+        // Changes left from an earlier visit (a closed tab, a browser without
+        // Background Sync) go out now, on this start.
+        if matches!(engine.counts().await, Ok((p, _)) if p > 0) && crate::browser::is_online() {
+            let e = engine.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                e.full_sync().await;
+            });
+        }
         Ok(JsValue::UNDEFINED)
     })
 }

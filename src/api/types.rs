@@ -28,6 +28,12 @@ export interface InitOptions {
   retryMaxMs?: number;
   /** Attempts before a change is set aside as failed; 0 = never. Default 10. */
   maxAttempts?: number;
+  /**
+   * URL of a service worker script to register as a module worker (the package's
+   * standalone worker, or your own that calls `offline-sync/sw`). Omit it when your
+   * app registers its worker itself. Background sync uses whichever worker is registered.
+   */
+  serviceWorker?: string | false;
 }
 
 /**

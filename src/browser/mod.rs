@@ -1,6 +1,9 @@
 //! Thin bindings to the browser's global scope (a window or a worker alike).
 
+pub mod background_sync;
+pub mod broadcast;
 pub mod events;
+pub mod locks;
 
 use crate::jsv;
 use wasm_bindgen::{JsCast, JsValue};

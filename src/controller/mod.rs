@@ -223,6 +223,12 @@ impl Hub {
             EngineEvent::QueueChanged(pending, failed) => {
                 self.apply(Event::Counts { pending: *pending, failed: *failed });
             }
+            EngineEvent::RemoteStarted => self.apply(Event::Started),
+            EngineEvent::RemoteFinished(error) => {
+                let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);
+                self.apply(Event::Finished { at: jsv::now_ms(), error: error.clone(), pending, failed });
+                self.refresh_counts();
+            }
         }
     }
 

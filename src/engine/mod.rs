@@ -2,9 +2,12 @@
 //! `fullSync` = push the queue, pull pages, push what was queued meanwhile.
 
 mod change;
+mod remote;
 pub mod result;
 mod sync;
 
+use crate::browser::broadcast::Channel;
+use crate::browser::locks::{exclusive, Locked};
 use crate::failure::{is_connection_closed, Result, SyncError};
 use crate::http::{Auth, Http};
 use crate::store::{meta, outbox, view, Store};
@@ -24,8 +27,12 @@ use wasm_bindgen::JsValue;
 pub enum EngineEvent {
     SyncStarted,
     SyncFinished(SyncResult),
-    /// The queue changed; carries (pending, failed).
+    /// The queue changed; carries (pending, failed). Also sent by other tabs.
     QueueChanged(u32, u32),
+    /// Another tab or the service worker started a sync of this namespace.
+    RemoteStarted,
+    /// ... and finished it, with this error if it failed.
+    RemoteFinished(Option<String>),
 }
 
 pub type Listener = Rc<dyn Fn(&EngineEvent)>;
@@ -35,6 +42,8 @@ pub struct Ready {
     pub store: Store,
     pub transport: Transport,
     pub client_id: String,
+    /// Status to and from the other tabs and the worker of this namespace.
+    channel: Option<Channel>,
 }
 
 type ReadyFuture = Shared<LocalBoxFuture<'static, std::result::Result<Rc<Ready>, SyncError>>>;
@@ -47,6 +56,8 @@ pub struct Engine {
     running: RefCell<Option<SyncFuture>>,
     /// Bumped by `clear_local_data`, so a sync in flight never writes into a wiped namespace.
     generation: Cell<u32>,
+    /// The last result another context announced, for a sync that joined theirs.
+    remote_result: RefCell<Option<SyncResult>>,
     listeners: RefCell<Vec<(u32, Listener)>>,
     next_listener: Cell<u32>,
 }
@@ -59,6 +70,7 @@ impl Engine {
             ready: RefCell::new(None),
             running: RefCell::new(None),
             generation: Cell::new(0),
+            remote_result: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
         })
@@ -76,7 +88,8 @@ impl Engine {
                 Some(f) => f.clone(),
                 None => {
                     let me = self.clone();
-                    let f = async move { me.open().await.map(Rc::new) }.boxed_local().shared();
+                    let weak = Rc::downgrade(self);
+                    let f = async move { me.open(weak).await.map(Rc::new) }.boxed_local().shared();
                     *slot = Some(f.clone());
                     f
                 }
@@ -90,7 +103,7 @@ impl Engine {
         r
     }
 
-    async fn open(&self) -> Result<Ready> {
+    async fn open(&self, me: std::rc::Weak<Engine>) -> Result<Ready> {
         let store = Store::open(&self.options.namespace).await?;
         let client_id = meta::client_id(&store).await?;
         let http = Http {
@@ -99,7 +112,12 @@ impl Engine {
             auth: Auth::new(self.auth_callback.clone()),
         };
         let transport = Transport::Protocol(ProtocolTransport { http, base_url: self.options.api_base_url.clone() });
-        Ok(Ready { store, transport, client_id })
+        let channel = Channel::open(&format!("offline-sync:{}", self.options.namespace), move |msg| {
+            if let Some(e) = me.upgrade() {
+                e.on_remote(&msg);
+            }
+        });
+        Ok(Ready { store, transport, client_id, channel })
     }
 
     /// Runs `f` on the open store; if the browser closed the connection under us,
@@ -136,7 +154,8 @@ impl Engine {
         }
     }
 
-    /// Runs a full sync, or joins the one already running.
+    /// Runs a full sync, or joins the one already running: in this engine, in
+    /// another tab, or in the service worker (one Web Lock per namespace).
     pub async fn full_sync(self: &Rc<Self>) -> SyncResult {
         let existing = self.running.borrow().clone();
         if let Some(f) = existing {
@@ -144,20 +163,57 @@ impl Engine {
         }
         let me = self.clone();
         let f = async move {
-            me.emit(EngineEvent::SyncStarted);
-            let mut r = me.run_sync().await;
-            if r.error.as_ref().is_some_and(is_connection_closed) {
-                me.close();
-                r = me.run_sync().await;
-            }
+            let lock = format!("offline-sync:{}", me.options.namespace);
+            let inner = me.clone();
+            let outcome = exclusive(&lock, || async move {
+                inner.announce(EngineEvent::SyncStarted).await;
+                let mut r = inner.run_sync().await;
+                if r.error.as_ref().is_some_and(is_connection_closed) {
+                    inner.close();
+                    r = inner.run_sync().await;
+                }
+                inner.running.borrow_mut().take();
+                inner.announce(EngineEvent::SyncFinished(r.clone())).await;
+                if !r.success {
+                    inner.announce_queue_then_sync(true).await;
+                }
+                r
+            })
+            .await;
             me.running.borrow_mut().take();
-            me.emit(EngineEvent::SyncFinished(r.clone()));
-            r
+            match outcome {
+                Locked::Ran(r) => r,
+                Locked::HeldElsewhere => {
+                    me.remote_result.borrow().clone().unwrap_or(SyncResult { success: true, ..Default::default() })
+                }
+            }
         }
         .boxed_local()
         .shared();
         *self.running.borrow_mut() = Some(f.clone());
         f.await
+    }
+
+    /// Tells local listeners and the other contexts.
+    async fn announce(self: &Rc<Self>, ev: EngineEvent) {
+        if let Ok(ready) = self.ready().await {
+            if let Some(ch) = &ready.channel {
+                ch.post(&remote::encode(&ev));
+            }
+        }
+        self.emit(ev);
+    }
+
+    fn on_remote(&self, msg: &JsValue) {
+        let Some(ev) = remote::decode(msg) else { return };
+        if let EngineEvent::RemoteFinished(error) = &ev {
+            *self.remote_result.borrow_mut() = Some(SyncResult {
+                success: error.is_none(),
+                error: error.clone().map(|m| SyncError::new(crate::failure::ErrorKind::Network, m)),
+                ..Default::default()
+            });
+        }
+        self.emit(ev);
     }
 
     pub async fn download_course(self: &Rc<Self>, course_id: &JsValue) -> Result<u32> {
@@ -191,8 +247,18 @@ impl Engine {
     }
 
     async fn announce_queue(self: &Rc<Self>) {
+        self.announce_queue_then_sync(false).await;
+    }
+
+    /// Publishes the queue counts. With changes waiting and no way to send them now
+    /// (offline, or `after_failure`), asks for a background sync, so they go out even
+    /// if every tab is closed before the network comes back.
+    async fn announce_queue_then_sync(self: &Rc<Self>, after_failure: bool) {
         if let Ok((p, f)) = self.counts().await {
-            self.emit(EngineEvent::QueueChanged(p, f));
+            self.announce(EngineEvent::QueueChanged(p, f)).await;
+            if p > 0 && (after_failure || !crate::browser::is_online()) {
+                crate::browser::background_sync::request_sync().await;
+            }
         }
     }
 

@@ -1,0 +1,91 @@
+//! One sync at a time across contexts of a namespace (Web Locks) and status that
+//! follows the others (BroadcastChannel). Two engines on one namespace in one page
+//! use the same lock and channel names that two tabs (or a tab and the service
+//! worker) use, so this runs the real mechanisms.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use offline_sync::{init_offline_sync, OfflineSync};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_second_context_joins_the_running_sync_instead_of_starting_one() {
+    let user = unique("lock");
+    let ns = unique("ns-");
+    let a = engine(&ns, &user);
+    let b = engine(&ns, &user);
+    ok(a.put(JsValue::from_str("course"), JsValue::from_str("c"), json(r#"{"title":"x"}"#))).await;
+    faults(&user, r#"{"delayMs": 400}"#).await;
+    let pa = a.full_sync();
+    sleep(100).await;
+    let started = js_sys::Date::now();
+    let rb = ok(b.full_sync()).await;
+    let waited = js_sys::Date::now() - started;
+    let ra = ok(pa).await;
+    assert_eq!(get(&ra, "success"), JsValue::TRUE);
+    assert_eq!(num(&ra, "pushed"), 1.0);
+    assert_eq!(get(&rb, "success"), JsValue::TRUE, "b reports the sync it joined");
+    assert!(waited >= 300.0, "b resolved only when a's sync ended ({waited} ms)");
+    let st = stats(&user).await;
+    assert_eq!(num(&st, "pushRequests"), 1.0, "b sent nothing of its own");
+    let client = ok(a.client_id()).await.as_string().unwrap();
+    assert_eq!(num(&get(&st, "maxConcurrent"), &client), 1.0, "no two syncs of this client overlapped");
+    faults(&user, "{}").await;
+}
+
+#[wasm_bindgen_test]
+async fn status_follows_a_sync_in_another_context() {
+    let user = unique("bc");
+    let ns = unique("ns-");
+    ok(init_offline_sync(options(&ns, &user, &[]))).await;
+    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#)).unwrap();
+    c.start();
+    let status = |c: &OfflineSync| get(&c.get_snapshot(), "status");
+    assert_eq!(num(&status(&c), "syncCount"), 0.0);
+    // The "other tab": its own engine on the same namespace.
+    let other = engine(&ns, &user);
+    ok(other.put(JsValue::from_str("course"), JsValue::from_str("o"), json(r#"{"title":"o"}"#))).await;
+    faults(&user, r#"{"delayMs": 300}"#).await;
+    let p = other.full_sync();
+    let mut saw_running = false;
+    for _ in 0..40 {
+        if get(&status(&c), "isRunning") == JsValue::TRUE {
+            saw_running = true;
+            break;
+        }
+        sleep(10).await;
+    }
+    assert!(saw_running, "isRunning while the other context syncs");
+    ok(p).await;
+    for _ in 0..40 {
+        if num(&status(&c), "syncCount") == 1.0 {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(num(&status(&c), "syncCount"), 1.0);
+    assert_eq!(get(&status(&c), "isRunning"), JsValue::FALSE);
+    assert!(get(&status(&c), "error").is_null());
+    // The queue count travels too: a change made in the other context shows here.
+    ok(other.put(JsValue::from_str("course"), JsValue::from_str("p"), json(r#"{"title":"p"}"#))).await;
+    for _ in 0..40 {
+        if num(&status(&c), "pendingCount") == 1.0 {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(num(&status(&c), "pendingCount"), 1.0);
+    c.dispose();
+    faults(&user, "{}").await;
+    let _ = JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await;
+}
