@@ -59,16 +59,7 @@ impl Inner {
 }
 
 fn parse(options: &JsValue) -> Result<Member, JsValue> {
-    if !(options.is_undefined() || options.is_null() || jsv::is_plain_object(options)) {
-        return Err(type_error("offline-sync: useOfflineSync options must be an object"));
-    }
-    let get = |name: &str| {
-        if options.is_object() {
-            jsv::raw(&jsv::get(options, name))
-        } else {
-            offline_sync_core::config::Raw::Undefined
-        }
-    };
+    let get = super::convert::options_source(options, "useOfflineSync")?;
     let o = controller_options(&get).map_err(|e| type_error(&e.to_string()))?;
     let cb = |name: &str, has: bool| has.then(|| jsv::get(options, name).unchecked_into::<js_sys::Function>());
     Ok(Member {

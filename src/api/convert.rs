@@ -3,6 +3,7 @@
 use crate::engine::SyncResult;
 use crate::failure::{to_js, SyncError};
 use crate::jsv;
+use offline_sync_core::config::Raw;
 use wasm_bindgen::JsValue;
 
 pub fn sync_result(r: &SyncResult) -> JsValue {
@@ -42,4 +43,13 @@ pub fn ids(v: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
         .map(|x| x.as_string().ok_or_else(|| crate::failure::type_error("offline-sync: ids must be strings")))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// An options object (or `undefined`/`null` for all defaults) as core's validation
+/// reads it; anything else is a `TypeError` naming `what`.
+pub fn options_source<'a>(options: &'a JsValue, what: &str) -> Result<impl Fn(&str) -> Raw + 'a, JsValue> {
+    if !(options.is_undefined() || options.is_null() || jsv::is_plain_object(options)) {
+        return Err(crate::failure::type_error(&format!("offline-sync: {what} options must be an object")));
+    }
+    Ok(move |name: &str| if options.is_object() { jsv::raw(&jsv::get(options, name)) } else { Raw::Undefined })
 }

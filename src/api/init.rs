@@ -15,27 +15,12 @@ thread_local! {
 
 /// The service worker URL option of `initOfflineSync`.
 fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue> {
-    let get = |name: &str| {
-        if options.is_object() {
-            jsv::raw(&jsv::get(options, name))
-        } else {
-            offline_sync_core::config::Raw::Undefined
-        }
-    };
+    let get = super::convert::options_source(options, "initOfflineSync")?;
     offline_sync_core::config::service_worker(&get).map_err(|e| type_error(&e.to_string()))
 }
 
 pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Option<js_sys::Function>), JsValue> {
-    if !(options.is_undefined() || options.is_null() || jsv::is_plain_object(options)) {
-        return Err(type_error("offline-sync: initOfflineSync options must be an object"));
-    }
-    let get = |name: &str| {
-        if options.is_object() {
-            jsv::raw(&jsv::get(options, name))
-        } else {
-            offline_sync_core::config::Raw::Undefined
-        }
-    };
+    let get = super::convert::options_source(options, "initOfflineSync")?;
     let opts = engine_options(&get).map_err(|e| type_error(&e.to_string()))?;
     let cb = if opts.has_get_auth_token { Some(jsv::get(options, "getAuthToken").unchecked_into()) } else { None };
     Ok((opts, cb))
