@@ -3,6 +3,7 @@
 #   1. wasm-pack build --release --target web      -> pkg/ (git-ignored)
 #   2. the wasm glue + the hand-written ES modules of js/ -> dist/offline-sync/
 #   3. npm pack                                       -> dist/offline-sync-<version>.tgz
+#                                                        (and a copy as dist/offline-sync.tgz)
 #
 # Usage: scripts/build-package.sh [--skip-wasm]
 #   --skip-wasm  reuse pkg/ from an earlier run (JS-only changes).
@@ -32,12 +33,15 @@ fi
 
 version=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
 out=dist/offline-sync
-rm -rf "$out" dist/offline-sync-*.tgz
+rm -rf "$out" dist/offline-sync-*.tgz dist/offline-sync.tgz
 mkdir -p "$out/wasm"
 
 # The wasm-bindgen glue, as generated (plus snippets/ of inline JS, if any).
 cp pkg/offline_sync.js pkg/offline_sync.d.ts pkg/offline_sync_bg.wasm "$out/wasm/"
 [ -d pkg/snippets ] && cp -r pkg/snippets "$out/wasm/"
+# `[Symbol.dispose]` needs TypeScript's esnext lib; drop it from the types so apps
+# type-check with skipLibCheck off and an ES2022 lib (it still exists at run time).
+sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$out/wasm/offline_sync.d.ts"
 # The hand-written API: every .js of js/ with its .d.ts.
 for f in js/*.js; do
   [ -f "${f%.js}.d.ts" ] || { say "missing ${f%.js}.d.ts"; exit 1; }
@@ -86,5 +90,6 @@ node --input-type=module -e "
 " || { say "./core does not import in Node (SSR)"; exit 1; }
 
 tgz=$(cd dist && npm pack ./offline-sync --silent --pack-destination . | tail -1)
+cp "dist/$tgz" dist/offline-sync.tgz # the same, under a name without the version
 say "$(du -b "$out/wasm/offline_sync_bg.wasm" | cut -f1) bytes wasm, $(gzip -9c "$out/wasm/offline_sync_bg.wasm" | wc -c) gzipped; tarball $(du -b "dist/$tgz" | cut -f1) bytes"
 echo "dist/$tgz"

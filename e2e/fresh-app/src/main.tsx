@@ -1,0 +1,91 @@
+// An ordinary app using offline-sync: no vite.config, no plugin. The components
+// are the old module's README examples, unchanged but for the import path.
+import { StrictMode, useEffect } from 'react';
+import { createRoot } from 'react-dom/client';
+import { useOfflineSync, initOfflineSync, getSyncEngine } from 'offline-sync';
+
+declare global {
+  interface Window {
+    events: string[];
+    engineDemo: () => Promise<unknown>;
+    unmount: () => void;
+  }
+}
+window.events = [];
+
+// README "Basic Usage"
+function MyComponent() {
+  const { status, isOnline, performSync } = useOfflineSync({
+    autoSyncInterval: 60000, // 1 minute
+    syncOnOnline: true,
+    syncOnMount: true,
+  });
+
+  return (
+    <div className="basic">
+      <p>Status: {isOnline ? 'Online' : 'Offline'}</p>
+      {status.isRunning && <p>Syncing...</p>}
+      <p className="count">{status.syncCount}</p>
+      <button onClick={performSync}>Sync Now</button>
+    </div>
+  );
+}
+
+// README "With Callbacks"
+function WithCallbacks() {
+  const { status } = useOfflineSync({
+    onSyncStart: () => window.events.push('start'),
+    onSyncComplete: (result) => {
+      if (result.success) {
+        window.events.push('complete');
+      } else {
+        window.events.push('failed: ' + result.error);
+      }
+    },
+  });
+  return <p className="callbacks">{status.syncCount}</p>;
+}
+
+// README "Manual Sync Control"
+function Manual() {
+  const { performSync, startAutoSync, stopAutoSync } = useOfflineSync({
+    autoSyncInterval: 0, // Disable auto-sync
+  });
+  useEffect(() => {
+    startAutoSync();
+    stopAutoSync();
+  }, [startAutoSync, stopAutoSync]);
+  const run = async () => {
+    // Trigger sync manually
+    const r = await performSync();
+    window.events.push('manual ' + r.success);
+  };
+  return <button id="manual" onClick={run}>Manual sync</button>;
+}
+
+// README "Sync Engine"
+window.engineDemo = async () => {
+  const syncEngine = getSyncEngine();
+  const sync = await syncEngine.fullSync();
+  const download = await syncEngine.downloadCourse('course-1');
+  const queued = await syncEngine.queueMutation('UPDATE', 'course', 'course-1', { title: 'New Title' });
+  return { sync, download: download === undefined, queued: typeof queued, course: await syncEngine.get('course', 'course-1') };
+};
+
+async function main() {
+  const api = new URLSearchParams(location.search).get('api') ?? '/api';
+  // README "Initialize Background Sync" (here with the app's server)
+  await initOfflineSync({ apiBaseUrl: api, getAuthToken: () => 'dev-demo', namespace: 'fresh' });
+  const root = createRoot(document.getElementById('root')!);
+  window.unmount = () => root.unmount();
+  root.render(
+    <StrictMode>
+      <MyComponent />
+      <MyComponent />
+      <MyComponent />
+      <WithCallbacks />
+      <Manual />
+    </StrictMode>,
+  );
+}
+main();

@@ -1,0 +1,119 @@
+// The packed tarball installed into a fresh, ordinary Vite + React app (no
+// vite.config, no plugin): it builds, imports under Node (SSR), and in Chromium
+// runs the old README's examples with the wasm fetched once for five components;
+// StrictMode leaves one set of listeners, unmounting removes them. Vite's dev
+// server serves it too.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, ROOT, run, start, startStatic, startSyncServer, tarball } from './lib.mjs';
+
+const FIXTURE = join(import.meta.dirname, 'fresh-app');
+
+// Counts the window/document listeners the library adds, from before any script runs.
+const countListeners = () => {
+  const live = (window.__listeners = { online: 0, offline: 0, visibilitychange: 0 });
+  for (const target of [window, document]) {
+    const add = target.addEventListener.bind(target);
+    const remove = target.removeEventListener.bind(target);
+    target.addEventListener = (type, ...rest) => { if (type in live) live[type]++; return add(type, ...rest); };
+    target.removeEventListener = (type, ...rest) => { if (type in live) live[type]--; return remove(type, ...rest); };
+  }
+};
+
+async function openApp(browser, url) {
+  const page = await browser.newPage();
+  const wasm = [];
+  const errors = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(countListeners);
+  await page.goto(url);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('.basic')].filter((d) => d.textContent.startsWith('Status: Online')
+      && Number(d.querySelector('.count').textContent) >= 1).length === 3,
+    null, { timeout: 20000 },
+  );
+  return { page, wasm, errors };
+}
+
+describe('package installed from the tarball into a fresh Vite + React app', () => {
+  let app, server, browser;
+
+  before(async () => {
+    app = mkdtempSync(join(tmpdir(), 'offline-sync-fresh-'));
+    for (const f of ['package.json', 'package-lock.json', 'index.html', 'src']) cpSync(join(FIXTURE, f), join(app, f), { recursive: true });
+    await run('npm', ['ci', '--no-audit', '--no-fund'], app);
+    await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', tarball()], app);
+    server = await startSyncServer();
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (app) rmSync(app, { recursive: true, force: true });
+  });
+
+  test('it has no Vite config and builds with the defaults', async () => {
+    assert.deepEqual(readdirSync(app).filter((f) => f.startsWith('vite.config')), []);
+    await run(join(app, 'node_modules/.bin/vite'), ['build'], app);
+    assert.ok(readdirSync(join(app, 'dist/assets')).some((f) => f.endsWith('.wasm')), 'the .wasm is emitted as an asset');
+  });
+
+  test('importing it under Node touches no browser API (SSR)', async () => {
+    const out = await run(process.execPath, ['--input-type=module', '-e', `
+      const m = await import('offline-sync');
+      const c = await import('offline-sync/core');
+      console.log(Object.keys(m).sort().join(','), typeof c.getSyncEngine().list);
+    `], app);
+    assert.match(out, /OfflineSync,getSyncEngine,initOfflineSync,.*useOfflineSync function/);
+  });
+
+  test('the built app runs the README examples; the wasm is fetched once', async () => {
+    const site = await startStatic(join(app, 'dist'));
+    try {
+      const { page, wasm, errors } = await openApp(browser, `${site.url}/?api=${encodeURIComponent(server.url)}`);
+      assert.equal(wasm.length, 1, `one .wasm request for five components: ${wasm}`);
+      await page.waitForFunction(() => window.events.includes('complete'));
+      assert.ok(!(await page.evaluate(() => window.events)).includes('failed'), 'callbacks saw no failure');
+
+      // StrictMode mounted everything twice: still one set of listeners.
+      assert.deepEqual(await page.evaluate(() => window.__listeners), { online: 1, offline: 1, visibilitychange: 1 });
+
+      await page.click('#manual');
+      await page.waitForFunction(() => window.events.includes('manual true'));
+      const n = Number(await page.locator('.basic .count').first().innerText());
+      await page.locator('.basic button').first().click(); // <button onClick={performSync}>
+      await page.waitForFunction((n) => Number(document.querySelector('.basic .count').textContent) > n, n);
+
+      const engine = await page.evaluate(() => window.engineDemo());
+      assert.equal(engine.sync.success, true, JSON.stringify(engine.sync));
+      assert.equal(engine.download, true);
+      assert.equal(engine.queued, 'string');
+      assert.equal(engine.course.title, 'New Title');
+
+      await page.evaluate(() => window.unmount());
+      assert.deepEqual(await page.evaluate(() => window.__listeners), { online: 0, offline: 0, visibilitychange: 0 });
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      await site.stop();
+    }
+  });
+
+  test("Vite's dev server serves it too (dependency pre-bundling keeps the wasm URL)", async () => {
+    const dev = await start(join(app, 'node_modules/.bin/vite'), ['--port', '0', '--strictPort', '--host', '127.0.0.1'], /Local:/, { cwd: app });
+    try {
+      const url = dev.url.replace(/\x1b\[[0-9;]*m/g, '').replace(/\/$/, '');
+      const { page, wasm, errors } = await openApp(browser, `${url}/?api=${encodeURIComponent(server.url)}`);
+      assert.equal(wasm.length, 1);
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      await dev.stop();
+    }
+  });
+});
