@@ -49,9 +49,13 @@ impl Engine {
             if picked.is_empty() {
                 return Ok(());
             }
-            let batch: Vec<JsValue> = picked.iter().map(|&i| records[i].clone()).collect();
+            let loaded: Vec<JsValue> = picked.iter().map(|&i| records[i].clone()).collect();
             self.write_guard(generation)?;
-            outbox::mark_attempt(&ready.store, &batch).await?;
+            let batch = outbox::mark_attempt(&ready.store, &loaded).await?;
+            if batch.len() != loaded.len() {
+                // Entries changed state since the load (discarded, set aside): start over from the store.
+                return Box::pin(self.push_queue(ready, generation, r)).await;
+            }
             let outcomes = match ready.transport.push(&batch).await {
                 Ok(o) => o,
                 Err(e) if e.kind == ErrorKind::Permanent && batch.len() > 1 => {

@@ -154,20 +154,38 @@ pub async fn load(store: &Store) -> Result<Vec<(JsValue, EntryMeta)>> {
     Ok(all.into_iter().filter_map(|r| meta_of(&r).map(|m| (r, m))).collect())
 }
 
-/// Counts one more attempt on each record and commits that before anything is
+/// Counts one more attempt on each entry and commits that before anything is
 /// sent: an entry that may have reached the server is never folded into again.
-pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<()> {
+///
+/// Reads each entry afresh inside the transaction: the copies a sync loaded
+/// earlier may be stale, because a change can fold into an unsent entry between
+/// that load and this mark, and writing the old copy back would lose it. Returns
+/// the fresh entries, which are what gets sent (entries discarded meanwhile drop out).
+pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<Vec<JsValue>> {
     let tx = store.write(&[QUEUE])?;
     let queue = tx.store(QUEUE)?;
     let now = JsValue::from_f64(jsv::now_ms());
-    let iter = records.iter().map(|r| {
-        let n = jsv::get_u64(r, F_ATTEMPTS).unwrap_or(0) + 1;
-        jsv::set(r, F_ATTEMPTS, &JsValue::from_f64(n as f64));
-        jsv::set(r, "lastAttemptAt", &now);
-        (r.clone(), None)
-    });
-    queue.put_all(iter).await.map_err(|e| storage("write queue", e))?;
-    tx.commit().await
+    let seqs: std::collections::HashSet<u64> = records.iter().filter_map(|r| jsv::get_u64(r, F_SEQ)).collect();
+    let (Some(lo), Some(hi)) = (seqs.iter().min(), seqs.iter().max()) else { return Ok(Vec::new()) };
+    // One request for the whole span, not one per entry.
+    let span =
+        KeyRange::bound(&JsValue::from_f64(*lo as f64), &JsValue::from_f64(*hi as f64), Some(false), Some(false))
+            .map_err(|e| storage("key range", e.into()))?;
+    let current = queue.get_all(Some(span), None).await.map_err(|e| storage("read queue", e))?;
+    let mut fresh = Vec::with_capacity(records.len());
+    for cur in current {
+        let wanted = meta_of(&cur).is_some_and(|m| m.state == EntryState::Pending && seqs.contains(&m.seq));
+        if !wanted {
+            continue;
+        }
+        let n = jsv::get_u64(&cur, F_ATTEMPTS).unwrap_or(0) + 1;
+        jsv::set(&cur, F_ATTEMPTS, &JsValue::from_f64(n as f64));
+        jsv::set(&cur, "lastAttemptAt", &now);
+        fresh.push(cur);
+    }
+    queue.put_all(fresh.iter().map(|r| (r.clone(), None))).await.map_err(|e| storage("write queue", e))?;
+    tx.commit().await?;
+    Ok(fresh)
 }
 
 /// Records a failed send on each entry: the error, for the app to see, and, when
@@ -355,4 +373,36 @@ pub async fn conflicts(store: &Store) -> Result<js_sys::Array> {
         x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
     });
     Ok(all.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn change(op: Op, json: &str) -> Change {
+        let data = js_sys::JSON::parse(json).unwrap_or(JsValue::NULL);
+        Change { op, entity_type: "course".into(), entity_id: "c".into(), data }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_change_folded_in_after_the_sync_loaded_the_queue_is_what_gets_sent() {
+        let store = Store::open(&format!("t-fold-{}", jsv::new_id())).await.unwrap();
+        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
+        let loaded: Vec<JsValue> = load(&store).await.unwrap().into_iter().map(|(r, _)| r).collect();
+        // The user types on while the sync is between loading and sending.
+        enqueue(&store, &change(Op::Update, r#"{"title":"ab"}"#)).await.unwrap();
+        let sent = mark_attempt(&store, &loaded).await.unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(jsv::get_str(&jsv::get(&sent[0], F_PAYLOAD), "title").as_deref(), Some("ab"));
+        let stored = load(&store).await.unwrap();
+        assert_eq!(jsv::get_str(&jsv::get(&stored[0].0, F_PAYLOAD), "title").as_deref(), Some("ab"));
+        assert_eq!(stored[0].1.attempts, 1);
+        // Now it may have reached the server: a further edit is a new entry.
+        enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
+        assert_eq!(load(&store).await.unwrap().len(), 2);
+        store.close();
+    }
 }
