@@ -23,20 +23,25 @@ const countListeners = () => {
   }
 };
 
-async function openApp(browser, url) {
+async function openApp(browser, url, { wait = true, route } = {}) {
   const page = await browser.newPage();
+  if (route) await page.route('**/*.wasm', route);
   const wasm = [];
   const errors = [];
   page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
   page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript(countListeners);
   await page.goto(url);
-  await page.waitForFunction(
+  if (wait) await waitSynced(page);
+  return { page, wasm, errors };
+}
+
+function waitSynced(page) {
+  return page.waitForFunction(
     () => [...document.querySelectorAll('.basic')].filter((d) => d.textContent.startsWith('Status: Online')
       && Number(d.querySelector('.count').textContent) >= 1).length === 3,
     null, { timeout: 20000 },
   );
-  return { page, wasm, errors };
 }
 
 describe('package installed from the tarball into a fresh Vite + React app', () => {
@@ -68,8 +73,16 @@ describe('package installed from the tarball into a fresh Vite + React app', () 
       const m = await import('offline-sync');
       const c = await import('offline-sync/core');
       console.log(Object.keys(m).sort().join(','), typeof c.getSyncEngine().list);
+      const { createElement } = await import('react');
+      const { renderToString } = await import('react-dom/server');
+      function C() {
+        const { status, isOnline } = m.useOfflineSync({ autoSyncInterval: 1000 });
+        return createElement('p', null, [isOnline, status.isRunning, status.syncCount, status.lastSyncAt].join(' '));
+      }
+      console.log(renderToString(createElement(C)));
     `], app);
     assert.match(out, /OfflineSync,getSyncEngine,initOfflineSync,.*useOfflineSync function/);
+    assert.match(out, /<p>true false 0 <\/p>/, 'server rendering shows the default status');
   });
 
   test('the built app runs the README examples; the wasm is fetched once', async () => {
@@ -99,6 +112,36 @@ describe('package installed from the tarball into a fresh Vite + React app', () 
       assert.deepEqual(await page.evaluate(() => window.__listeners), { online: 0, offline: 0, visibilitychange: 0 });
       assert.deepEqual(errors, []);
       await page.close();
+    } finally {
+      await site.stop();
+    }
+  });
+
+  test('before the wasm is loaded the hooks show the default status, then catch up', async () => {
+    const site = await startStatic(join(app, 'dist'));
+    try {
+      let release;
+      const gate = new Promise((r) => (release = r));
+      const held = async (route) => { await gate; await route.continue(); };
+      const { page, wasm, errors } = await openApp(browser, `${site.url}/?lazy&api=${encodeURIComponent(server.url)}`, { wait: false, route: held });
+      await page.waitForSelector('.basic');
+      assert.deepEqual(await page.locator('.basic .count').allInnerTexts(), ['0', '0', '0']);
+      assert.equal(await page.locator('.basic').first().innerText().then((t) => t.split('\n')[0]), 'Status: Online');
+      release();
+      await waitSynced(page); // subscribed once ready, and synced with the configured engine
+      assert.equal(wasm.length, 1);
+      assert.ok((await page.evaluate(() => window.events)).includes('complete'));
+      assert.deepEqual(errors, []);
+      await page.close();
+
+      // The wasm cannot be fetched: status.error says so; Sync Now tries again.
+      const failing = await openApp(browser, `${site.url}/?lazy&api=${encodeURIComponent(server.url)}`, { wait: false, route: (r) => r.abort() });
+      await failing.page.waitForFunction(() => document.querySelector('.error')?.textContent.includes('could not load its WebAssembly module'));
+      await failing.page.unroute('**/*.wasm');
+      await failing.page.locator('.basic button').first().click();
+      await failing.page.waitForFunction(() => Number(document.querySelector('.basic .count').textContent) >= 1);
+      assert.ok(failing.wasm.length >= 2, "fetched again after the failure");
+      await failing.page.close();
     } finally {
       await site.stop();
     }

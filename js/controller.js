@@ -1,7 +1,7 @@
 // OfflineSync: the sync controller (triggers, timer, status). A JS shell that
 // delegates to the wasm class once the module is loaded; until then it answers
 // a default snapshot and remembers what was asked of it.
-import { ready, isReady, wasm } from './load.js';
+import { isReady, settled, wasm } from './load.js';
 
 const DEFAULT_STATUS = Object.freeze({
   isRunning: false, lastSyncAt: null, nextSyncAt: null, error: null,
@@ -74,7 +74,7 @@ export class OfflineSync {
 
   // Loads the module, then builds the wasm controller and replays what was asked.
   #load() {
-    return (this.#pending ??= ready().then(() => this.#attach(), (e) => {
+    return (this.#pending ??= settled().then(() => this.#attach(), (e) => {
       this.#pending = null; // try again on the next call
       this.#fallback = Object.freeze({ status: { ...DEFAULT_STATUS, error: e.message }, isOnline: online() });
       this.#notify();

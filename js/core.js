@@ -2,26 +2,15 @@
 // exposes the engine and the sync controller. Importing this file touches no
 // browser API (window, document, IndexedDB, fetch): only calls do, so SSR can
 // import it. There is no top-level await.
-import { ready, isReady, wasm } from './load.js';
+import { trackInit, isReady, ready, settled, wasm } from './load.js';
 
 export { ready, isReady };
-
-let configuring = null; // the latest initOfflineSync() in flight
 
 /** Loads the module, then configures the page's engine and opens its database. */
 export function initOfflineSync(options) {
   const p = ready().then(() => wasm.initOfflineSync(options));
-  configuring = p;
-  const settle = () => { if (configuring === p) configuring = null; };
-  p.then(settle, settle);
+  trackInit(p);
   return p;
-}
-
-// Engine calls wait for the module and for an initOfflineSync() in flight, so
-// `initOfflineSync(o); getSyncEngine().list('course')` uses the engine of `o`.
-async function engineReady() {
-  await ready();
-  if (configuring) await configuring.catch(() => {});
 }
 
 const ENGINE_METHODS = [
@@ -39,7 +28,7 @@ let engine = null;
 export function getSyncEngine() {
   if (!engine) {
     const call = (name) => async (...args) => {
-      await engineReady();
+      await settled();
       const e = wasm.getSyncEngine(); // the current engine: initOfflineSync may replace it
       try {
         return await e[name](...args);

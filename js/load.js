@@ -26,3 +26,21 @@ export function ready(input) {
 
 /** Whether `ready()` has resolved (so constructors and snapshots are synchronous). */
 export const isReady = () => loaded;
+
+let configuring = null; // the latest initOfflineSync() in flight
+
+/** Records an initOfflineSync() in flight (see settled()). */
+export function trackInit(p) {
+  configuring = p;
+  const clear = () => { if (configuring === p) configuring = null; };
+  p.then(clear, clear);
+}
+
+/**
+ * Resolves when the module is loaded and no initOfflineSync() is in flight, so
+ * `initOfflineSync(o); getSyncEngine().list('course')` uses the engine of `o`.
+ */
+export async function settled() {
+  await ready();
+  if (configuring) await configuring.catch(() => {});
+}

@@ -10,10 +10,18 @@ const asCourse = (d: EntityData): Course => ({
   level: typeof d.level === 'string' ? d.level : '',
 });
 
-export function App({ apiBaseUrl, user }: { apiBaseUrl: string; user: string }) {
+export function App({
+  apiBaseUrl,
+  user,
+  autoSyncInterval = 30000,
+}: {
+  apiBaseUrl: string;
+  user: string;
+  autoSyncInterval?: number;
+}) {
   const [lastResult, setLastResult] = useState<SyncResult | null>(null);
   const { status, isOnline, performSync } = useOfflineSync({
-    autoSyncInterval: 30000,
+    autoSyncInterval,
     syncOnOnline: true,
     syncOnVisibility: true,
     syncOnMount: true,

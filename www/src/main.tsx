@@ -8,6 +8,8 @@ import './styles.css';
 interface DemoConfig {
   apiBaseUrl: string;
   user: string;
+  /** Auto-sync interval in ms (`?autoSync=1000`); default 30 s. */
+  autoSyncInterval: number;
 }
 
 async function loadConfig(): Promise<DemoConfig> {
@@ -24,6 +26,7 @@ async function loadConfig(): Promise<DemoConfig> {
   return {
     apiBaseUrl: query.get('api') ?? served.apiBaseUrl ?? 'http://127.0.0.1:8787',
     user: query.get('user') ?? served.user ?? 'demo',
+    autoSyncInterval: Number(query.get('autoSync') ?? 30000),
   };
 }
 
@@ -35,6 +38,12 @@ async function start() {
       apiBaseUrl: config.apiBaseUrl,
       getAuthToken: () => `dev-${config.user}`,
       namespace: `offline-sync-demo-${config.user}`,
+      // The demo's worker (src/sw.js: background sync + app-shell cache), production
+      // build only; it makes the same namespace and token from these two.
+      serviceWorker:
+        import.meta.env.PROD && 'serviceWorker' in navigator
+          ? `sw.js?${new URLSearchParams({ apiBaseUrl: config.apiBaseUrl, user: config.user })}`
+          : false,
     });
   } catch (e) {
     root.render(<p className="fatal">Could not start offline-sync: {String(e)}</p>);
@@ -42,13 +51,9 @@ async function start() {
   }
   root.render(
     <StrictMode>
-      <App apiBaseUrl={config.apiBaseUrl} user={config.user} />
+      <App apiBaseUrl={config.apiBaseUrl} user={config.user} autoSyncInterval={config.autoSyncInterval} />
     </StrictMode>,
   );
-  // The demo's own app-shell cache, so a reload works offline (production build only).
-  if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-    navigator.serviceWorker.register('sw.js').catch((e) => console.warn('service worker:', e));
-  }
 }
 
 void start();

@@ -43,7 +43,7 @@ function WithCallbacks() {
       }
     },
   });
-  return <p className="callbacks">{status.syncCount}</p>;
+  return <p className="callbacks">{status.syncCount} <span className="error">{status.error}</span></p>;
 }
 
 // README "Manual Sync Control"
@@ -73,19 +73,28 @@ window.engineDemo = async () => {
 };
 
 async function main() {
-  const api = new URLSearchParams(location.search).get('api') ?? '/api';
-  // README "Initialize Background Sync" (here with the app's server)
-  await initOfflineSync({ apiBaseUrl: api, getAuthToken: () => 'dev-demo', namespace: 'fresh' });
+  const query = new URLSearchParams(location.search);
+  const options = { apiBaseUrl: query.get('api') ?? '/api', getAuthToken: () => 'dev-demo', namespace: 'fresh' };
   const root = createRoot(document.getElementById('root')!);
   window.unmount = () => root.unmount();
-  root.render(
-    <StrictMode>
-      <MyComponent />
-      <MyComponent />
-      <MyComponent />
-      <WithCallbacks />
-      <Manual />
-    </StrictMode>,
-  );
+  const render = () =>
+    root.render(
+      <StrictMode>
+        <MyComponent />
+        <MyComponent />
+        <MyComponent />
+        <WithCallbacks />
+        <Manual />
+      </StrictMode>,
+    );
+  if (query.has('lazy')) {
+    // Render first: the hooks show the default status until the wasm is loaded.
+    render();
+    initOfflineSync(options).catch((e) => window.events.push('init failed: ' + e.message));
+  } else {
+    // README "Initialize Background Sync" (here with the app's server)
+    await initOfflineSync(options);
+    render();
+  }
 }
 main();
