@@ -30,6 +30,7 @@ async function openApp(browser, url, { wait = true, route } = {}) {
   const errors = [];
   page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text())); // e.g. React's getSnapshot warnings
   await page.addInitScript(countListeners);
   await page.goto(url);
   if (wait) await waitSynced(page);
@@ -96,8 +97,12 @@ describe('package installed from the tarball into a fresh Vite + React app', () 
       // StrictMode mounted everything twice: still one set of listeners.
       assert.deepEqual(await page.evaluate(() => window.__listeners), { online: 1, offline: 1, visibilitychange: 1 });
 
+      await page.click('#rerender');
+      await page.click('#rerender');
+      await page.waitForFunction(() => document.querySelector('#rerender').textContent === '2');
       await page.click('#manual');
       await page.waitForFunction(() => window.events.includes('manual true'));
+      assert.ok((await page.evaluate(() => window.events)).includes('callback of render 2'), 'the latest render\'s callback');
       const n = Number(await page.locator('.basic .count').first().innerText());
       await page.locator('.basic button').first().click(); // <button onClick={performSync}>
       await page.waitForFunction((n) => Number(document.querySelector('.basic .count').textContent) > n, n);

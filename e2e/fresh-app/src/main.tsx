@@ -1,6 +1,6 @@
 // An ordinary app using offline-sync: no vite.config, no plugin. The components
 // are the old module's README examples, unchanged but for the import path.
-import { StrictMode, useEffect } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useOfflineSync, initOfflineSync, getSyncEngine } from 'offline-sync';
 
@@ -48,8 +48,12 @@ function WithCallbacks() {
 
 // README "Manual Sync Control"
 function Manual() {
+  const [renders, setRenders] = useState(0);
   const { performSync, startAutoSync, stopAutoSync } = useOfflineSync({
     autoSyncInterval: 0, // Disable auto-sync
+    syncOnMount: false,
+    // a new callback each render: the latest one is called
+    onSyncComplete: () => window.events.push('callback of render ' + renders),
   });
   useEffect(() => {
     startAutoSync();
@@ -60,7 +64,12 @@ function Manual() {
     const r = await performSync();
     window.events.push('manual ' + r.success);
   };
-  return <button id="manual" onClick={run}>Manual sync</button>;
+  return (
+    <>
+      <button id="manual" onClick={run}>Manual sync</button>
+      <button id="rerender" onClick={() => setRenders((n) => n + 1)}>{renders}</button>
+    </>
+  );
 }
 
 // README "Sync Engine"
