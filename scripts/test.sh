@@ -34,3 +34,11 @@ echo "== demo (www: npm ci from the package, tsc, vite build)"
 echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball)"
 node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs
 # ==== end e2e ====
+
+# ==== bench smoke: the benchmark at a tiny size (scripts/bench.sh, docs/performance.md) ====
+# Runs every workload for offline-sync, plain IndexedDB and Dexie 4 once, at a tiny
+# size, so the harness cannot rot. Asserts no timing: only that every workload ran
+# for every implementation and produced numbers. The full run is `scripts/bench.sh`.
+echo "== benchmark smoke (scripts/bench.sh --smoke; no timing asserted)"
+scripts/bench.sh --smoke
+# ==== end bench smoke ====

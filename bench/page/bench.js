@@ -1,0 +1,467 @@
+// The workloads, in the page. Three implementations do the same work on the same
+// data against the same server: `wasm` (this module), `raw` (plain JavaScript on
+// the IndexedDB API: the limit) and `dexie` (Dexie 4, bulkPut). bench/run.mjs calls
+// `window.bench.<workload>(impl, options)` once per run, in a freshly loaded page.
+
+import { ENTITY_TYPE, itemData, itemId } from '/data.js';
+
+const MODULE_URL = '/pkg/offline_sync.js';
+const DEXIE_URL = '/dexie/dexie.min.mjs';
+const PUSH_BATCH = 100; // MAX_PUSH_BATCH of core/src/protocol.rs: the engine's batch
+
+// ---------------------------------------------------------------- measuring
+
+// Tasks of 50 ms or more on the main thread, as the browser reports them.
+const longTasks = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+} catch {
+  /* no longtask support: reported as null below */
+}
+const longTaskSupported = PerformanceObserver.supportedEntryTypes?.includes('longtask') ?? false;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const heap = () => performance.memory.usedJSHeapSize;
+
+// The timed window: GC first (--js-flags=--expose-gc) so every run starts from the
+// same floor, then sample the JS heap every 5 ms and keep the peak. `work` gets a
+// `stop()` to end the window early (the push workload ends when the engine stops
+// pushing, before its sync pulls the pushed entities back).
+async function measured(work) {
+  if (globalThis.gc) {
+    gc();
+    gc();
+  }
+  await sleep(20);
+  const base = heap();
+  let peak = base;
+  const sample = () => {
+    const u = heap();
+    if (u > peak) peak = u;
+  };
+  const timer = setInterval(sample, 5);
+  let end = null;
+  const stop = () => {
+    if (end === null) {
+      end = performance.now();
+      sample();
+      clearInterval(timer);
+    }
+  };
+  const t0 = performance.now();
+  const extra = await work(stop);
+  stop();
+  // Long-task entries are delivered asynchronously: let them arrive.
+  await sleep(150);
+  const tasks = longTasks.filter((t) => t.start >= t0 - 1 && t.start < end);
+  return {
+    ms: end - t0,
+    heapBase: base,
+    heapPeak: peak,
+    heapGrowth: peak - base,
+    longestTaskMs: longTaskSupported ? Math.max(0, ...tasks.map((t) => t.duration)) : null,
+    longTasks: longTaskSupported ? tasks.length : null,
+    ...extra,
+  };
+}
+
+// ---------------------------------------------------------------- fetch probe
+
+// Every implementation goes through window.fetch (gloo-net calls it too). The probe
+// only notes when the first pull request of a sync leaves, which is when the
+// engine's push phase has ended.
+const realFetch = window.fetch.bind(window);
+let onPullRequest = null;
+window.fetch = function (input, init) {
+  if (onPullRequest) {
+    const url = typeof input === 'string' ? input : input.url;
+    if (url.includes('/sync/pull')) {
+      const f = onPullRequest;
+      onPullRequest = null;
+      f(performance.now());
+    }
+  }
+  return realFetch(input, init);
+};
+
+// ---------------------------------------------------------------- helpers
+
+function req(r) {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+  });
+}
+
+async function deleteDb(name) {
+  await new Promise((resolve) => {
+    const r = indexedDB.deleteDatabase(name);
+    r.onsuccess = r.onerror = r.onblocked = () => resolve();
+  });
+}
+
+let wasm = null; // { mod, exports }
+async function loadModule() {
+  if (!wasm) {
+    const mod = await import(MODULE_URL);
+    const exports = await mod.default();
+    wasm = { mod, exports };
+  }
+  return wasm;
+}
+
+let Dexie = null;
+async function loadDexie() {
+  if (!Dexie) Dexie = (await import(DEXIE_URL)).default;
+  return Dexie;
+}
+
+function engineOptions(o, namespace, user) {
+  return {
+    apiBaseUrl: o.api,
+    namespace,
+    getAuthToken: () => `dev-${user}`,
+    pullPageSize: o.pageSize,
+    requestTimeoutMs: 120000,
+  };
+}
+
+// The raw implementation's schema: the same stores and indexes as the engine's
+// `entities` (compound key, index on entityType) and `meta`; `dirty` and the queue
+// for the push and queue workloads.
+function openRaw(name) {
+  const r = indexedDB.open(name, 1);
+  r.onupgradeneeded = () => {
+    const db = r.result;
+    const entities = db.createObjectStore('entities', { keyPath: ['entityType', 'id'] });
+    entities.createIndex('byType', 'entityType');
+    entities.createIndex('dirty', 'dirty');
+    db.createObjectStore('meta');
+    db.createObjectStore('local', { keyPath: ['entityType', 'id'] });
+    db.createObjectStore('queue', { keyPath: 'id', autoIncrement: true });
+  };
+  return req(r);
+}
+
+async function openDexie(name) {
+  const D = await loadDexie();
+  const db = new D(name);
+  db.version(1).stores({
+    entities: '[entityType+id], entityType, dirty',
+    meta: '',
+    local: '[entityType+id]',
+    queue: '++id',
+  });
+  await db.open();
+  return db;
+}
+
+const auth = (user) => ({ Authorization: `Bearer dev-${user}` });
+
+async function fetchJson(url, init) {
+  const resp = await fetch(url, init);
+  if (!resp.ok) throw new Error(`${init?.method || 'GET'} ${url}: ${resp.status} ${await resp.text()}`);
+  return resp.json();
+}
+
+function pullUrl(o, cursor) {
+  let url = `${o.api}/sync/pull?limit=${o.pageSize}&scope=all`;
+  if (cursor) url += `&cursor=${encodeURIComponent(cursor)}`;
+  return url;
+}
+
+function mutationOf(rec) {
+  return {
+    mutationId: rec.mutationId,
+    op: 'CREATE',
+    entityType: rec.entityType,
+    entityId: rec.id,
+    baseVersion: null,
+    data: rec.data,
+  };
+}
+
+function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+// ---------------------------------------------------------------- 1. pull
+
+async function pull(impl, o) {
+  const name = `bench-pull-${impl}-${o.tag}`;
+  await deleteDb(name);
+  let out;
+  if (impl === 'wasm') {
+    const { mod, exports } = await loadModule();
+    const engine = new mod.SyncEngine(engineOptions(o, name, o.user));
+    await engine.clientId(); // database open before the window
+    const memBefore = exports.memory.buffer.byteLength;
+    out = await measured(async () => {
+      const r = await engine.fullSync();
+      if (!r.success) throw new Error(`fullSync failed: ${r.error}`);
+      return { count: r.pulled };
+    });
+    out.wasmMemory = exports.memory.buffer.byteLength;
+    out.wasmMemoryGrowth = out.wasmMemory - memBefore;
+    engine.close();
+  } else if (impl === 'raw') {
+    const db = await openRaw(name);
+    out = await measured(async () => {
+      let cursor = '';
+      let count = 0;
+      for (;;) {
+        const page = await fetchJson(pullUrl(o, cursor), { headers: auth(o.user) });
+        const tx = db.transaction(['entities', 'meta'], 'readwrite');
+        const entities = tx.objectStore('entities');
+        for (const c of page.changes) {
+          if (c.deleted) entities.delete([c.entityType, c.id]);
+          else entities.put(c);
+        }
+        tx.objectStore('meta').put(page.cursor, 'cursor:all');
+        await done(tx);
+        count += page.changes.length;
+        if (!page.hasMore) return { count };
+        cursor = page.cursor;
+      }
+    });
+    db.close();
+  } else {
+    const db = await openDexie(name);
+    out = await measured(async () => {
+      let cursor = '';
+      let count = 0;
+      for (;;) {
+        const page = await fetchJson(pullUrl(o, cursor), { headers: auth(o.user) });
+        const puts = page.changes.filter((c) => !c.deleted);
+        const dels = page.changes.filter((c) => c.deleted).map((c) => [c.entityType, c.id]);
+        await db.transaction('rw', db.entities, db.meta, async () => {
+          await db.entities.bulkPut(puts);
+          if (dels.length) await db.entities.bulkDelete(dels);
+          await db.meta.put(page.cursor, 'cursor:all');
+        });
+        count += page.changes.length;
+        if (!page.hasMore) return { count };
+        cursor = page.cursor;
+      }
+    });
+    db.close();
+  }
+  if (out.count !== o.expect) throw new Error(`${impl} pulled ${out.count}, expected ${o.expect}`);
+  await deleteDb(name);
+  return out;
+}
+
+// ---------------------------------------------------------------- 2. push
+
+async function push(impl, o) {
+  const name = `bench-push-${impl}-${o.tag}`;
+  const user = `push-${impl}-${o.tag}`;
+  const n = o.count;
+  await deleteDb(name);
+  let out;
+  if (impl === 'wasm') {
+    const { mod } = await loadModule();
+    const engine = new mod.SyncEngine(engineOptions(o, name, user));
+    await engine.clientId();
+    // Untimed set-up: n dirty entities, queued through the public API.
+    for (let i = 0; i < n; i += 250) {
+      const calls = [];
+      for (let j = i; j < Math.min(n, i + 250); j++) calls.push(engine.put(ENTITY_TYPE, itemId(j), itemData(j)));
+      await Promise.all(calls);
+    }
+    if ((await engine.pendingCount()) !== n) throw new Error('set-up did not queue every entity');
+    out = await measured(async (stop) => {
+      // The window ends when the engine's first pull request leaves: its push
+      // phase is over (every batch sent and settled in IndexedDB).
+      onPullRequest = stop;
+      const r = await engine.fullSync();
+      onPullRequest = null;
+      if (!r.success) throw new Error(`fullSync failed: ${r.error}`);
+      return { count: r.pushed };
+    });
+    if ((await engine.pendingCount()) !== 0) throw new Error('entities still queued after the sync');
+    engine.close();
+  } else if (impl === 'raw') {
+    const db = await openRaw(name);
+    {
+      const tx = db.transaction('entities', 'readwrite');
+      const s = tx.objectStore('entities');
+      for (let i = 0; i < n; i++) {
+        s.put({ entityType: ENTITY_TYPE, id: itemId(i), version: 0, dirty: 1, mutationId: crypto.randomUUID(), data: itemData(i) });
+      }
+      await done(tx);
+    }
+    const clientId = crypto.randomUUID();
+    out = await measured(async () => {
+      const rtx = db.transaction('entities', 'readonly');
+      const dirty = await req(rtx.objectStore('entities').index('dirty').getAll(1));
+      let count = 0;
+      for (let i = 0; i < dirty.length; i += PUSH_BATCH) {
+        const batch = dirty.slice(i, i + PUSH_BATCH);
+        const body = JSON.stringify({ clientId, mutations: batch.map(mutationOf) });
+        const { results } = await fetchJson(`${o.api}/sync/push`, {
+          method: 'POST',
+          headers: { ...auth(user), 'Content-Type': 'application/json' },
+          body,
+        });
+        const tx = db.transaction('entities', 'readwrite');
+        const s = tx.objectStore('entities');
+        for (const res of results) {
+          if (res.status === 'applied' && res.entity) {
+            s.put({ ...res.entity, dirty: 0 });
+            count++;
+          }
+        }
+        await done(tx);
+      }
+      return { count };
+    });
+    db.close();
+  } else {
+    const db = await openDexie(name);
+    const recs = [];
+    for (let i = 0; i < n; i++) {
+      recs.push({ entityType: ENTITY_TYPE, id: itemId(i), version: 0, dirty: 1, mutationId: crypto.randomUUID(), data: itemData(i) });
+    }
+    await db.entities.bulkPut(recs);
+    recs.length = 0;
+    const clientId = crypto.randomUUID();
+    out = await measured(async () => {
+      const dirty = await db.entities.where('dirty').equals(1).toArray();
+      let count = 0;
+      for (let i = 0; i < dirty.length; i += PUSH_BATCH) {
+        const batch = dirty.slice(i, i + PUSH_BATCH);
+        const body = JSON.stringify({ clientId, mutations: batch.map(mutationOf) });
+        const { results } = await fetchJson(`${o.api}/sync/push`, {
+          method: 'POST',
+          headers: { ...auth(user), 'Content-Type': 'application/json' },
+          body,
+        });
+        const clean = results.filter((r) => r.status === 'applied' && r.entity).map((r) => ({ ...r.entity, dirty: 0 }));
+        await db.entities.bulkPut(clean);
+        count += clean.length;
+      }
+      return { count };
+    });
+    db.close();
+  }
+  if (out.count !== n) throw new Error(`${impl} pushed ${out.count}, expected ${n}`);
+  await deleteDb(name);
+  return out;
+}
+
+// ---------------------------------------------------------------- 3. queueMutation
+
+// n changes, one after another, each awaited until its transaction committed.
+// The baselines do what a hand-written outbox does: in one readwrite transaction,
+// add the change to the queue and put the entity's local view.
+async function queue(impl, o) {
+  const name = `bench-queue-${impl}-${o.tag}`;
+  const n = o.count;
+  await deleteDb(name);
+  const lat = new Float64Array(n);
+  let out;
+  const record = (i) => ({
+    mutationId: crypto.randomUUID(),
+    type: 'CREATE',
+    entity: 'note',
+    entityId: itemId(i),
+    payload: itemData(i),
+    baseVersion: null,
+    createdAt: Date.now(),
+    attempts: 0,
+    status: 'pending',
+  });
+  if (impl === 'wasm') {
+    const { mod } = await loadModule();
+    const engine = new mod.SyncEngine(engineOptions(o, name, 'queue'));
+    await engine.clientId();
+    out = await measured(async () => {
+      for (let i = 0; i < n; i++) {
+        const data = itemData(i);
+        const t = performance.now();
+        await engine.queueMutation('CREATE', 'note', itemId(i), data);
+        lat[i] = performance.now() - t;
+      }
+      return {};
+    });
+    if ((await engine.pendingCount()) !== n) throw new Error('not every change was queued');
+    engine.close();
+  } else if (impl === 'raw') {
+    const db = await openRaw(name);
+    out = await measured(async () => {
+      for (let i = 0; i < n; i++) {
+        const data = itemData(i);
+        const t = performance.now();
+        const tx = db.transaction(['queue', 'local'], 'readwrite');
+        const rec = record(i);
+        rec.payload = data;
+        tx.objectStore('queue').add(rec);
+        tx.objectStore('local').put({ entityType: 'note', id: rec.entityId, data, pending: 1 });
+        await done(tx);
+        lat[i] = performance.now() - t;
+      }
+      return {};
+    });
+    db.close();
+  } else {
+    const db = await openDexie(name);
+    out = await measured(async () => {
+      for (let i = 0; i < n; i++) {
+        const data = itemData(i);
+        const t = performance.now();
+        await db.transaction('rw', db.queue, db.local, () => {
+          const rec = record(i);
+          rec.payload = data;
+          db.queue.add(rec);
+          db.local.put({ entityType: 'note', id: rec.entityId, data, pending: 1 });
+        });
+        lat[i] = performance.now() - t;
+      }
+      return {};
+    });
+    db.close();
+  }
+  const sorted = Array.from(lat).sort((a, b) => a - b);
+  out.count = n;
+  out.p50 = pct(sorted, 50);
+  out.p99 = pct(sorted, 99);
+  out.max = sorted[sorted.length - 1];
+  out.mean = sorted.reduce((a, b) => a + b, 0) / n;
+  await deleteDb(name);
+  return out;
+}
+
+// ---------------------------------------------------------------- 4. start-up
+
+// From import to ready (code loaded and compiled, database created and open), in a
+// page of a fresh browser context: empty HTTP cache, no compiled code, no database.
+async function startup(impl, o) {
+  const name = `bench-startup-${impl}`;
+  const t0 = performance.now();
+  let db = null;
+  if (impl === 'wasm') {
+    const mod = await import(MODULE_URL);
+    await mod.default();
+    await mod.initOfflineSync({ apiBaseUrl: o.api, namespace: name });
+  } else if (impl === 'raw') {
+    db = await openRaw(name);
+  } else {
+    db = await openDexie(name);
+  }
+  const ms = performance.now() - t0;
+  db?.close();
+  return { ms };
+}
+
+window.bench = { pull, push, queue, startup, ready: true };
