@@ -2,6 +2,8 @@
 // the demo, only type-checked (`npm run typecheck`), to hold the package's types
 // to the old API. e2e/fresh-app runs the same examples in the browser.
 import { useOfflineSync, initOfflineSync, getSyncEngine } from 'offline-sync';
+import { OfflineSync, isReady, ready } from 'offline-sync/core';
+import type { QueueEntry, SyncEngineApi, SyncResult, SyncStatus } from 'offline-sync/core';
 
 export function MyComponent() {
   const { status, isOnline, performSync } = useOfflineSync({
@@ -85,4 +87,22 @@ export function useWrongOptions() {
   useOfflineSync({ onSyncComplete: (r: string) => r });
   // @ts-expect-error the mutation types are CREATE, UPDATE and DELETE
   void getSyncEngine().queueMutation('PATCH', 'course', 'c1', {});
+}
+
+// docs/usage.md "Without React".
+export async function withoutReact(render: (s: SyncStatus, online: boolean) => void) {
+  const sync = new OfflineSync({ autoSyncInterval: 30000, onSyncComplete: (r) => console.log(r) });
+  const unsubscribe = sync.subscribe(() => {
+    const { status, isOnline } = sync.getSnapshot(); // the same object until something changed
+    render(status, isOnline);
+  });
+  const result: SyncResult = await sync.performSync();
+  unsubscribe();
+  sync.setOptions({ autoSyncInterval: 0 });
+  sync.dispose();
+  const engine: SyncEngineApi = getSyncEngine();
+  const entries: QueueEntry[] = await engine.failed();
+  await engine.retryFailed(entries.map((e) => e.mutationId));
+  await ready();
+  return result.success && isReady();
 }
