@@ -59,6 +59,7 @@ const entry = (name) => ({ types: `./${name}.d.ts`, default: `./${name}.js` });
 const exports = { '.': entry('index'), './core': entry('core') };
 if (has('react.js')) exports['./react'] = entry('react');
 if (has('sw.js')) exports['./sw'] = entry('sw');
+if (has('sw-standalone.js')) exports['./sw-standalone.js'] = './sw-standalone.js'; // a worker script to register, not to import
 exports['./wasm/offline_sync_bg.wasm'] = './wasm/offline_sync_bg.wasm';
 exports['./package.json'] = './package.json';
 const pkg = {
