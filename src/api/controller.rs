@@ -2,7 +2,7 @@
 //! React binding over it.
 
 use super::convert::sync_result;
-use crate::controller::{hub, Hub, Member};
+use crate::controller::{hub, Member};
 use crate::failure::type_error;
 use crate::jsv;
 use offline_sync_core::config::controller_options;
@@ -21,8 +21,8 @@ struct Inner {
     next_sub: Cell<u32>,
     started: Cell<bool>,
     disposed: Cell<bool>,
-    /// The hub this controller joined while active.
-    joined: RefCell<Option<Rc<Hub>>>,
+    /// Whether this controller is a member of the page's hub now.
+    joined: Cell<bool>,
 }
 
 impl Inner {
@@ -38,22 +38,21 @@ impl Inner {
 
     /// Joins or leaves the page's hub to match what is wanted now.
     fn settle(&self) {
-        let joined = self.joined.borrow().clone();
-        match (self.wants_active(), joined) {
-            (true, None) => {
+        match (self.wants_active(), self.joined.get()) {
+            (true, false) => {
                 let h = hub();
                 h.join(self.id, self.member());
-                *self.joined.borrow_mut() = Some(h.clone());
+                self.joined.set(true);
                 if self.member.borrow().options.sync_on_mount {
                     h.trigger();
                 }
             }
-            (true, Some(h)) => h.join(self.id, self.member()),
-            (false, Some(h)) => {
-                h.leave(self.id);
-                self.joined.borrow_mut().take();
+            (true, true) => hub().join(self.id, self.member()),
+            (false, true) => {
+                hub().leave(self.id);
+                self.joined.set(false);
             }
-            (false, None) => {}
+            (false, false) => {}
         }
     }
 }
@@ -99,7 +98,7 @@ impl OfflineSync {
                 next_sub: Cell::new(0),
                 started: Cell::new(false),
                 disposed: Cell::new(false),
-                joined: RefCell::new(None),
+                joined: Cell::new(false),
             }),
         })
     }
@@ -131,17 +130,14 @@ impl OfflineSync {
     /// `{ status, isOnline }`; the same object until something changed.
     #[wasm_bindgen(js_name = getSnapshot, unchecked_return_type = "OfflineSyncSnapshot")]
     pub fn get_snapshot(&self) -> JsValue {
-        match self.inner.joined.borrow().as_ref() {
-            Some(h) => h.snapshot(),
-            None => hub().snapshot(),
-        }
+        hub().snapshot()
     }
 
     /// Syncs now; while a sync runs (here, in another controller, or through
     /// `getSyncEngine().fullSync()`), returns that one instead of starting another.
     #[wasm_bindgen(js_name = performSync, unchecked_return_type = "Promise<SyncResult>")]
     pub fn perform_sync(&self) -> js_sys::Promise {
-        let h = self.inner.joined.borrow().clone().unwrap_or_else(hub);
+        let h = hub();
         wasm_bindgen_futures::future_to_promise(async move { Ok(sync_result(&h.sync().await)) })
     }
 
@@ -157,8 +153,8 @@ impl OfflineSync {
 
     fn set_auto(&self, on: bool) {
         self.inner.member.borrow_mut().auto = on;
-        if let Some(h) = self.inner.joined.borrow().as_ref() {
-            h.update(self.inner.id, |m| m.auto = on);
+        if self.inner.joined.get() {
+            hub().update(self.inner.id, |m| m.auto = on);
         }
     }
 
@@ -196,7 +192,7 @@ impl OfflineSync {
             }
         }
         *self.inner.member.borrow_mut() = next;
-        if self.inner.joined.borrow().is_some() {
+        if self.inner.joined.get() {
             self.inner.settle();
         }
         Ok(())

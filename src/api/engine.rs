@@ -51,7 +51,10 @@ impl SyncEngine {
 
     /// Pulls a course and everything scoped under it, and remembers it as available offline.
     #[wasm_bindgen(js_name = downloadCourse, unchecked_return_type = "Promise<void>")]
-    pub fn download_course(&self, course_id: JsValue) -> js_sys::Promise {
+    pub fn download_course(
+        &self,
+        #[wasm_bindgen(js_name = courseId, unchecked_param_type = "string")] course_id: JsValue,
+    ) -> js_sys::Promise {
         self.run(|e| async move { e.download_course(&course_id).await.map(|_| JsValue::UNDEFINED).map_err(err) })
     }
 

@@ -44,20 +44,27 @@ thread_local! {
     static HUB: RefCell<Option<Rc<Hub>>> = const { RefCell::new(None) };
 }
 
-/// The hub of the page's current engine.
+/// The hub of the page's current engine. When `initOfflineSync` replaced the
+/// engine, the active controllers move over to the new one's hub, and the old hub
+/// lets go of its listeners and timer.
 pub fn hub() -> Rc<Hub> {
     let engine = crate::api::current_engine();
-    HUB.with(|h| {
+    let (hub, moved) = HUB.with(|h| {
         let mut h = h.borrow_mut();
         match &*h {
-            Some(hub) if Rc::ptr_eq(&hub.engine, &engine) => hub.clone(),
+            Some(hub) if Rc::ptr_eq(&hub.engine, &engine) => (hub.clone(), Vec::new()),
             _ => {
+                let moved = h.take().map(|old| old.retire()).unwrap_or_default();
                 let hub = Hub::new(engine);
                 *h = Some(hub.clone());
-                hub
+                (hub, moved)
             }
         }
-    })
+    });
+    for (id, m) in moved {
+        hub.join(id, m);
+    }
+    hub
 }
 
 impl Hub {
@@ -89,6 +96,15 @@ impl Hub {
             self.attach();
         }
         self.reschedule();
+    }
+
+    /// Hands over the members and detaches (the engine was replaced).
+    fn retire(&self) -> Vec<(u32, Member)> {
+        let members = std::mem::take(&mut *self.members.borrow_mut());
+        if !members.is_empty() {
+            self.detach();
+        }
+        members
     }
 
     pub fn leave(&self, id: u32) {
