@@ -65,9 +65,8 @@ pub struct Http {
     pub auth: Auth,
 }
 
-/// A successful (2xx) answer with its JSON body parsed by the browser.
-// `status` and `headers` (ETag) are read by the REST transport.
-#[allow(dead_code)]
+/// A successful (2xx) answer with its JSON body parsed by the browser (or an
+/// answer whose status the caller asked to see, see [`Http::send_passing`]).
 pub struct Reply {
     pub status: u16,
     pub body: JsValue,
@@ -81,13 +80,23 @@ pub struct Req<'a> {
     pub headers: &'a [(&'a str, &'a str)],
 }
 
+/// Statuses a caller wants back as a [`Reply`] instead of an error.
+pub type Pass = fn(u16) -> bool;
+
 impl Http {
     pub async fn send(&self, req: Req<'_>) -> Result<Reply> {
+        self.send_passing(req, None).await
+    }
+
+    /// Like [`Http::send`], for REST resources: answers whose status `pass` accepts
+    /// come back as replies (their JSON body, or null), and a 2xx may have an
+    /// empty body (null).
+    pub async fn send_passing(&self, req: Req<'_>, pass: Option<Pass>) -> Result<Reply> {
         let token = self.auth.token(false).await?;
-        match self.send_once(&req, token.as_deref()).await {
+        match self.send_once(&req, token.as_deref(), pass).await {
             Err(e) if e.kind == ErrorKind::Auth && self.auth.callback.is_some() => {
                 let fresh = self.auth.token(true).await?;
-                self.send_once(&req, fresh.as_deref()).await.map_err(|e| {
+                self.send_once(&req, fresh.as_deref(), pass).await.map_err(|e| {
                     if e.kind == ErrorKind::Auth {
                         SyncError::new(
                             ErrorKind::Auth,
@@ -105,7 +114,7 @@ impl Http {
         }
     }
 
-    async fn send_once(&self, req: &Req<'_>, token: Option<&str>) -> Result<Reply> {
+    async fn send_once(&self, req: &Req<'_>, token: Option<&str>, pass: Option<Pass>) -> Result<Reply> {
         let controller = web_sys::AbortController::new().map_err(|e| network(req, &jsv::error_text(&e)))?;
         let timeout_ms = self.timeout_ms;
         let abort = controller.clone();
@@ -140,10 +149,33 @@ impl Http {
         let headers = raw.headers();
         if !(200..300).contains(&status) {
             let text = read_text(&raw).await;
+            if pass.is_some_and(|p| p(status)) {
+                let body = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+                return Ok(Reply { status, body, headers });
+            }
             return Err(http_error(req, status, &headers, &text));
         }
         let body = if status == 204 {
             JsValue::NULL
+        } else if pass.is_some() {
+            let p = raw.text().map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
+            let text = JsFuture::from(p).await.map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
+            let text = text.as_string().unwrap_or_default();
+            if text.trim().is_empty() {
+                JsValue::NULL
+            } else {
+                js_sys::JSON::parse(&text).map_err(|e| {
+                    SyncError::new(
+                        ErrorKind::Protocol,
+                        format!(
+                            "{} {} answered {status} with a body that is not valid JSON ({})",
+                            req.method,
+                            req.url,
+                            jsv::error_text(&e)
+                        ),
+                    )
+                })?
+            }
         } else {
             let p = raw.json().map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
             JsFuture::from(p).await.map_err(|e| {

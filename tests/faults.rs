@@ -711,9 +711,14 @@ async fn a_permanent_http_error_sets_only_the_offending_change_aside() {
     not_applied(&user, &a).await;
 
     assert_eq!(ok(e.retry_failed(JsValue::UNDEFINED)).await, n(1.0));
+    // The server refused it, so it was never applied: the retry goes out under a new
+    // id (the server would answer the old one with its logged refusal).
+    let a2 = get(&arr(ok(e.pending()).await).get(0), "mutationId");
+    assert_ne!(a2, a);
     let r = sync(&e).await;
     assert_eq!(num(&r, "pushed"), 1.0);
-    applied_once(&user, &[&a, &b, &c]).await;
+    applied_once(&user, &[&a2, &b, &c]).await;
+    not_applied(&user, &a).await;
     assert_eq!(server_state(&user).await.len(), 3);
 }
 

@@ -21,7 +21,8 @@ pub enum Raw {
 }
 
 impl Raw {
-    fn describe(&self) -> String {
+    /// How an error message shows the value.
+    pub fn describe(&self) -> String {
         match self {
             Raw::Undefined => "undefined".into(),
             Raw::Null => "null".into(),

@@ -11,5 +11,6 @@ pub mod id;
 pub mod merge;
 pub mod protocol;
 pub mod queue;
+pub mod rest;
 pub mod schedule;
 pub mod status;

@@ -4,6 +4,7 @@ use super::engine::SyncEngine;
 use crate::engine::Engine;
 use crate::failure::{to_js, type_error};
 use crate::jsv;
+use crate::transport::Connect;
 use offline_sync_core::config::{engine_options, EngineOptions};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,17 +20,21 @@ fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue> {
     offline_sync_core::config::service_worker(&get).map_err(|e| type_error(&e.to_string()))
 }
 
-pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Option<js_sys::Function>), JsValue> {
+pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect), JsValue> {
     let get = super::convert::options_source(options, "initOfflineSync")?;
     let opts = engine_options(&get).map_err(|e| type_error(&e.to_string()))?;
     let cb = if opts.has_get_auth_token { Some(jsv::get(options, "getAuthToken").unchecked_into()) } else { None };
-    Ok((opts, cb))
+    // `rest` and `transport`: which backend, and how to reach it.
+    let connect = Connect::from_options(options, cb).map_err(|e| type_error(&e.to_string()))?;
+    Ok((opts, connect))
 }
 
 /// The page's engine, created with default options if `initOfflineSync` was not called.
 pub(crate) fn current_engine() -> Rc<Engine> {
     console_error_panic_hook::set_once();
-    ENGINE.with(|e| e.borrow_mut().get_or_insert_with(|| Engine::new(EngineOptions::default(), None)).clone())
+    ENGINE.with(|e| {
+        e.borrow_mut().get_or_insert_with(|| Engine::new(EngineOptions::default(), Connect::default())).clone()
+    })
 }
 
 /// Configures the page's engine and opens its database. Calling it again with the
@@ -47,7 +52,7 @@ pub fn init_offline_sync(
         let engine = ENGINE.with(|slot| {
             let mut slot = slot.borrow_mut();
             match &*slot {
-                Some(e) if e.options == opts && same_callback(e, cb.as_ref()) => e.clone(),
+                Some(e) if e.options == opts && e.connect() == &cb => e.clone(),
                 old => {
                     if let Some(old) = old {
                         old.close();
@@ -79,14 +84,6 @@ pub fn init_offline_sync(
         }
         Ok(JsValue::UNDEFINED)
     })
-}
-
-fn same_callback(e: &Engine, cb: Option<&js_sys::Function>) -> bool {
-    match (e.auth_callback(), cb) {
-        (None, None) => true,
-        (Some(a), Some(b)) => JsValue::from(a) == JsValue::from(b),
-        _ => false,
-    }
 }
 
 /// The page's engine: `fullSync`, `downloadCourse`, `queueMutation` and local reads.

@@ -34,6 +34,126 @@ export interface InitOptions {
    * app registers its worker itself. Background sync uses whichever worker is registered.
    */
   serviceWorker?: string | false;
+  /**
+   * Sync with a plain REST API instead of the sync protocol: per entity type, its
+   * paths and answer shapes (docs/rest.md). `apiBaseUrl` is the API's base
+   * (e.g. `https://api.example.com/api/v2`).
+   */
+  rest?: RestOptions;
+  /**
+   * Your own functions: `{ request }` to reach the `rest` resources through your
+   * HTTP client (it then handles auth and refresh), or `{ push, pull }` for a
+   * backend neither the protocol nor `rest` can describe.
+   */
+  transport?: RequestTransport | FunctionTransport;
+}
+
+export interface RestOptions {
+  /** Per entity type (the `entityType` of queueMutation), how its resource is reached. */
+  resources: Record<string, RestResource>;
+  /** Options every resource takes unless it sets them itself. */
+  defaults?: Partial<RestResource>;
+}
+
+/** A path relative to apiBaseUrl; `:id` is the record's id, other `:name`s are its fields. */
+export type RestPath = string;
+
+export interface RestRoute {
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: RestPath;
+}
+
+export interface RestResource {
+  /** The list (GET, read by a full sync when it has no placeholders) and where new records are POSTed, e.g. `/courses`. */
+  collection?: RestPath;
+  /** One record (GET, PUT/PATCH, DELETE), e.g. `/courses/:id`. */
+  item?: RestPath;
+  /** The field that holds a record's id. Default `id` (`_id` for Mongo-style APIs). */
+  idField?: string;
+  /** Where the array sits in a list answer, dotted (`data.courses`); default `''`, the body is the array. */
+  list?: string;
+  /** Where the record sits in a single-record answer (`data`); default `''`, the body is the record. */
+  record?: string;
+  /** How a new record is sent. Default 'POST' to `collection`; 'PUT' sends it to `item`. */
+  create?: 'POST' | 'PUT' | RestRoute | false;
+  /** How a change is sent. Default 'PUT' (the whole record) to `item`; 'PATCH' sends only the changed fields. */
+  update?: 'PUT' | 'PATCH' | RestRoute | false;
+  /** How a delete is sent. Default 'DELETE' to `item`. */
+  delete?: 'DELETE' | RestRoute | false;
+  /** How lists are paged; default none (one request answers the whole list). */
+  pagination?: RestPagination | false;
+  /**
+   * What is read per scope: `all` (a full sync; default `collection` when it has no
+   * placeholders; false for none) and `course` (`downloadCourse(id)`; one
+   * placeholder for the course id, e.g. `/courses/:courseId/lessons`, whose name is
+   * also the record field that links a record to its course).
+   */
+  scope?: { all?: RestPath | false; course?: RestPath };
+  /** A field holding the record's version: `If-Match: "<value>"` when no ETag is known. */
+  versionField?: string;
+  /** Send `If-Match` with the record's last ETag (or version) on updates and deletes. Default true. */
+  ifMatch?: boolean;
+  /** Whether the API takes ids chosen by the client in POST bodies. Default true; false: the server's id re-keys the record. */
+  clientIds?: boolean;
+}
+
+export interface RestPagination {
+  style?: 'page' | 'none';
+  /** Default `page`. */
+  pageParam?: string;
+  /** Default `limit`. */
+  limitParam?: string;
+  /** Default 100. */
+  pageSize?: number;
+  /** 1 (default) or 0. */
+  firstPage?: number;
+  /** Where the answer says how many pages there are, e.g. `data.pagination.totalPages`. */
+  totalPages: string;
+}
+
+/** What `transport.request` resolves (axios-style rejections with `error.response` are read too). */
+export interface RequestResult {
+  status: number;
+  data?: unknown;
+  /** For `ETag`. */
+  headers?: Headers | Record<string, string>;
+}
+
+export interface RequestTransport {
+  request: (
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    body: EntityData | undefined,
+    headers: Record<string, string>,
+  ) => Promise<RequestResult>;
+}
+
+export interface PushMutation {
+  mutationId: string;
+  op: MutationType;
+  entityType: string;
+  entityId: string;
+  baseVersion: number | null;
+  data: EntityData | null;
+}
+
+export interface PushResult {
+  mutationId: string;
+  status: 'applied' | 'conflict' | 'rejected';
+  /** The server's record after the change; may be left out for `applied` (the change as sent is kept). */
+  entity?: ServerEntity;
+  error?: string;
+}
+
+export interface FunctionTransport {
+  /** One result per mutation, in order. Throw an error with `status` (HTTP) or `kind` ('network' | 'server' | 'rejected' | 'auth') to say what failed. */
+  push: (mutations: PushMutation[]) => Promise<PushResult[] | { results: PushResult[] }>;
+  /** `scope` is 'all' or 'course:<id>'; `cursor` what the last page gave (null at first). */
+  pull: (
+    scope: string,
+    cursor: string | null,
+    limit: number,
+  ) => Promise<{ changes: ServerEntity[]; cursor: string; hasMore: boolean }>;
 }
 
 /**
@@ -73,6 +193,10 @@ export interface QueueEntry {
   entityId: string;
   payload: EntityData | null;
   baseVersion: number | null;
+  /** The entity as the app saw it when it made the change. */
+  baseData?: EntityData | null;
+  /** The server's ETag of that version (REST), sent as `If-Match`. */
+  baseEtag?: string;
   createdAt: number;
   attempts: number;
   lastAttemptAt?: number;
@@ -86,6 +210,8 @@ export interface ServerEntity {
   version: number;
   deleted: boolean;
   data: EntityData | null;
+  /** REST: the record's last ETag. */
+  etag?: string;
 }
 
 export interface Conflict {

@@ -162,15 +162,18 @@ impl Engine {
             return f.await;
         }
         let me = self.clone();
+        // The namespace as it is now: a clearLocalData() while this sync waits or
+        // runs ends it, and nothing runs it again into the wiped store.
+        let generation = self.generation();
         let f = async move {
             let lock = format!("offline-sync:{}", me.options.namespace);
             let inner = me.clone();
             let outcome = exclusive(&lock, || async move {
                 inner.announce(EngineEvent::SyncStarted).await;
-                let mut r = inner.run_sync().await;
-                if r.error.as_ref().is_some_and(is_connection_closed) {
+                let mut r = inner.run_sync(generation).await;
+                if r.error.as_ref().is_some_and(is_connection_closed) && inner.generation() == generation {
                     inner.close();
-                    r = inner.run_sync().await;
+                    r = inner.run_sync(generation).await;
                 }
                 inner.running.borrow_mut().take();
                 inner.announce(EngineEvent::SyncFinished(r.clone())).await;
@@ -218,8 +221,9 @@ impl Engine {
 
     pub async fn download_course(self: &Rc<Self>, course_id: &JsValue) -> Result<u32> {
         let id = change::key_arg("course id", course_id)?;
+        let generation = self.generation();
         let ready = self.ready().await?;
-        let n = self.pull_scope(&ready, &Scope::Course(id.clone())).await?;
+        let n = self.pull_scope(&ready, &Scope::Course(id.clone()), generation).await?;
         meta::mark_offline(&ready.store, &id).await?;
         Ok(n)
     }

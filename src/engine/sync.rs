@@ -11,10 +11,12 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 impl Engine {
-    pub(super) async fn run_sync(self: &Rc<Self>) -> SyncResult {
+    /// Runs one sync of the namespace as it was at `generation`; if local data is
+    /// cleared meanwhile, it stops before writing anything more.
+    pub(super) async fn run_sync(self: &Rc<Self>, generation: u32) -> SyncResult {
         let start = jsv::now_ms();
         let mut r = SyncResult::default();
-        let outcome = self.sync_steps(&mut r).await;
+        let outcome = self.sync_steps(&mut r, generation).await;
         r.duration_ms = jsv::now_ms() - start;
         match outcome {
             Ok(()) => r.success = true,
@@ -26,13 +28,13 @@ impl Engine {
         r
     }
 
-    async fn sync_steps(self: &Rc<Self>, r: &mut SyncResult) -> Result<()> {
+    async fn sync_steps(self: &Rc<Self>, r: &mut SyncResult, generation: u32) -> Result<()> {
+        self.write_guard(generation)?;
         let ready = self.ready().await?;
         // Ask the app for its current token once per sync (and again after a 401).
         ready.transport.reset_auth();
-        let generation = self.generation();
         self.push_queue(&ready, generation, r).await?;
-        r.pulled += self.pull_scope(&ready, &Scope::All).await?;
+        r.pulled += self.pull_scope(&ready, &Scope::All, generation).await?;
         self.push_queue(&ready, generation, r).await?;
         Ok(())
     }
@@ -96,8 +98,7 @@ impl Engine {
 
     /// Pulls every page of a scope since its stored cursor. Each page is written in
     /// one transaction, with the cursor, after it arrived.
-    pub(super) async fn pull_scope(self: &Rc<Self>, ready: &Ready, scope: &Scope) -> Result<u32> {
-        let generation = self.generation();
+    pub(super) async fn pull_scope(self: &Rc<Self>, ready: &Ready, scope: &Scope, generation: u32) -> Result<u32> {
         let mut cursor = meta::cursor(&ready.store, scope).await?;
         let mut total = 0;
         loop {

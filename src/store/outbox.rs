@@ -25,6 +25,8 @@ pub const F_STATUS: &str = "status";
 pub const F_ERROR: &str = "error";
 /// Failed sends that reached the server (5xx, bad answers); what `maxAttempts` limits.
 pub const F_FAILURES: &str = "failures";
+/// Set when the server refused the entry for good (as opposed to giving up after retries).
+pub const F_REJECTED: &str = "rejected";
 
 /// A change the app makes.
 pub struct Change {
@@ -303,6 +305,8 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<Sett
                 n.failed += 1;
                 jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Failed.as_str()));
                 jsv::set(&rec, F_ERROR, &JsValue::from_str(&error));
+                // Refused, so never applied: a retry may go out under a new id.
+                jsv::set(&rec, F_REJECTED, &JsValue::TRUE);
                 tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;
                 continue;
             }
@@ -371,6 +375,13 @@ pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32
     let mut n = 0;
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
         jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
+        // The server logged its refusal under the old id and would answer it again.
+        // A refused change was never applied, so a new id is safe; an entry set aside
+        // after maxAttempts keeps its id, as it may have been applied.
+        if jsv::get_bool(&rec, F_REJECTED) == Some(true) {
+            jsv::set(&rec, field::MUTATION_ID, &JsValue::from_str(&jsv::new_id()));
+            jsv::set(&rec, F_REJECTED, &JsValue::FALSE);
+        }
         // A fresh allowance of attempts; `attempts` (sends) stays, as it guards folding.
         jsv::set(&rec, F_FAILURES, &JsValue::from_f64(0.0));
         tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;

@@ -1,7 +1,7 @@
 //! Writing a pulled page: every change and the cursor after it, in one transaction
 //! that starts only after the page arrived.
 
-use super::schema::{ENTITIES, META};
+use super::schema::{BY_TYPE, ENTITIES, LOCAL, META};
 use super::{entity_key, meta, Store};
 use crate::failure::{protocol, storage, Result};
 use crate::jsv;
@@ -52,6 +52,7 @@ pub async fn write_page(store: &Store, changes: &js_sys::Array, scope: &Scope, c
     }
     let tx = store.write(&[ENTITIES, META])?;
     let entities = tx.store(ENTITIES)?;
+    keep_etags(&entities, &puts).await?;
     // put_all issues every request before awaiting the last: one round of the event
     // loop per page, not per record.
     entities.put_all(puts.iter().map(|c| (c.clone(), None))).await.map_err(|e| storage("write page", e))?;
@@ -65,23 +66,86 @@ pub async fn write_page(store: &Store, changes: &js_sys::Array, scope: &Scope, c
     Ok((puts.len() + deletes.len()) as u32)
 }
 
-#[allow(dead_code)] // used by the REST transport
-/// For transports that can only list a whole scope (plain REST): removes server
-/// records of `entity_type` that the complete list no longer has. Local edits live
-/// in their own store and survive.
-pub async fn remove_missing(store: &Store, entity_type: &str, keep: &std::collections::HashSet<String>) -> Result<u32> {
-    let tx = store.write(&[ENTITIES])?;
-    let entities = tx.store(ENTITIES)?;
-    let only = rexie::KeyRange::only(&JsValue::from_str(entity_type)).map_err(|e| storage("key range", e.into()))?;
-    let idx = entities.index(super::schema::BY_TYPE).map_err(|e| storage("index", e))?;
-    let keys = idx.get_all_keys(Some(only), None).await.map_err(|e| storage("read", e))?;
-    let mut n = 0;
-    for k in keys {
-        let id = js_sys::Array::from(&k).get(1).as_string().unwrap_or_default();
-        if !keep.contains(&id) {
-            entities.delete(k).await.map_err(|e| storage("delete", e))?;
-            n += 1;
+/// The `ETag` of a server record (REST), sent back as `If-Match`.
+pub const F_ETAG: &str = "etag";
+
+/// A record read from a list (REST) comes without its `ETag`; if it is unchanged,
+/// the `ETag` it had still names it, so `If-Match` keeps working after a full sync.
+async fn keep_etags(entities: &rexie::Store, puts: &[JsValue]) -> Result<()> {
+    let listed: Vec<&JsValue> =
+        puts.iter().filter(|c| jsv::get(c, F_LIST_RUN).is_string() && jsv::get(c, F_ETAG).is_undefined()).collect();
+    if listed.is_empty() {
+        return Ok(());
+    }
+    let key = |c: &JsValue| {
+        entity_key(
+            &jsv::get_str(c, field::ENTITY_TYPE).unwrap_or_default(),
+            &jsv::get_str(c, field::ID).unwrap_or_default(),
+        )
+    };
+    let stored = futures_util::future::join_all(listed.iter().map(|c| entities.get(key(c)))).await;
+    let json = |v: &JsValue| js_sys::JSON::stringify(v).ok().map(String::from);
+    for (c, old) in listed.into_iter().zip(stored) {
+        let Some(old) = old.map_err(|e| storage("read", e))? else { continue };
+        if let Some(tag) = jsv::get_str(&old, F_ETAG) {
+            if json(&jsv::get(c, field::DATA)) == json(&jsv::get(&old, field::DATA)) {
+                jsv::set(c, F_ETAG, &JsValue::from_str(&tag));
+            }
         }
+    }
+    Ok(())
+}
+
+/// The field that stamps each record of a complete list with the reading (run)
+/// it came from.
+pub const F_LIST_RUN: &str = "listRun";
+
+/// The end of a complete list (REST): server records of `entity_type` (those of
+/// one course, when `link` names the field and the course) that this reading
+/// (`run`) did not name are gone from the server.
+pub struct Sweep {
+    pub entity_type: String,
+    pub run: String,
+    pub link: Option<(String, String)>,
+}
+
+/// A key-like value as text: a non-empty string, or a whole number.
+pub fn text_of(v: &JsValue) -> Option<String> {
+    offline_sync_core::rest::id_text(&jsv::raw(v))
+}
+
+/// Removes the server records a complete list no longer has, except those with
+/// unsynced local changes (their next push finds out what became of them).
+/// Returns how many were removed.
+pub async fn sweep(store: &Store, s: &Sweep) -> Result<u32> {
+    let tx = store.write(&[ENTITIES, LOCAL])?;
+    let entities = tx.store(ENTITIES)?;
+    let only = rexie::KeyRange::only(&JsValue::from_str(&s.entity_type)).map_err(|e| storage("key range", e.into()))?;
+    let by_type = |name: &str| tx.store(name)?.index(BY_TYPE).map_err(|e| storage("index", e));
+    let (server, dirty) = futures_util::future::join(
+        by_type(ENTITIES)?.get_all(Some(only.clone()), None),
+        by_type(LOCAL)?.get_all_keys(Some(only), None),
+    )
+    .await;
+    let server = server.map_err(|e| storage("read", e))?;
+    let dirty: std::collections::HashSet<String> = dirty
+        .map_err(|e| storage("read", e))?
+        .iter()
+        .filter_map(|k| js_sys::Array::from(k).get(1).as_string())
+        .collect();
+    let mut n = 0;
+    for rec in server {
+        let id = jsv::get_str(&rec, field::ID).unwrap_or_default();
+        let listed = jsv::get_str(&rec, F_LIST_RUN).as_deref() == Some(s.run.as_str());
+        let in_scope = match &s.link {
+            None => true,
+            Some((f, value)) => text_of(&jsv::get(&jsv::get(&rec, field::DATA), f)).as_deref() == Some(value.as_str()),
+        };
+        if listed || !in_scope || dirty.contains(&id) {
+            continue;
+        }
+        entities.delete(entity_key(&s.entity_type, &id)).await.map_err(|e| storage("delete", e))?;
+        n += 1;
     }
     tx.commit().await?;
     Ok(n)

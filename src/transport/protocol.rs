@@ -94,5 +94,5 @@ pub fn decode_pull(body: &JsValue) -> Result<PullPage> {
     let cursor = jsv::get_str(body, field::CURSOR).ok_or_else(|| protocol("pull answer has no string `cursor`"))?;
     let has_more =
         jsv::get_bool(body, field::HAS_MORE).ok_or_else(|| protocol("pull answer has no boolean `hasMore`"))?;
-    Ok(PullPage { changes, cursor: Some(cursor), has_more })
+    Ok(PullPage { changes, cursor: Some(cursor), has_more, sweep: None })
 }

@@ -1,0 +1,724 @@
+//! The `rest` and `transport` options of `initOfflineSync`, validated into a
+//! [`RestConfig`]. Every error names the option path at fault
+//! (`rest.resources.course.update`), shown to the app as a `TypeError`.
+
+use super::path::{JsonPath, PathTemplate};
+use crate::config::{ConfigError, Raw};
+
+/// A nested JS value as far as validation cares; implemented over `JsValue` in the
+/// browser and over `serde_json::Value` in tests.
+pub trait Tree: Sized {
+    fn raw(&self) -> Raw;
+    /// A property (`Raw::Undefined` when absent).
+    fn get(&self, key: &str) -> Self;
+    /// Own enumerable keys of an object, in order.
+    fn keys(&self) -> Vec<String>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Method> {
+        match s.to_ascii_uppercase().as_str() {
+            "POST" => Some(Method::Post),
+            "PUT" => Some(Method::Put),
+            "PATCH" => Some(Method::Patch),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// How one kind of change is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub method: Method,
+    pub path: PathTemplate,
+}
+
+/// How a scope is read for one entity type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopePath {
+    pub path: PathTemplate,
+    /// Answers one record (the path has the shape of `item`, like `/courses/:courseId`),
+    /// not a list.
+    pub single: bool,
+    /// For a course list: the placeholder's name, which is also the record field
+    /// that links a record to its course (`:courseId` → `courseId`).
+    pub link: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pagination {
+    /// One request answers the whole list.
+    None,
+    /// `?page=&limit=`, more pages while the page number is below `totalPages`.
+    Page { page_param: String, limit_param: String, page_size: u32, first_page: u32, total_pages: JsonPath },
+}
+
+/// One entity type's REST resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    pub entity_type: String,
+    pub item: Option<PathTemplate>,
+    pub id_field: String,
+    pub list: JsonPath,
+    pub record: JsonPath,
+    pub create: Option<Route>,
+    pub update: Option<Route>,
+    pub delete: Option<Route>,
+    pub pagination: Pagination,
+    /// What a full sync lists.
+    pub all: Option<ScopePath>,
+    /// What `downloadCourse` reads.
+    pub course: Option<ScopePath>,
+    pub version_field: Option<String>,
+    pub if_match: bool,
+    pub client_ids: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestConfig {
+    /// In the order the app listed them (a full sync lists them in this order).
+    pub resources: Vec<Resource>,
+}
+
+impl RestConfig {
+    pub fn resource(&self, entity_type: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.entity_type == entity_type)
+    }
+}
+
+pub const RESOURCE_KEYS: &[&str] = &[
+    "collection",
+    "item",
+    "idField",
+    "list",
+    "record",
+    "create",
+    "update",
+    "delete",
+    "pagination",
+    "scope",
+    "versionField",
+    "ifMatch",
+    "clientIds",
+];
+const PAGINATION_KEYS: &[&str] = &["style", "pageParam", "limitParam", "pageSize", "firstPage", "totalPages"];
+const SCOPE_KEYS: &[&str] = &["all", "course"];
+const ROUTE_KEYS: &[&str] = &["method", "path"];
+const TRANSPORT_KEYS: &[&str] = &["request", "push", "pull"];
+
+fn err(option: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { option: option.to_string(), message: message.into() }
+}
+
+fn bad(option: &str, expected: &str, got: &Raw) -> ConfigError {
+    err(option, format!("must be {expected} (got {})", got.describe()))
+}
+
+fn known_keys<T: Tree>(t: &T, path: &str, known: &[&str]) -> Result<(), ConfigError> {
+    for k in t.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(err(&format!("{path}.{k}"), format!("is not an option (known: {})", known.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+fn object<T: Tree>(t: &T, path: &str) -> Result<(), ConfigError> {
+    match t.raw() {
+        Raw::Object => Ok(()),
+        other => Err(bad(path, "an object", &other)),
+    }
+}
+
+/// A resource's options with `rest.defaults` under them.
+struct Layer<'a, T> {
+    own: &'a T,
+    path: String,
+    defaults: Option<&'a T>,
+}
+
+impl<T: Tree> Layer<'_, T> {
+    /// The value and the option path it came from.
+    fn get(&self, key: &str) -> (T, String) {
+        let v = self.own.get(key);
+        match (&v.raw(), self.defaults) {
+            (Raw::Undefined, Some(d)) => (d.get(key), format!("rest.defaults.{key}")),
+            _ => (v, format!("{}.{key}", self.path)),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<Option<(String, String)>, ConfigError> {
+        let (v, path) = self.get(key);
+        match v.raw() {
+            Raw::Undefined => Ok(None),
+            Raw::String(s) => Ok(Some((s, path))),
+            other => Err(bad(&path, "a string", &other)),
+        }
+    }
+
+    fn name(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        match self.string(key)? {
+            Some((s, path)) if s.trim().is_empty() || s.contains('.') => {
+                Err(err(&path, format!("must be a field name (got {s:?})")))
+            }
+            other => Ok(other.map(|(s, _)| s)),
+        }
+    }
+
+    fn template(&self, key: &str) -> Result<Option<PathTemplate>, ConfigError> {
+        match self.string(key)? {
+            None => Ok(None),
+            Some((s, path)) => PathTemplate::parse(&s).map(Some).map_err(|m| err(&path, m)),
+        }
+    }
+
+    fn json_path(&self, key: &str) -> Result<JsonPath, ConfigError> {
+        match self.string(key)? {
+            None => Ok(JsonPath::default()),
+            Some((s, path)) => JsonPath::parse(&s).map_err(|m| err(&path, m)),
+        }
+    }
+
+    fn boolean(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
+        let (v, path) = self.get(key);
+        match v.raw() {
+            Raw::Undefined => Ok(default),
+            Raw::Bool(b) => Ok(b),
+            other => Err(bad(&path, "a boolean", &other)),
+        }
+    }
+}
+
+fn route_object<T: Tree>(v: &T, path: &str) -> Result<Route, ConfigError> {
+    known_keys(v, path, ROUTE_KEYS)?;
+    let method = match v.get("method").raw() {
+        Raw::String(s) => Method::parse(&s)
+            .ok_or_else(|| err(&format!("{path}.method"), format!("must be POST, PUT, PATCH or DELETE (got {s:?})")))?,
+        other => return Err(bad(&format!("{path}.method"), "POST, PUT, PATCH or DELETE", &other)),
+    };
+    let path_opt = format!("{path}.path");
+    let p = match v.get("path").raw() {
+        Raw::String(s) => PathTemplate::parse(&s).map_err(|m| err(&path_opt, m))?,
+        other => return Err(bad(&path_opt, "a path like \"/courses/:id\"", &other)),
+    };
+    Ok(Route { method, path: p })
+}
+
+/// `create`, `update` or `delete`: a verb (using `collection` or `item`), a
+/// `{ method, path }`, or `false` for none.
+fn route<T: Tree>(
+    layer: &Layer<'_, T>,
+    key: &str,
+    default: Option<Route>,
+    verbs: &[(&str, Method, Option<&PathTemplate>, &str)],
+) -> Result<Option<Route>, ConfigError> {
+    let (v, path) = layer.get(key);
+    let expected = format!(
+        "{}, {{ method, path }} or false",
+        verbs.iter().map(|(name, ..)| format!("'{name}'")).collect::<Vec<_>>().join(", ")
+    );
+    match v.raw() {
+        Raw::Undefined => Ok(default),
+        Raw::Bool(false) => Ok(None),
+        Raw::Object => route_object(&v, &path).map(Some),
+        Raw::String(s) => {
+            let Some((_, method, target, target_name)) = verbs.iter().find(|(n, ..)| n.eq_ignore_ascii_case(&s)) else {
+                return Err(bad(&path, &expected, &Raw::String(s)));
+            };
+            match target {
+                Some(t) => Ok(Some(Route { method: *method, path: (*t).clone() })),
+                None => Err(err(&path, format!("'{s}' sends to `{target_name}`, which is not set"))),
+            }
+        }
+        other => Err(bad(&path, &expected, &other)),
+    }
+}
+
+fn pagination<T: Tree>(layer: &Layer<'_, T>) -> Result<Pagination, ConfigError> {
+    let (v, path) = layer.get("pagination");
+    match v.raw() {
+        Raw::Undefined | Raw::Null | Raw::Bool(false) => return Ok(Pagination::None),
+        Raw::Object => {}
+        other => {
+            return Err(bad(
+                &path,
+                "an object like { style: 'page', totalPages: 'data.pagination.totalPages' }, or false",
+                &other,
+            ))
+        }
+    }
+    known_keys(&v, &path, PAGINATION_KEYS)?;
+    let sub = Layer { own: &v, path: path.clone(), defaults: None };
+    match sub.string("style")? {
+        Some((s, _)) if s == "none" => return Ok(Pagination::None),
+        None => {}
+        Some((s, _)) if s == "page" => {}
+        Some((s, p)) => return Err(err(&p, format!("must be 'page' or 'none' (got {s:?})"))),
+    }
+    let param = |key: &str, default: &str| -> Result<String, ConfigError> {
+        match sub.string(key)? {
+            None => Ok(default.into()),
+            Some((s, p)) if s.is_empty() => Err(err(&p, "must be a query parameter name")),
+            Some((s, _)) => Ok(s),
+        }
+    };
+    let number = |key: &str, default: u32, min: u32, max: u32| -> Result<u32, ConfigError> {
+        let (n, p) = sub.get(key);
+        match n.raw() {
+            Raw::Undefined => Ok(default),
+            Raw::Number(x) if x.fract() == 0.0 && x >= min as f64 && x <= max as f64 => Ok(x as u32),
+            other => Err(bad(&p, &format!("a whole number from {min} to {max}"), &other)),
+        }
+    };
+    let total_pages = match sub.string("totalPages")? {
+        Some((s, p)) => {
+            let jp = JsonPath::parse(&s).map_err(|m| err(&p, m))?;
+            if jp.is_root() {
+                return Err(err(&p, "must name where the page count is, like \"data.pagination.totalPages\""));
+            }
+            jp
+        }
+        None => {
+            return Err(err(
+                &format!("{path}.totalPages"),
+                "is required with style 'page': where the answer says how many pages there are, like \"data.pagination.totalPages\"",
+            ))
+        }
+    };
+    Ok(Pagination::Page {
+        page_param: param("pageParam", "page")?,
+        limit_param: param("limitParam", "limit")?,
+        page_size: number("pageSize", 100, 1, 10_000)?,
+        first_page: number("firstPage", 1, 0, 1)?,
+        total_pages,
+    })
+}
+
+fn scopes<T: Tree>(
+    layer: &Layer<'_, T>,
+    collection: Option<&PathTemplate>,
+    item: Option<&PathTemplate>,
+) -> Result<(Option<ScopePath>, Option<ScopePath>), ConfigError> {
+    let default_all =
+        collection.filter(|c| c.params().is_empty()).map(|c| ScopePath { path: c.clone(), single: false, link: None });
+    let (v, path) = layer.get("scope");
+    match v.raw() {
+        Raw::Undefined => return Ok((default_all, None)),
+        Raw::Object => {}
+        other => return Err(bad(&path, "an object like { course: '/courses/:courseId/lessons' }", &other)),
+    }
+    known_keys(&v, &path, SCOPE_KEYS)?;
+    let all_path = format!("{path}.all");
+    let all = match v.get("all").raw() {
+        Raw::Undefined => default_all,
+        Raw::Bool(false) => None,
+        Raw::String(s) => {
+            let t = PathTemplate::parse(&s).map_err(|m| err(&all_path, m))?;
+            if !t.params().is_empty() {
+                return Err(err(
+                    &all_path,
+                    format!("is what a full sync lists, so it cannot have placeholders (got {s:?})"),
+                ));
+            }
+            Some(ScopePath { path: t, single: false, link: None })
+        }
+        other => return Err(bad(&all_path, "a path, or false", &other)),
+    };
+    let course_path = format!("{path}.course");
+    let course = match v.get("course").raw() {
+        Raw::Undefined => None,
+        Raw::String(s) => {
+            let t = PathTemplate::parse(&s).map_err(|m| err(&course_path, m))?;
+            let params = t.params();
+            if params.len() != 1 {
+                return Err(err(
+                    &course_path,
+                    format!("must have exactly one placeholder, for the course id, like \"/courses/:courseId/lessons\" (got {s:?})"),
+                ));
+            }
+            let single = item.is_some_and(|i| i.same_shape(&t));
+            let link = (!single).then(|| params[0].to_string());
+            Some(ScopePath { path: t, single, link })
+        }
+        other => return Err(bad(&course_path, "a path like \"/courses/:courseId/lessons\"", &other)),
+    };
+    Ok((all, course))
+}
+
+fn resource<T: Tree>(entity_type: &str, own: &T, defaults: Option<&T>) -> Result<Resource, ConfigError> {
+    let path = format!("rest.resources.{entity_type}");
+    object(own, &path)?;
+    known_keys(own, &path, RESOURCE_KEYS)?;
+    let layer = Layer { own, path: path.clone(), defaults };
+    let collection = layer.template("collection")?;
+    let item = layer.template("item")?;
+    if let Some(i) = &item {
+        if !i.params().contains(&"id") {
+            let (_, p) = layer.get("item");
+            return Err(err(&p, format!("must contain the `:id` placeholder (got {:?})", i.as_str())));
+        }
+    }
+    let id_field = layer.name("idField")?.unwrap_or_else(|| "id".into());
+    let create = route(
+        &layer,
+        "create",
+        collection.as_ref().map(|c| Route { method: Method::Post, path: c.clone() }),
+        &[("POST", Method::Post, collection.as_ref(), "collection"), ("PUT", Method::Put, item.as_ref(), "item")],
+    )?;
+    let update = route(
+        &layer,
+        "update",
+        item.as_ref().map(|i| Route { method: Method::Put, path: i.clone() }),
+        &[("PUT", Method::Put, item.as_ref(), "item"), ("PATCH", Method::Patch, item.as_ref(), "item")],
+    )?;
+    let delete = route(
+        &layer,
+        "delete",
+        item.as_ref().map(|i| Route { method: Method::Delete, path: i.clone() }),
+        &[("DELETE", Method::Delete, item.as_ref(), "item")],
+    )?;
+    let (all, course) = scopes(&layer, collection.as_ref(), item.as_ref())?;
+    if item.is_none() && create.is_none() && update.is_none() && delete.is_none() && all.is_none() && course.is_none() {
+        return Err(err(&path, "must give at least `collection` or `item`"));
+    }
+    Ok(Resource {
+        entity_type: entity_type.to_string(),
+        id_field,
+        list: layer.json_path("list")?,
+        record: layer.json_path("record")?,
+        create,
+        update,
+        delete,
+        pagination: pagination(&layer)?,
+        all,
+        course,
+        item,
+        version_field: layer.name("versionField")?,
+        if_match: layer.boolean("ifMatch", true)?,
+        client_ids: layer.boolean("clientIds", true)?,
+    })
+}
+
+/// The `rest` option: `None` when absent.
+pub fn rest_option<T: Tree>(rest: &T) -> Result<Option<RestConfig>, ConfigError> {
+    match rest.raw() {
+        Raw::Undefined | Raw::Null => return Ok(None),
+        Raw::Object => {}
+        other => return Err(bad("rest", "an object like { resources: { course: { ... } } }", &other)),
+    }
+    known_keys(rest, "rest", &["resources", "defaults"])?;
+    let defaults = rest.get("defaults");
+    let defaults = match defaults.raw() {
+        Raw::Undefined => None,
+        Raw::Object => {
+            known_keys(&defaults, "rest.defaults", RESOURCE_KEYS)?;
+            Some(&defaults)
+        }
+        other => return Err(bad("rest.defaults", "an object", &other)),
+    };
+    let resources = rest.get("resources");
+    object(&resources, "rest.resources")?;
+    let names = resources.keys();
+    if names.is_empty() {
+        return Err(err("rest.resources", "must name at least one entity type, like { course: { ... } }"));
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        if name.len() > 200 {
+            return Err(err("rest.resources", "entity types must be at most 200 characters"));
+        }
+        out.push(resource(&name, &resources.get(&name), defaults)?);
+    }
+    Ok(Some(RestConfig { resources: out }))
+}
+
+/// Which of the app's own functions the `transport` option gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Custom {
+    /// None: our own fetch.
+    None,
+    /// `request(method, url, body, headers)`: the REST resources, through the app's HTTP client.
+    Request,
+    /// `push(mutations)` and `pull(scope, cursor, limit)`: the app's own transport.
+    Functions,
+}
+
+/// The `transport` option, checked against whether `rest` was given.
+pub fn transport_option<T: Tree>(t: &T, has_rest: bool) -> Result<Custom, ConfigError> {
+    match t.raw() {
+        Raw::Undefined | Raw::Null => return Ok(Custom::None),
+        Raw::Object => {}
+        other => return Err(bad("transport", "an object like { request } or { push, pull }", &other)),
+    }
+    known_keys(t, "transport", TRANSPORT_KEYS)?;
+    let mut given = [false; 3];
+    for (i, k) in TRANSPORT_KEYS.iter().enumerate() {
+        match t.get(k).raw() {
+            Raw::Undefined => {}
+            Raw::Function => given[i] = true,
+            other => return Err(bad(&format!("transport.{k}"), "a function", &other)),
+        }
+    }
+    match given {
+        [false, false, false] => Err(err("transport", "needs `request`, or `push` and `pull`")),
+        [true, false, false] if has_rest => Ok(Custom::Request),
+        [true, false, false] => Err(err(
+            "transport.request",
+            "is how the REST resources are reached, so it needs `rest.resources` (for a transport of your own, give `push` and `pull`)",
+        )),
+        [true, _, _] => Err(err("transport", "takes either `request`, or `push` and `pull`, not both")),
+        [false, true, false] => Err(err("transport.pull", "must be a function when `transport.push` is given")),
+        [false, false, true] => Err(err("transport.push", "must be a function when `transport.pull` is given")),
+        [false, true, true] if has_rest => Err(err(
+            "transport",
+            "with `push` and `pull` replaces the built-in transports, so it cannot be combined with `rest` (use `transport.request` to reach the REST resources through your HTTP client)",
+        )),
+        [false, true, true] => Ok(Custom::Functions),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// `serde_json::Value` as a [`Tree`]; `None` is `undefined`.
+    #[derive(Clone)]
+    pub struct J(pub Option<Value>);
+
+    impl Tree for J {
+        fn raw(&self) -> Raw {
+            match &self.0 {
+                None => Raw::Undefined,
+                Some(Value::Null) => Raw::Null,
+                Some(Value::Bool(b)) => Raw::Bool(*b),
+                Some(Value::Number(n)) => Raw::Number(n.as_f64().unwrap_or(f64::NAN)),
+                Some(Value::String(s)) if s == "<fn>" => Raw::Function,
+                Some(Value::String(s)) => Raw::String(s.clone()),
+                Some(Value::Array(_)) => Raw::Other("array"),
+                Some(Value::Object(_)) => Raw::Object,
+            }
+        }
+        fn get(&self, key: &str) -> J {
+            J(self.0.as_ref().and_then(|v| v.get(key)).cloned())
+        }
+        fn keys(&self) -> Vec<String> {
+            match &self.0 {
+                Some(Value::Object(m)) => m.keys().cloned().collect(),
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    pub fn parse(v: Value) -> Result<Option<RestConfig>, ConfigError> {
+        rest_option(&J(Some(v)))
+    }
+
+    /// The worked configuration of docs/rest.md for the app's backend.
+    pub fn app_config() -> RestConfig {
+        parse(json!({
+            "defaults": {
+                "record": "data",
+                "update": "PATCH",
+                "pagination": { "style": "page", "pageSize": 100, "totalPages": "data.pagination.totalPages" }
+            },
+            "resources": {
+                "course": {
+                    "collection": "/courses", "item": "/courses/:id", "list": "data.courses",
+                    "scope": { "course": "/courses/:courseId" }
+                },
+                "lesson": {
+                    "collection": "/courses/:courseId/lessons", "item": "/lessons/:id", "list": "data.lessons",
+                    "scope": { "course": "/courses/:courseId/lessons" }
+                },
+                "enrollment": {
+                    "collection": "/enrollments", "list": "data.enrollments",
+                    "update": { "method": "PATCH", "path": "/enrollments/:id/status" }, "delete": false
+                },
+                "progress": {
+                    "create": { "method": "POST", "path": "/progress/update" },
+                    "update": { "method": "POST", "path": "/progress/update" },
+                    "delete": false, "list": "data.progress", "pagination": false,
+                    "scope": { "course": "/progress/course/:courseId" }
+                }
+            }
+        }))
+        .unwrap()
+        .unwrap()
+    }
+
+    #[test]
+    fn the_app_backend_configures() {
+        let c = app_config();
+        // (serde_json sorts keys; in the browser they keep the app's order.)
+        assert_eq!(
+            c.resources.iter().map(|r| r.entity_type.as_str()).collect::<Vec<_>>(),
+            ["course", "enrollment", "lesson", "progress"]
+        );
+        let course = c.resource("course").unwrap();
+        assert_eq!(course.id_field, "id");
+        assert_eq!(course.record.segments(), ["data"], "from defaults");
+        assert_eq!(course.list.segments(), ["data", "courses"]);
+        assert_eq!(course.create, Some(Route { method: Method::Post, path: PathTemplate::parse("/courses").unwrap() }));
+        assert_eq!(course.update.as_ref().unwrap().method, Method::Patch);
+        assert_eq!(course.delete.as_ref().unwrap().path.as_str(), "/courses/:id");
+        assert_eq!(course.all.as_ref().unwrap().path.as_str(), "/courses", "a full sync lists the collection");
+        let cs = course.course.as_ref().unwrap();
+        assert!(cs.single, "/courses/:courseId has the shape of the item path");
+        assert_eq!(cs.link, None);
+        assert!(matches!(course.pagination, Pagination::Page { page_size: 100, first_page: 1, .. }));
+        let lesson = c.resource("lesson").unwrap();
+        assert!(lesson.all.is_none(), "a collection with placeholders is not listed by a full sync");
+        let ls = lesson.course.as_ref().unwrap();
+        assert!(!ls.single);
+        assert_eq!(ls.link.as_deref(), Some("courseId"));
+        assert_eq!(lesson.create.as_ref().unwrap().path.params(), ["courseId"]);
+        let enr = c.resource("enrollment").unwrap();
+        assert_eq!(enr.update.as_ref().unwrap().path.as_str(), "/enrollments/:id/status");
+        assert!(enr.delete.is_none());
+        assert!(enr.item.is_none());
+        let prog = c.resource("progress").unwrap();
+        assert_eq!(prog.pagination, Pagination::None);
+        assert!(prog.all.is_none());
+        assert!(prog.if_match && prog.client_ids);
+    }
+
+    #[test]
+    fn bare_array_api_keyed_underscore_id() {
+        let c = parse(json!({ "resources": { "note": {
+            "collection": "/notes", "item": "/notes/:id", "idField": "_id", "clientIds": false, "versionField": "__v"
+        }}}))
+        .unwrap()
+        .unwrap();
+        let n = c.resource("note").unwrap();
+        assert!(n.list.is_root() && n.record.is_root(), "bare bodies by default");
+        assert_eq!(n.id_field, "_id");
+        assert!(!n.client_ids);
+        assert_eq!(n.version_field.as_deref(), Some("__v"));
+        assert_eq!(n.update.as_ref().unwrap().method, Method::Put, "PUT by default");
+        assert_eq!(n.pagination, Pagination::None);
+    }
+
+    fn error(v: Value) -> ConfigError {
+        parse(v).unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_the_option_path() {
+        assert_eq!(parse(Value::Null).unwrap(), None);
+        assert_eq!(error(json!("x")).option, "rest");
+        assert_eq!(error(json!({})).option, "rest.resources");
+        assert_eq!(error(json!({"resources": {}})).option, "rest.resources");
+        assert_eq!(error(json!({"resourses": {}})).option, "rest.resourses");
+        let e = error(json!({"resources": {"course": {"collection": "/courses", "idfield": "id"}}}));
+        assert_eq!(e.option, "rest.resources.course.idfield");
+        assert!(e.message.contains("known: collection, item"), "{e}");
+        let e = error(json!({"resources": {"course": {"collection": "courses"}}}));
+        assert_eq!(e.option, "rest.resources.course.collection");
+        assert!(
+            e.to_string().starts_with("offline-sync: option `rest.resources.course.collection` must be a path"),
+            "{e}"
+        );
+        let e = error(json!({"resources": {"course": {"item": "/courses/:courseId"}}}));
+        assert_eq!(e.option, "rest.resources.course.item");
+        assert!(e.message.contains(":id"));
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "update": "POST"}}}));
+        assert_eq!(e.option, "rest.resources.course.update");
+        assert!(e.message.contains("'PUT', 'PATCH', { method, path } or false"), "{e}");
+        let e = error(json!({"resources": {"course": {"collection": "/c", "update": "PATCH"}}}));
+        assert!(e.message.contains("`item`, which is not set"), "{e}");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "update": {"method": "GET", "path": "/x"}}}}));
+        assert_eq!(e.option, "rest.resources.course.update.method");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "update": {"method": "PUT"}}}}));
+        assert_eq!(e.option, "rest.resources.course.update.path");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "pagination": {"style": "page"}}}}));
+        assert_eq!(e.option, "rest.resources.course.pagination.totalPages");
+        let e = error(
+            json!({"resources": {"course": {"item": "/c/:id", "pagination": {"style": "cursor", "totalPages": "x"}}}}),
+        );
+        assert_eq!(e.option, "rest.resources.course.pagination.style");
+        let e = error(
+            json!({"resources": {"course": {"item": "/c/:id", "pagination": {"totalPages": "t", "pageSize": 0}}}}),
+        );
+        assert_eq!(e.option, "rest.resources.course.pagination.pageSize");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "scope": {"course": "/c/:a/:b"}}}}));
+        assert_eq!(e.option, "rest.resources.course.scope.course");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "scope": {"all": "/c/:x"}}}}));
+        assert_eq!(e.option, "rest.resources.course.scope.all");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "scope": {"mine": "/x"}}}}));
+        assert_eq!(e.option, "rest.resources.course.scope.mine");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "ifMatch": "yes"}}}));
+        assert_eq!(e.option, "rest.resources.course.ifMatch");
+        let e = error(json!({"resources": {"course": {"item": "/c/:id", "idField": ""}}}));
+        assert_eq!(e.option, "rest.resources.course.idField");
+        let e = error(json!({"resources": {"course": {"list": "data.courses"}}}));
+        assert_eq!(e.option, "rest.resources.course");
+        assert!(e.message.contains("at least `collection` or `item`"));
+        let e = error(json!({"resources": {"course": {"collection": "/c", "list": "data..x"}}}));
+        assert_eq!(e.option, "rest.resources.course.list");
+        let e = error(json!({"defaults": {"update": "PUSH"}, "resources": {"course": {"item": "/c/:id"}}}));
+        assert_eq!(e.option, "rest.defaults.update", "a bad default is named where it was written");
+        let e = error(json!({"defaults": {"colection": "/c"}, "resources": {"course": {"item": "/c/:id"}}}));
+        assert_eq!(e.option, "rest.defaults.colection");
+    }
+
+    #[test]
+    fn explicit_scope_all_and_opt_out() {
+        let c = parse(json!({"resources": {
+            "lesson": {"collection": "/courses/:courseId/lessons", "item": "/lessons/:id", "scope": {"all": "/lessons"}},
+            "course": {"collection": "/courses", "item": "/courses/:id", "scope": {"all": false}, "create": "PUT"}
+        }}))
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.resource("lesson").unwrap().all.as_ref().unwrap().path.as_str(), "/lessons");
+        let course = c.resource("course").unwrap();
+        assert!(course.all.is_none());
+        assert_eq!(
+            course.create,
+            Some(Route { method: Method::Put, path: PathTemplate::parse("/courses/:id").unwrap() })
+        );
+    }
+
+    fn transport(v: Value, has_rest: bool) -> Result<Custom, ConfigError> {
+        transport_option(&J(Some(v)), has_rest)
+    }
+
+    #[test]
+    fn transport_combinations() {
+        assert_eq!(transport_option(&J(None), false).unwrap(), Custom::None);
+        assert_eq!(transport(json!({"request": "<fn>"}), true).unwrap(), Custom::Request);
+        assert_eq!(transport(json!({"push": "<fn>", "pull": "<fn>"}), false).unwrap(), Custom::Functions);
+        assert_eq!(transport(json!({"request": "<fn>"}), false).unwrap_err().option, "transport.request");
+        assert_eq!(transport(json!({"push": "<fn>"}), false).unwrap_err().option, "transport.pull");
+        assert_eq!(transport(json!({"pull": "<fn>"}), false).unwrap_err().option, "transport.push");
+        assert_eq!(transport(json!({"push": "<fn>", "pull": "x"}), false).unwrap_err().option, "transport.pull");
+        assert_eq!(transport(json!({"push": "<fn>", "pull": "<fn>"}), true).unwrap_err().option, "transport");
+        assert_eq!(
+            transport(json!({"push": "<fn>", "pull": "<fn>", "request": "<fn>"}), true).unwrap_err().option,
+            "transport"
+        );
+        assert_eq!(transport(json!({}), false).unwrap_err().option, "transport");
+        assert_eq!(transport(json!({"fetch": "<fn>"}), false).unwrap_err().option, "transport.fetch");
+        assert_eq!(transport(json!(3), false).unwrap_err().option, "transport");
+    }
+}
