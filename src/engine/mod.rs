@@ -11,7 +11,7 @@ use crate::browser::locks::{exclusive, Locked};
 use crate::failure::{is_connection_closed, Result, SyncError};
 use crate::http::{Auth, Http};
 use crate::store::{meta, outbox, view, Store};
-use crate::transport::{protocol::ProtocolTransport, Transport};
+use crate::transport::{Connect, Transport};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use offline_sync_core::config::EngineOptions;
 use offline_sync_core::protocol::{Op, Scope};
@@ -51,7 +51,8 @@ type SyncFuture = Shared<LocalBoxFuture<'static, SyncResult>>;
 
 pub struct Engine {
     pub options: EngineOptions,
-    auth_callback: Option<js_sys::Function>,
+    /// The token callback and the transport the app chose.
+    connect: Connect,
     ready: RefCell<Option<ReadyFuture>>,
     running: RefCell<Option<SyncFuture>>,
     /// Bumped by `clear_local_data`, so a sync in flight never writes into a wiped namespace.
@@ -63,10 +64,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(options: EngineOptions, auth_callback: Option<js_sys::Function>) -> Rc<Engine> {
+    pub fn new(options: EngineOptions, connect: Connect) -> Rc<Engine> {
         Rc::new(Engine {
             options,
-            auth_callback,
+            connect,
             ready: RefCell::new(None),
             running: RefCell::new(None),
             generation: Cell::new(0),
@@ -76,8 +77,8 @@ impl Engine {
         })
     }
 
-    pub fn auth_callback(&self) -> Option<&js_sys::Function> {
-        self.auth_callback.as_ref()
+    pub fn connect(&self) -> &Connect {
+        &self.connect
     }
 
     /// Opens the database once; every caller shares the same opening.
@@ -109,9 +110,9 @@ impl Engine {
         let http = Http {
             timeout_ms: self.options.request_timeout_ms,
             client_id: client_id.clone(),
-            auth: Auth::new(self.auth_callback.clone()),
+            auth: Auth::new(self.connect.get_auth_token.clone()),
         };
-        let transport = Transport::Protocol(ProtocolTransport { http, base_url: self.options.api_base_url.clone() });
+        let transport: Transport = self.connect.transport(http, &self.options.api_base_url);
         let channel = Channel::open(&format!("offline-sync:{}", self.options.namespace), move |msg| {
             if let Some(e) = me.upgrade() {
                 e.on_remote(&msg);

@@ -105,6 +105,10 @@ impl Engine {
             let page = ready.transport.pull(scope, cursor.as_deref(), self.options.pull_page_size).await?;
             self.write_guard(generation)?;
             total += pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref()).await?;
+            if let Some(sweep) = &page.sweep {
+                self.write_guard(generation)?;
+                total += pull_write::sweep(&ready.store, sweep).await?;
+            }
             if !page.has_more {
                 return Ok(total);
             }

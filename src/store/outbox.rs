@@ -4,6 +4,7 @@
 //! type, entity, entityId, payload, baseVersion, createdAt, attempts,
 //! lastAttemptAt, error, status }`; `id` is the queue position (auto-increment).
 
+use super::pull_write::F_ETAG;
 use super::schema::{BY_ENTITY, BY_STATUS, CONFLICTS, ENTITIES, LOCAL, QUEUE};
 use super::view::{self, apply_op, data_of, local_record};
 use super::{entity_key, Store, Tx};
@@ -13,7 +14,7 @@ use offline_sync_core::backoff::Backoff;
 use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::queue::{fold, EntryMeta, EntryState, Fold};
 use rexie::{Direction, KeyRange};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub const F_SEQ: &str = "id";
 pub const F_TYPE: &str = "type";
@@ -27,6 +28,11 @@ pub const F_ERROR: &str = "error";
 pub const F_FAILURES: &str = "failures";
 /// Set when the server refused the entry for good (as opposed to giving up after retries).
 pub const F_REJECTED: &str = "rejected";
+/// What the app saw when it made the change (the entity's data before it, null
+/// if none): a PUT sends it with the change laid over, and path fields come from it.
+pub const F_BASE_DATA: &str = "baseData";
+/// The `ETag` of the server's version the change was made on (REST `If-Match`).
+pub const F_BASE_ETAG: &str = "baseEtag";
 
 /// A change the app makes.
 pub struct Change {
@@ -101,12 +107,16 @@ async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
     let queue = tx.store(QUEUE)?;
     // Independent reads go out together (IndexedDB runs a transaction's requests in
     // order, so issuing without waiting changes nothing but the round trips).
-    let (cur, tail) = futures_util::future::join(
+    let key = entity_key(&change.entity_type, &change.entity_id);
+    let (cur, tail, server) = futures_util::future::join3(
         view::current(tx, &change.entity_type, &change.entity_id),
         queue.scan(None, Some(1), None, Some(Direction::Prev)),
+        tx.store(ENTITIES)?.get(key),
     )
     .await;
     let cur = cur?;
+    // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
+    let etag = server.map_err(|e| storage("read", e))?.and_then(|s| jsv::get_str(&s, F_ETAG));
     let tail = tail.map_err(|e| storage("read queue", e))?;
     let tail = tail.into_iter().next().map(|(_, v)| v);
     let tail_meta = tail.as_ref().and_then(meta_of);
@@ -116,6 +126,10 @@ async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
             (Fold::Append, _) | (_, None) => {
                 let id = jsv::new_id();
                 let rec = new_record(change, &id, cur.server_version);
+                jsv::set(&rec, F_BASE_DATA, cur.view.as_ref().unwrap_or(&JsValue::NULL));
+                if let Some(tag) = &etag {
+                    jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(tag));
+                }
                 queue.add(&rec, None).await.map_err(|e| clone_error(storage("queue", e), change))?;
                 id
             }
@@ -250,6 +264,7 @@ pub struct Settled {
 /// view and conflicts move together or not at all.
 pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<Settled> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS])?;
+    let rekeys = rekeys_of(&answers);
     // Entities do not touch each other's records, so their requests go out together:
     // one round trip to IndexedDB per step for the whole batch instead of one per
     // request (IndexedDB still runs them in order). One entity's answers stay in order.
@@ -271,8 +286,112 @@ pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<S
         n.conflicts += s.conflicts;
         n.failed += s.failed;
     }
+    // After every entity settled, so no other step reads a record being renamed.
+    for (et, old, new) in &rekeys {
+        rekey(&tx, et, old, new).await?;
+    }
     tx.commit().await?;
     Ok(n)
+}
+
+/// Created records the server answered under another id than the local one:
+/// `(entity type, local id, server id)`.
+fn rekeys_of(answers: &[(JsValue, Outcome)]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (rec, outcome) in answers {
+        let Outcome::Applied(Some(e)) = outcome else { continue };
+        let et = jsv::get_str(rec, F_ENTITY).unwrap_or_default();
+        let old = jsv::get_str(rec, F_ENTITY_ID).unwrap_or_default();
+        if jsv::get_str(e, field::ENTITY_TYPE).as_deref() != Some(et.as_str()) {
+            continue;
+        }
+        match jsv::get_str(e, field::ID) {
+            Some(new)
+                if new != old && !out.iter().any(|(t, o, _): &(String, String, String)| *t == et && *o == old) =>
+            {
+                out.push((et, old, new))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Moves a record from its local id to the id the server gave it: the queue
+/// entries that name it, and the fields of every queued change that hold the old
+/// id (a lesson's `courseId`), then the local views of all of them. Local ids
+/// should be unique strings (UUIDs): any top-level field equal to one is rewritten.
+async fn rekey(tx: &Tx, et: &str, old: &str, new: &str) -> Result<()> {
+    tx.store(ENTITIES)?.delete(entity_key(et, old)).await.map_err(|e| storage("write entity", e))?;
+    let queue = tx.store(QUEUE)?;
+    let all = queue.get_all(None, None).await.map_err(|e| storage("read queue", e))?;
+    let mut touched = vec![(et.to_string(), old.to_string()), (et.to_string(), new.to_string())];
+    for r in all {
+        if rekey_entry(&r, et, old, new) {
+            queue.put(&r, None).await.map_err(|e| storage("write queue", e))?;
+            let key =
+                (jsv::get_str(&r, F_ENTITY).unwrap_or_default(), jsv::get_str(&r, F_ENTITY_ID).unwrap_or_default());
+            if !touched.contains(&key) {
+                touched.push(key);
+            }
+        }
+    }
+    for (t, i) in &touched {
+        rebase_local(tx, t, i).await?;
+    }
+    Ok(())
+}
+
+fn rekey_entry(r: &JsValue, et: &str, old: &str, new: &str) -> bool {
+    let mut changed = false;
+    if jsv::get_str(r, F_ENTITY).as_deref() == Some(et) && jsv::get_str(r, F_ENTITY_ID).as_deref() == Some(old) {
+        jsv::set(r, F_ENTITY_ID, &JsValue::from_str(new));
+        changed = true;
+    }
+    for f in [F_PAYLOAD, F_BASE_DATA] {
+        let v = jsv::get(r, f);
+        if !jsv::is_plain_object(&v) {
+            continue;
+        }
+        for k in js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()) {
+            if jsv::get_str(&v, &k).as_deref() == Some(old) {
+                jsv::set(&v, &k, &JsValue::from_str(new));
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// After a change of an entity was applied, the entity's later queued changes are
+/// based on the server's new state (our own change is no conflict for them): their
+/// `baseVersion`, `baseEtag` and `baseData` move on, each over the ones before it.
+async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&JsValue>) -> Result<()> {
+    let only = KeyRange::only(&entity_key(et, id)).map_err(|e| storage("key range", e.into()))?;
+    let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
+    let mut later = idx.get_all(Some(only), None).await.map_err(|e| storage("read queue", e))?;
+    later.retain(|r| jsv::get_u64(r, F_SEQ).is_some_and(|s| s > after));
+    if later.is_empty() {
+        return Ok(());
+    }
+    later.sort_by_key(|r| jsv::get_u64(r, F_SEQ).unwrap_or(0));
+    let mut view = entity.and_then(data_of);
+    let version = entity.and_then(|e| jsv::get_u64(e, field::VERSION)).filter(|_| view.is_some());
+    let etag = entity.and_then(|e| jsv::get_str(e, F_ETAG)).filter(|_| view.is_some());
+    let queue = tx.store(QUEUE)?;
+    for r in &later {
+        jsv::set(r, field::BASE_VERSION, &version.map(|v| JsValue::from_f64(v as f64)).unwrap_or(JsValue::NULL));
+        match &etag {
+            Some(t) => jsv::set(r, F_BASE_ETAG, &JsValue::from_str(t)),
+            None => jsv::set(r, F_BASE_ETAG, &JsValue::UNDEFINED),
+        }
+        jsv::set(r, F_BASE_DATA, view.as_ref().unwrap_or(&JsValue::NULL));
+        queue.put(r, None).await.map_err(|e| storage("write queue", e))?;
+        if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
+            view = apply_op(op, view.as_ref(), &jsv::get(r, F_PAYLOAD));
+        }
+    }
+    Ok(())
 }
 
 /// The answers for one entity, in order.
@@ -286,6 +405,8 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<Sett
                 n.applied += 1;
                 write_server(tx, &et, &id, entity.as_ref()).await?;
                 tx.store(QUEUE)?.delete(jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+                let seq = jsv::get_u64(&rec, F_SEQ).unwrap_or(0);
+                rebase_queue(tx, &et, &id, seq, entity.as_ref()).await?;
             }
             Outcome::Conflict(entity) => {
                 n.conflicts += 1;
