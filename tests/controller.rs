@@ -265,3 +265,23 @@ async fn dispose_removes_every_listener_and_timer() {
     assert_eq!(sync_count(&c), n, "no timer, no listener left");
     assert_eq!(num(&r, "starts"), starts, "no callback after dispose");
 }
+
+#[wasm_bindgen_test]
+async fn controllers_follow_an_engine_replaced_by_init() {
+    let first = init_page().await;
+    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 150}"#)).unwrap();
+    c.start();
+    wait_until("an interval sync on the first engine", || sync_count(&c) >= 1.0).await;
+    // Not awaited: the new engine is in place as soon as the call returns.
+    let second = unique("ctl2");
+    let p = init_offline_sync(options(&unique("ns-"), &second, &[]));
+    let engine_now = offline_sync::get_sync_engine();
+    let first_pulls = num(&stats(&first).await, "pullRequests");
+    ok(p).await;
+    sleep(700).await;
+    assert_eq!(num(&stats(&first).await, "pullRequests"), first_pulls, "the old engine's timer is gone");
+    assert!(num(&stats(&second).await, "pullRequests") >= 2.0, "the controller's interval drives the new engine");
+    let id = ok(engine_now.put(JsValue::from_str("course"), JsValue::from_str("n"), json(r#"{"title":"n"}"#))).await;
+    assert!(id.is_string());
+    c.dispose();
+}

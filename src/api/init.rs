@@ -44,25 +44,30 @@ pub fn init_offline_sync(
     #[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue,
 ) -> js_sys::Promise {
     console_error_panic_hook::set_once();
-    let parsed = parse_options(&options);
-    let worker = parse_worker(&options);
-    wasm_bindgen_futures::future_to_promise(async move {
-        let (opts, cb) = parsed?;
-        let worker = worker?;
-        let engine = ENGINE.with(|slot| {
-            let mut slot = slot.borrow_mut();
-            match &*slot {
-                Some(e) if e.options == opts && e.connect() == &cb => e.clone(),
-                old => {
-                    if let Some(old) = old {
-                        old.close();
-                    }
-                    let e = Engine::new(opts, cb);
-                    *slot = Some(e.clone());
-                    e
+    let parsed = parse_options(&options).and_then(|p| Ok((p, parse_worker(&options)?)));
+    let ((opts, cb), worker) = match parsed {
+        Ok(p) => p,
+        Err(e) => return js_sys::Promise::reject(&e),
+    };
+    // The engine is in place before this returns, so `getSyncEngine()` and
+    // controllers created right after an un-awaited call already use it.
+    let engine = ENGINE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match &*slot {
+            Some(e) if e.options == opts && e.connect() == &cb => e.clone(),
+            old => {
+                if let Some(old) = old {
+                    old.close();
                 }
+                let e = Engine::new(opts, cb);
+                *slot = Some(e.clone());
+                e
             }
-        });
+        }
+    });
+    // Active controllers move over to the new engine at once.
+    crate::controller::hub();
+    wasm_bindgen_futures::future_to_promise(async move {
         engine.ready().await.map_err(|e| to_js(&e))?;
         crate::browser::request_persistence();
         if let Some(url) = worker {
