@@ -101,21 +101,40 @@ impl Engine {
     pub(super) async fn pull_scope(self: &Rc<Self>, ready: &Ready, scope: &Scope, generation: u32) -> Result<u32> {
         let mut cursor = meta::cursor(&ready.store, scope).await?;
         let mut total = 0;
+        let size = self.options.pull_page_size;
+        let mut page = ready.transport.pull(scope, cursor.as_deref(), size).await?;
         loop {
-            let page = ready.transport.pull(scope, cursor.as_deref(), self.options.pull_page_size).await?;
             self.write_guard(generation)?;
-            total += pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref()).await?;
-            if let Some(sweep) = &page.sweep {
-                self.write_guard(generation)?;
-                total += pull_write::sweep(&ready.store, sweep).await?;
-            }
+            let next_cursor = page.cursor.clone();
+            let fetch_next = page.has_more && next_cursor.is_some() && next_cursor != cursor;
+            // The next page is fetched while this one is written, so the network and
+            // IndexedDB work at the same time (fetch and JSON are a fifth to a quarter
+            // of a pull in the benchmark).
+            // The cursor still goes in with its page.
+            let write = async {
+                let mut n = pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref()).await?;
+                if let Some(sweep) = &page.sweep {
+                    self.write_guard(generation)?;
+                    n += pull_write::sweep(&ready.store, sweep).await?;
+                }
+                Ok::<_, crate::failure::SyncError>(n)
+            };
+            let next = async {
+                match fetch_next {
+                    true => Some(ready.transport.pull(scope, next_cursor.as_deref(), size).await),
+                    false => None,
+                }
+            };
+            let (written, next) = futures_util::future::join(write, next).await;
+            total += written?;
             if !page.has_more {
                 return Ok(total);
             }
-            if page.cursor.is_none() || page.cursor == cursor {
+            let Some(next) = next else {
                 return Err(protocol("pull answer says `hasMore` but its cursor did not move"));
-            }
-            cursor = page.cursor;
+            };
+            cursor = next_cursor;
+            page = next?;
             // Let the page breathe between pages: input and rendering run here.
             gloo_timers::future::TimeoutFuture::new(0).await;
         }
