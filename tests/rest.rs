@@ -124,6 +124,15 @@ async fn offline_edits_of_courses_and_lessons_replay_in_order() {
     assert_eq!(arr(ok(b.list(v("course"))).await).length(), 1);
     assert_eq!(arr(ok(b.list(v("enrollment"))).await).length(), 1);
     assert_eq!(arr(ok(b.list(v("lesson"))).await).length(), 1);
+
+    // A lesson added on the first device reaches the downloaded course at b's next
+    // full sync: offline courses are refreshed with everything else.
+    ok(a.queue_mutation(v("CREATE"), v("lesson"), v("l3"), json(r#"{"courseId":"c1","title":"L3"}"#))).await;
+    sync(&a).await;
+    sync(&b).await;
+    let titles: Vec<String> = arr(ok(b.list(v("lesson"))).await).iter().filter_map(|l| s(&l, "title")).collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles.contains(&"L3".to_string()));
 }
 
 #[wasm_bindgen_test]

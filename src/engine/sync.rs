@@ -35,6 +35,15 @@ impl Engine {
         ready.transport.reset_auth();
         self.push_queue(&ready, generation, r).await?;
         r.pulled += self.pull_scope(&ready, &Scope::All, generation).await?;
+        if !ready.transport.all_scope_covers_courses() {
+            // Lessons of a course live under it in a REST API: keep the courses
+            // downloaded for offline use fresh too.
+            for course in meta::offline_courses(&ready.store).await?.iter() {
+                if let Some(id) = crate::jsv::get_str(&course, "courseId") {
+                    r.pulled += self.pull_scope(&ready, &Scope::Course(id), generation).await?;
+                }
+            }
+        }
         self.push_queue(&ready, generation, r).await?;
         Ok(())
     }

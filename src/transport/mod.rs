@@ -53,6 +53,12 @@ impl Transport {
         }
     }
 
+    /// Whether pulling everything also brings what is scoped under each course. Our
+    /// protocol's `all` does; a REST API lists lessons only under their course.
+    pub fn all_scope_covers_courses(&self) -> bool {
+        !matches!(self, Transport::Rest(_))
+    }
+
     /// Forgets cached credentials (sign-out, namespace switch).
     pub fn reset_auth(&self) {
         match self {
