@@ -31,3 +31,6 @@ if (query.has('tokenUrl')) {
 }
 
 installOfflineSync(options);
+
+// Nothing to wait for: a new version of the package takes over at once.
+self.addEventListener('install', () => self.skipWaiting());

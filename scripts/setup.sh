@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing offline-sync needs, and only what is missing:
 # the wasm32 target, wasm-pack and the wasm-bindgen-cli matching Cargo.lock (both
-# from crates.io), Debian's chromium and chromium-driver, and the npm dev tools
-# (binaryen's wasm-opt, playwright-core). Nothing is downloaded from anywhere else.
+# from crates.io), Debian's chromium, chromium-driver and firefox-esr, geckodriver
+# (crates.io), and the npm dev tools (binaryen's wasm-opt, playwright-core).
+# Nothing is downloaded from anywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_missing=()
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || apt_missing+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || apt_missing+=(firefox-esr) # Firefox suites (no Background Sync)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing ${apt_missing[*]} (Debian packages)"
   as_root apt-get update -qq
@@ -41,6 +43,13 @@ wbv=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; 
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbv\$"; then
   say "installing wasm-bindgen-cli $wbv (cargo install)"
   cargo_install wasm-bindgen-cli "$wbv"
+fi
+
+# wasm-pack test --firefox drives Firefox through geckodriver; from crates.io, not
+# the prebuilt download wasm-pack would otherwise attempt.
+if ! command -v geckodriver >/dev/null 2>&1; then
+  say "installing geckodriver (cargo install)"
+  cargo_install geckodriver
 fi
 
 if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of offline-sync on a fresh machine: installs what is missing,
 # lint, native unit and server tests, then the browser suites in real Chromium
-# against the real reference server.
+# (and Firefox) against the real reference server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,6 +21,12 @@ PORT="${TEST_SERVER_PORT:-18787}"
 start_server "127.0.0.1:$PORT" --memory --dev-tokens --enable-admin
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
 SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome
+# The same suites in Firefox (Debian's firefox-esr through geckodriver, both from
+# scripts/setup.sh), which has no Background Sync: there the engine takes its
+# fallbacks (next start, `online`, visibility; tests/fallback.rs). The service
+# worker suite (tests/worker.rs) runs there too. Adds about 2-4 minutes.
+echo "== browser tests in Firefox (no SyncManager: the fallback paths)"
+SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox
 
 # ==== e2e: npm package, demo and browser end-to-end (js/, www/, e2e/) ====
 # Builds the package (dist/), installs and builds the demo from it (www/dist), then
@@ -42,3 +48,16 @@ node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs
 echo "== benchmark smoke (scripts/bench.sh --smoke; no timing asserted)"
 scripts/bench.sh --smoke
 # ==== end bench smoke ====
+
+# ==== background sync e2e: the service worker of offline-sync/sw (js/sw*.js, docs/background-sync.md) ====
+# The demo's worker (www/src/sw.js) and the standalone worker deliver changes queued
+# offline with every page closed (sync event fired through the DevTools protocol);
+# without SyncManager the next start and `online` do; two tabs auto-syncing every
+# second never overlap on the server. Uses dist/ and www/dist from the e2e section.
+echo "== end-to-end background sync (worker with every page closed, no SyncManager, two tabs)"
+if [ ! -f www/dist/sw.js ] || [ ! -f dist/offline-sync/sw-standalone.js ]; then
+  scripts/build-package.sh
+  (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+fi
+node --test --test-concurrency=1 e2e/background-sync.test.mjs
+# ==== end background sync e2e ====
