@@ -30,6 +30,40 @@ async function until(what, fn, timeoutMs = 20000) {
   }
 }
 
+describe('offline-sync/sw without a browser', () => {
+  // A fresh module instance per test (installOfflineSync may run once per worker).
+  let n = 0;
+  const load = () => import(`${join(PACKAGE, 'sw.js')}?instance=${n++}`);
+
+  test('importing it touches no browser API; outside a service worker it says where it belongs', async () => {
+    const sw = await load();
+    assert.equal(sw.SYNC_TAG, SYNC_TAG);
+    assert.throws(() => sw.installOfflineSync({}), /belongs in a service worker/);
+  });
+
+  test('listeners are added synchronously, once; other tags are left alone', async () => {
+    const sw = await load();
+    const listeners = {};
+    const scope = {
+      registration: {},
+      skipWaiting() {},
+      addEventListener(type, fn) { (listeners[type] ??= []).push(fn); },
+    };
+    const saved = Object.getOwnPropertyDescriptors(globalThis);
+    Object.assign(globalThis, scope);
+    try {
+      sw.installOfflineSync({ namespace: 'x' });
+      assert.deepEqual(Object.keys(listeners).sort(), ['message', 'periodicsync', 'sync']);
+      assert.throws(() => sw.installOfflineSync({}), /already called/);
+      let waited = false;
+      listeners.sync[0]({ tag: 'someone-else', waitUntil: () => { waited = true; } });
+      assert.equal(waited, false, 'an event of another tag is not ours to keep alive');
+    } finally {
+      for (const k of Object.keys(scope)) if (!(k in saved)) delete globalThis[k];
+    }
+  });
+});
+
 describe('background sync (Chromium)', () => {
   let server, demo, browser;
   const pageErrors = [];
