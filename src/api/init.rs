@@ -71,13 +71,16 @@ pub fn init_offline_sync(
         engine.ready().await.map_err(|e| to_js(&e))?;
         crate::browser::request_persistence();
         if let Some(url) = worker {
-            // Without the worker, syncing still works (next start, online, visibility);
-            // say why background sync will not, and carry on.
-            if let Err(e) = crate::browser::background_sync::register_worker(&url).await {
-                web_sys::console::warn_1(&JsValue::from_str(&format!(
-                    "offline-sync: could not register the service worker {url}: {e}; background sync is off, changes still go out on the next start, on `online` and when the page becomes visible"
-                )));
-            }
+            // In the background: a first visit does not wait for the worker. Without
+            // it, syncing still works (next start, online, visibility); say why
+            // background sync will not, and carry on.
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = crate::browser::background_sync::register_worker(&url).await {
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "offline-sync: could not register the service worker {url}: {e}; background sync is off, changes still go out on the next start, on `online` and when the page becomes visible"
+                    )));
+                }
+            });
         }
         // Changes left from an earlier visit (a closed tab, a browser without
         // Background Sync) go out now, on this start.
