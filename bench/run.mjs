@@ -51,6 +51,7 @@ function parseArgs(argv) {
     queue: 5000,
     pageSize: 500,
     out: null,
+    only: new Set(['pull', 'push', 'queue', 'startup']),
   };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
@@ -65,6 +66,7 @@ function parseArgs(argv) {
     else if (a === '--queue') o.queue = Number(val());
     else if (a === '--page-size') o.pageSize = Number(val());
     else if (a === '--out') o.out = path.resolve(val());
+    else if (a === '--only') o.only = new Set(val().split(','));
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.smoke) Object.assign(o, { rounds: 1, startupRounds: 1, sizes: [300], push: 150, queue: 50, pageSize: 100 });
@@ -243,15 +245,15 @@ async function main() {
   }
 
   const base = { api: o.api, pageSize: o.pageSize };
-  for (const n of o.sizes) {
+  for (const n of o.only.has('pull') ? o.sizes : []) {
     results.pull[n] = {};
     await rounds(`pull ${n}`, results.pull[n], 'pull', (impl, r) => ({ ...base, user: users[n], expect: n, tag: `${n}-${r}` }));
   }
   loadAvg.push(os.loadavg());
   const runId = Date.now().toString(36);
-  await rounds(`push ${o.push}`, results.push, 'push', (impl, r) => ({ ...base, count: o.push, tag: `${runId}-${r}` }));
-  await rounds(`queueMutation x${o.queue}`, results.queue, 'queue', (impl, r) => ({ ...base, count: o.queue, tag: `${r}` }));
-  await rounds('start-up', results.startup, 'startup', () => base, o.startupRounds, true);
+  if (o.only.has('push')) await rounds(`push ${o.push}`, results.push, 'push', (impl, r) => ({ ...base, count: o.push, tag: `${runId}-${r}` }));
+  if (o.only.has('queue')) await rounds(`queueMutation x${o.queue}`, results.queue, 'queue', (impl, r) => ({ ...base, count: o.queue, tag: `${r}` }));
+  if (o.only.has('startup')) await rounds('start-up', results.startup, 'startup', () => base, o.startupRounds, true);
   loadAvg.push(os.loadavg());
 
   const browserVersion = browser.version();
@@ -264,7 +266,7 @@ async function main() {
   const S = (slot, key) => Object.fromEntries(IMPLS.map((i) => [i, summarize(slot[i] || [], key)]));
   const summary = { pull: {}, push: {}, queue: {}, startup: {} };
   for (const n of o.sizes) {
-    const slot = results.pull[n];
+    const slot = results.pull[n] || {};
     summary.pull[n] = {
       ms: S(slot, 'ms'),
       heapPeak: S(slot, 'heapPeak'),
@@ -281,7 +283,12 @@ async function main() {
     ms: S(results.queue, 'ms'),
     longestTaskMs: S(results.queue, 'longestTaskMs'),
   };
-  summary.startup = { ms: S(results.startup, 'ms') };
+  summary.startup = {
+    ms: S(results.startup, 'ms'),
+    importMs: S(results.startup, 'importMs'),
+    instantiateMs: S(results.startup, 'instantiateMs'),
+    openMs: S(results.startup, 'openMs'),
+  };
 
   const rows = [];
   const row = (work, metric, st, f, ratios = true) => {
@@ -314,6 +321,9 @@ async function main() {
   row(qw, 'max ms', summary.queue.max, fmtMs);
   row(qw, 'longest task ms (worst)', worst(summary.queue.longestTaskMs), fmtTask, false);
   row('start-up (cold)', 'import to ready ms', summary.startup.ms, fmtMs);
+  row('start-up (cold)', '  of which import (fetch, parse)', summary.startup.importMs, fmtMs, false);
+  row('start-up (cold)', '  of which wasm compile+instantiate', summary.startup.instantiateMs, fmtMs, false);
+  row('start-up (cold)', '  of which database open', summary.startup.openMs, fmtMs, false);
 
   // Growth from the smallest to the largest size.
   const lo = o.sizes[0];
@@ -442,14 +452,16 @@ async function main() {
   const need = (what, st) => {
     for (const i of IMPLS) if (!st[i] || !Number.isFinite(st[i].median)) problems.push(`${what}: no figure for ${NAMES[i]}`);
   };
-  for (const n of o.sizes) {
-    need(`pull ${n} time`, summary.pull[n].ms);
-    need(`pull ${n} heap`, summary.pull[n].heapPeak);
+  if (o.only.has('pull')) {
+    for (const n of o.sizes) {
+      need(`pull ${n} time`, summary.pull[n].ms);
+      need(`pull ${n} heap`, summary.pull[n].heapPeak);
+    }
   }
-  need('push time', summary.push.ms);
-  need('queueMutation p50', summary.queue.p50);
-  need('queueMutation p99', summary.queue.p99);
-  need('start-up', summary.startup.ms);
+  if (o.only.has('push')) need('push time', summary.push.ms);
+  if (o.only.has('queue')) need('queueMutation p50', summary.queue.p50);
+  if (o.only.has('queue')) need('queueMutation p99', summary.queue.p99);
+  if (o.only.has('startup')) need('start-up', summary.startup.ms);
   for (const [k, v] of Object.entries({ wasm: sz.wasm.gzip, glue: sz.glue.gzip, dexie: sz.dexie.gzip })) {
     if (!(v > 0)) problems.push(`size of ${k} missing`);
   }
