@@ -19,3 +19,25 @@ start_server() {
   done
   cat "$log"; echo "sync-server did not start on $addr" >&2; return 1
 }
+
+# Prints $1 if nothing listens on it, else a free port. The browser suites get the
+# server's URL at compile time, so a stable port spares a rebuild; a busy one (a
+# server left running, another checkout's tests) must not fail the run.
+pick_port() {
+  python3 - "$1" <<'PY'
+import socket, sys
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+want = int(sys.argv[1])
+if free(want):
+    print(want)
+else:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}

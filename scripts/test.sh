@@ -17,7 +17,7 @@ cargo test --workspace
 
 echo "== browser tests (Chromium, IndexedDB, reference server)"
 cargo build -p sync-server
-PORT="${TEST_SERVER_PORT:-18787}"
+PORT="$(pick_port "${TEST_SERVER_PORT:-18787}")"
 start_server "127.0.0.1:$PORT" --memory --dev-tokens --enable-admin
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
 SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome
