@@ -36,7 +36,9 @@ if [ ! -d bench/node_modules/dexie ] || [ bench/package-lock.json -nt bench/node
   (cd bench && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# A free port: the default one, or the next free one (another run may hold it).
 PORT="${BENCH_SERVER_PORT:-18797}"
+while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((PORT + 1)); done
 log=$(mktemp)
 "target/$profile/sync-server" --addr "127.0.0.1:$PORT" --memory --dev-tokens >"$log" 2>&1 &
 BENCH_SERVER_PID=$!
