@@ -38,7 +38,7 @@ scripts/build-package.sh
 echo "== demo (www: npm ci from the package, tsc, vite build)"
 (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball)"
-node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs
+node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs
 # ==== end e2e ====
 
 # ==== bench smoke: the benchmark at a tiny size (scripts/bench.sh, docs/performance.md) ====

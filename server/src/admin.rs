@@ -58,6 +58,9 @@ pub struct FaultsRequest {
     pub user: String,
     pub fail_next: Option<FailNext>,
     pub delay_ms: Option<u64>,
+    /// Writes are applied and committed, then the answer waits this long: a client
+    /// that dies meanwhile (a closed tab) never learns that its change went in.
+    pub delay_after_apply_ms: Option<u64>,
     pub drop_after_apply: Option<u32>,
     pub malformed_next: Option<u32>,
     pub retry_after: Option<RetryAfter>,
@@ -274,6 +277,10 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
 
     let kill = req.extensions().get::<ConnKill>().cloned();
     let res = next.run(req).await;
+    let delay_after = admin.with(&user, |s| s.faults.delay_after_apply_ms.unwrap_or(0));
+    if delay_after > 0 && kind.writes() && res.status().is_success() {
+        tokio::time::sleep(Duration::from_millis(delay_after)).await;
+    }
 
     let drop_conn =
         kind.writes() && res.status().is_success() && admin.with(&user, |s| take(&mut s.faults.drop_after_apply));

@@ -76,6 +76,25 @@ async fn delay_slows_every_request_of_the_user() {
 }
 
 #[tokio::test]
+async fn delay_after_apply_commits_before_the_answer_leaves() {
+    let s = start().await;
+    s.faults(json!({"user": "late", "delayAfterApplyMs": 600})).await;
+    let t = Instant::now();
+    let push = tokio::spawn({
+        let s = s.clone();
+        async move { s.push("late", "A", create("l1", "c1")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // Applied and committed while the answer still waits: a client that dies now
+    // never learns it.
+    assert_eq!(s.stats("late").await["applyCounts"], json!({"l1": 1}));
+    assert!(!push.is_finished());
+    let r = push.await.unwrap();
+    assert_eq!(r[0]["status"], "applied");
+    assert!(t.elapsed() >= Duration::from_millis(600));
+}
+
+#[tokio::test]
 async fn drop_after_apply_commits_but_never_answers() {
     let s = start().await;
     s.faults(json!({"user": "drop", "dropAfterApply": 1})).await;

@@ -7,6 +7,7 @@ use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 use sync_server::Options;
 
+#[derive(Clone)]
 pub struct TestServer {
     pub base: String,
     pub http: Client,

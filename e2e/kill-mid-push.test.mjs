@@ -1,0 +1,101 @@
+// The page is killed while its push is in flight (Playwright closes it after the
+// server applied the push, before the answer arrived), then opened again: every
+// change reaches the server exactly once. Real Chromium, the
+// built demo, the reference server with its admin API (to hold the push in flight
+// and to count applications per mutation id).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, ROOT, startStatic, startSyncServer } from './lib.mjs';
+
+const DIST = join(ROOT, 'www/dist');
+const USER = 'demo';
+const titleSel = (id) => `[data-testid="course-${id}"] [data-testid="title"]`;
+const waitText = (page, selector, expected, timeout = 20000) =>
+  page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [selector, expected], { timeout });
+
+async function admin(server, path, body) {
+  const r = await fetch(`${server.url}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {});
+  const text = await r.text();
+  assert.equal(r.status, 200, `${path}: ${text}`);
+  return JSON.parse(text);
+}
+
+/** The server's courses for USER, read with a raw pull from the beginning. */
+async function serverTitles(server) {
+  const r = await fetch(`${server.url}/sync/pull?limit=1000`, { headers: { authorization: `Bearer dev-${USER}` } });
+  const body = await r.json();
+  return Object.fromEntries(body.changes.filter((c) => c.entityType === 'course' && !c.deleted).map((c) => [c.id, c.data.title]));
+}
+
+describe('killing the page in the middle of a push', () => {
+  let server, demo, browser;
+
+  before(async () => {
+    assert.ok(existsSync(join(DIST, 'index.html')), 'www/dist is missing: build the demo first');
+    server = await startSyncServer(['--enable-admin']);
+    demo = await startStatic(DIST);
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+    await server?.stop();
+  });
+
+  test('then opening it again and syncing applies every change exactly once', async () => {
+    // No service worker: only the page may deliver the changes, so the test is
+    // about the page being killed, not about background sync rescuing it.
+    const ctx = await browser.newContext({ serviceWorkers: 'block' });
+    const url = `${demo.url}/?api=${encodeURIComponent(server.url)}&user=${USER}&autoSync=0`;
+    let page = await ctx.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="course-"]').length === 6);
+
+    // Three edits made offline.
+    await ctx.setOffline(true);
+    await waitText(page, '[data-testid="online"]', 'Offline');
+    const edits = { 'course-1': 'Killed 1', 'course-2': 'Killed 2', 'course-3': 'Killed 3' };
+    for (const [id, title] of Object.entries(edits)) {
+      await page.click(`[data-testid="course-${id}"] [data-testid="edit"]`);
+      await page.fill(`[data-testid="course-${id}"] input`, title);
+      await page.click(`[data-testid="course-${id}"] button[type="submit"]`);
+      await waitText(page, titleSel(id), title);
+    }
+    await waitText(page, '[data-testid="pending"]', '3');
+
+    // Back online, the push goes out; the server applies and commits it but holds
+    // the answer, and the page dies in between: the worst moment, when the change
+    // is in but the client cannot know.
+    await admin(server, '/__admin/faults', { user: USER, delayAfterApplyMs: 3000 });
+    await ctx.setOffline(false);
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      const { applyCounts } = await admin(server, `/__admin/stats?user=${USER}`);
+      if (Object.keys(applyCounts).length >= 3) break;
+      assert.ok(Date.now() < deadline, 'the push was never applied');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await page.close({ runBeforeUnload: false });
+    await admin(server, '/__admin/faults', { user: USER });
+
+    // Opened again: the changes are still queued (the answer never came) and go out
+    // again under the same mutation ids; the server answers from its log.
+    page = await ctx.newPage();
+    await page.goto(url);
+    for (const [id, title] of Object.entries(edits)) await waitText(page, titleSel(id), title);
+    await page.click('[data-testid="sync-now"]');
+    await waitText(page, '[data-testid="pending"]', '0');
+
+    const stats = await admin(server, `/__admin/stats?user=${USER}`);
+    const counts = Object.values(stats.applyCounts);
+    assert.ok(counts.length >= 3, `the three edits were applied: ${JSON.stringify(stats.applyCounts)}`);
+    assert.ok(stats.pushRequests >= 2, `the killed push was sent again (${stats.pushRequests} pushes)`);
+    assert.ok(counts.every((n) => n === 1), `every mutation applied exactly once: ${JSON.stringify(stats.applyCounts)}`);
+    const titles = await serverTitles(server);
+    for (const [id, title] of Object.entries(edits)) assert.equal(titles[id], title);
+    await ctx.close();
+  });
+});
