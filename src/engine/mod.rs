@@ -242,12 +242,12 @@ impl Engine {
 
     pub async fn enqueue(self: &Rc<Self>, op: Op, et: &JsValue, id: &JsValue, data: &JsValue) -> Result<String> {
         let c = Rc::new(change::change(op, et, id, data, self.options.max_payload_bytes)?);
-        let mutation_id = self.with_store(|r| {
+        let done = self.with_store(|r| {
             let c = c.clone();
             async move { outbox::enqueue(&r.store, &c).await }
         });
-        let mutation_id = mutation_id.await?;
-        self.announce_queue().await;
+        let (mutation_id, (pending, failed)) = done.await?;
+        self.announce_counts(pending, failed, false).await;
         Ok(mutation_id)
     }
 
@@ -260,10 +260,14 @@ impl Engine {
     /// if every tab is closed before the network comes back.
     async fn announce_queue_then_sync(self: &Rc<Self>, after_failure: bool) {
         if let Ok((p, f)) = self.counts().await {
-            self.announce(EngineEvent::QueueChanged(p, f)).await;
-            if p > 0 && (after_failure || !crate::browser::is_online()) {
-                crate::browser::background_sync::request_sync().await;
-            }
+            self.announce_counts(p, f, after_failure).await;
+        }
+    }
+
+    async fn announce_counts(self: &Rc<Self>, pending: u32, failed: u32, after_failure: bool) {
+        self.announce(EngineEvent::QueueChanged(pending, failed)).await;
+        if pending > 0 && (after_failure || !crate::browser::is_online()) {
+            crate::browser::background_sync::request_sync().await;
         }
     }
 

@@ -72,7 +72,8 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 
 /// Persists a change and applies it to the local view, in one transaction.
 /// Resolves with the mutation id once that transaction committed.
-pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
+/// Also answers the queue's (pending, failed) counts after the change.
+pub async fn enqueue(store: &Store, change: &Change) -> Result<(String, (u32, u32))> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
     let result = enqueue_in(&tx, change).await;
     match result {
@@ -103,20 +104,18 @@ fn clone_error(e: crate::failure::SyncError, change: &Change) -> crate::failure:
     }
 }
 
-async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
+async fn enqueue_in(tx: &Tx, change: &Change) -> Result<(String, (u32, u32))> {
     let queue = tx.store(QUEUE)?;
     // Independent reads go out together (IndexedDB runs a transaction's requests in
     // order, so issuing without waiting changes nothing but the round trips).
-    let key = entity_key(&change.entity_type, &change.entity_id);
-    let (cur, tail, server) = futures_util::future::join3(
+    let (cur, tail) = futures_util::future::join(
         view::current(tx, &change.entity_type, &change.entity_id),
         queue.scan(None, Some(1), None, Some(Direction::Prev)),
-        tx.store(ENTITIES)?.get(key),
     )
     .await;
     let cur = cur?;
     // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
-    let etag = server.map_err(|e| storage("read", e))?.and_then(|s| jsv::get_str(&s, F_ETAG));
+    let etag = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG));
     let tail = tail.map_err(|e| storage("read queue", e))?;
     let tail = tail.into_iter().next().map(|(_, v)| v);
     let tail_meta = tail.as_ref().and_then(meta_of);
@@ -150,13 +149,15 @@ async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
             }
         })
     };
-    // The count is issued right after the write, so it sees it.
-    let (mutation_id, pending) =
-        futures_util::future::join(write, pending_for(tx, &change.entity_type, &change.entity_id)).await;
-    let (mutation_id, pending) = (mutation_id?, pending?);
+    // The counts are issued right after the write, so they see it; the queue's
+    // totals come along for the status, sparing a transaction of their own.
+    let (mutation_id, pending, totals) =
+        futures_util::future::join3(write, pending_for(tx, &change.entity_type, &change.entity_id), counts_in(tx))
+            .await;
+    let (mutation_id, pending, totals) = (mutation_id?, pending?, totals?);
     let next = apply_op(change.op, cur.view.as_ref(), &change.data);
     write_local(tx, &change.entity_type, &change.entity_id, next.as_ref(), pending).await?;
-    Ok(mutation_id)
+    Ok((mutation_id, totals))
 }
 
 async fn pending_for(tx: &Tx, entity_type: &str, id: &str) -> Result<u32> {
@@ -468,7 +469,11 @@ pub async fn rebase_local(tx: &Tx, et: &str, id: &str) -> Result<()> {
 
 /// Counts of pending and failed entries.
 pub async fn counts(store: &Store) -> Result<(u32, u32)> {
-    let tx = store.read(&[QUEUE])?;
+    counts_in(&store.read(&[QUEUE])?).await
+}
+
+/// Counts of pending and failed entries, inside a transaction over `queue`.
+async fn counts_in(tx: &Tx) -> Result<(u32, u32)> {
     let idx = tx.store(QUEUE)?.index(BY_STATUS).map_err(|e| storage("index", e))?;
     let count = |s: EntryState| KeyRange::only(&JsValue::from_str(s.as_str()));
     let pending = idx.count(Some(count(EntryState::Pending).map_err(|e| storage("key range", e.into()))?));

@@ -45,20 +45,25 @@ pub struct Current {
     pub view: Option<JsValue>,
     /// Server version the client knows, if the server has the entity.
     pub server_version: Option<u64>,
+    /// The server's record as stored (for its ETag), if any.
+    pub server: Option<JsValue>,
 }
 
 /// Reads the current view inside a transaction over `entities` and `local`.
 pub async fn current(tx: &Tx, entity_type: &str, id: &str) -> Result<Current> {
     let key = entity_key(entity_type, id);
-    let server = tx.store(ENTITIES)?.get(key.clone()).await.map_err(|e| storage("read", e))?;
-    let local = tx.store(LOCAL)?.get(key).await.map_err(|e| storage("read", e))?;
+    // Both reads in one round trip.
+    let (entities, local) = (tx.store(ENTITIES)?, tx.store(LOCAL)?);
+    let (server, local) = futures_util::future::join(entities.get(key.clone()), local.get(key)).await;
+    let server = server.map_err(|e| storage("read", e))?;
+    let local = local.map_err(|e| storage("read", e))?;
     let server_version = server.as_ref().and_then(|s| jsv::get_u64(s, field::VERSION));
     let view = match (&local, &server) {
         (Some(l), _) => data_of(l),
         (None, Some(s)) => data_of(s),
         (None, None) => None,
     };
-    Ok(Current { view, server_version })
+    Ok(Current { view, server_version, server })
 }
 
 pub async fn get(store: &Store, entity_type: &str, id: &str) -> Result<JsValue> {
