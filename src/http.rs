@@ -164,17 +164,7 @@ impl Http {
             if text.trim().is_empty() {
                 JsValue::NULL
             } else {
-                js_sys::JSON::parse(&text).map_err(|e| {
-                    SyncError::new(
-                        ErrorKind::Protocol,
-                        format!(
-                            "{} {} answered {status} with a body that is not valid JSON ({})",
-                            req.method,
-                            req.url,
-                            jsv::error_text(&e)
-                        ),
-                    )
-                })?
+                js_sys::JSON::parse(&text).map_err(|e| invalid_json(req, status, &e))?
             }
         } else {
             let p = raw.json().map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
@@ -182,15 +172,7 @@ impl Http {
                 if controller.signal().aborted() {
                     failed_fetch(req, &controller, &jsv::error_text(&e))
                 } else if jsv::error_text(&e).starts_with("SyntaxError") {
-                    SyncError::new(
-                        ErrorKind::Protocol,
-                        format!(
-                            "{} {} answered {status} with a body that is not valid JSON ({})",
-                            req.method,
-                            req.url,
-                            jsv::error_text(&e)
-                        ),
-                    )
+                    invalid_json(req, status, &e)
                 } else {
                     network(req, &jsv::error_text(&e))
                 }
@@ -209,6 +191,14 @@ fn method(m: &str) -> gloo_net::http::Method {
         "DELETE" => Method::DELETE,
         _ => Method::GET,
     }
+}
+
+fn invalid_json(req: &Req<'_>, status: u16, e: &JsValue) -> SyncError {
+    let detail = jsv::error_text(e);
+    SyncError::new(
+        ErrorKind::Protocol,
+        format!("{} {} answered {status} with a body that is not valid JSON ({detail})", req.method, req.url),
+    )
 }
 
 fn network(req: &Req<'_>, detail: &str) -> SyncError {

@@ -26,17 +26,7 @@ impl JsTransport {
     /// one result per mutation, in order, as `POST /sync/push` answers; an
     /// `applied` result may leave out `entity` (the change as sent is kept).
     pub async fn push(&self, records: &[JsValue]) -> Result<Vec<Outcome>> {
-        let mutations = js_sys::Array::new();
-        for r in records {
-            let m = jsv::object();
-            jsv::set(&m, field::MUTATION_ID, &jsv::get(r, field::MUTATION_ID));
-            jsv::set(&m, field::OP, &jsv::get(r, F_TYPE));
-            jsv::set(&m, field::ENTITY_TYPE, &jsv::get(r, F_ENTITY));
-            jsv::set(&m, field::ENTITY_ID, &jsv::get(r, F_ENTITY_ID));
-            jsv::set(&m, field::BASE_VERSION, &jsv::get(r, field::BASE_VERSION));
-            jsv::set(&m, field::DATA, &jsv::get(r, F_PAYLOAD));
-            mutations.push(&m);
-        }
+        let mutations = super::protocol::wire_mutations(records);
         let v = call("push", &self.push, &js_sys::Array::of1(&mutations)).await?;
         let body = if js_sys::Array::is_array(&v) {
             let o = jsv::object();

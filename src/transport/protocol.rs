@@ -17,17 +17,7 @@ pub struct ProtocolTransport {
 
 impl ProtocolTransport {
     pub async fn push(&self, records: &[JsValue]) -> Result<Vec<Outcome>> {
-        let mutations = js_sys::Array::new();
-        for r in records {
-            let m = jsv::object();
-            jsv::set(&m, field::MUTATION_ID, &jsv::get(r, field::MUTATION_ID));
-            jsv::set(&m, field::OP, &jsv::get(r, F_TYPE));
-            jsv::set(&m, field::ENTITY_TYPE, &jsv::get(r, F_ENTITY));
-            jsv::set(&m, field::ENTITY_ID, &jsv::get(r, F_ENTITY_ID));
-            jsv::set(&m, field::BASE_VERSION, &jsv::get(r, field::BASE_VERSION));
-            jsv::set(&m, field::DATA, &jsv::get(r, F_PAYLOAD));
-            mutations.push(&m);
-        }
+        let mutations = wire_mutations(records);
         let body = jsv::object();
         jsv::set(&body, field::CLIENT_ID, &JsValue::from_str(&self.http.client_id));
         jsv::set(&body, field::MUTATIONS, &mutations);
@@ -48,6 +38,22 @@ impl ProtocolTransport {
         let reply = self.http.send(Req { method: "GET", url: &url, body: None, headers: &[] }).await?;
         decode_pull(&reply.body)
     }
+}
+
+/// Queue records as the protocol's `Mutation`s.
+pub fn wire_mutations(records: &[JsValue]) -> js_sys::Array {
+    let mutations = js_sys::Array::new();
+    for r in records {
+        let m = jsv::object();
+        jsv::set(&m, field::MUTATION_ID, &jsv::get(r, field::MUTATION_ID));
+        jsv::set(&m, field::OP, &jsv::get(r, F_TYPE));
+        jsv::set(&m, field::ENTITY_TYPE, &jsv::get(r, F_ENTITY));
+        jsv::set(&m, field::ENTITY_ID, &jsv::get(r, F_ENTITY_ID));
+        jsv::set(&m, field::BASE_VERSION, &jsv::get(r, field::BASE_VERSION));
+        jsv::set(&m, field::DATA, &jsv::get(r, F_PAYLOAD));
+        mutations.push(&m);
+    }
+    mutations
 }
 
 fn enc(s: &str) -> String {
