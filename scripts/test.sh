@@ -21,6 +21,10 @@ PORT="$(pick_port "${TEST_SERVER_PORT:-18787}")"
 start_server "127.0.0.1:$PORT" --memory --dev-tokens --enable-admin
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
 SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome
+echo "== the seeded chaos run again, to print its one-line summary (wasm-pack hides passing output)"
+SYNC_SERVER_URL="http://127.0.0.1:$PORT" CHROMEDRIVER="$(command -v chromedriver)" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --test chaos -- --nocapture 2>&1 | grep -E "^chaos seed=|test result"
 # The same suites in Firefox (Debian's firefox-esr through geckodriver, both from
 # scripts/setup.sh), which has no Background Sync: there the engine takes its
 # fallbacks (next start, `online`, visibility; tests/fallback.rs). The service
