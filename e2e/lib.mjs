@@ -18,7 +18,11 @@ process.on('exit', () => children.forEach((c) => c.kill()));
 /** Starts a process and resolves with the first URL it prints on a line matching `ready`. */
 export function start(cmd, args, ready, { cwd = ROOT, timeoutMs = 30000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // No colours: with CI set, tools (Vite through picocolors) colour their output
+    // even into a pipe, and escape codes inside a URL break the match below.
+    const { FORCE_COLOR, ...rest } = process.env;
+    const env = { ...rest, NO_COLOR: '1' };
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let out = '';
     const timer = setTimeout(() => fail(new Error(`${cmd} did not get ready in ${timeoutMs} ms`)), timeoutMs);
@@ -29,7 +33,7 @@ export function start(cmd, args, ready, { cwd = ROOT, timeoutMs = 30000 } = {}) 
     };
     const onData = (d) => {
       out += d;
-      const line = out.split('\n').find((l) => ready.test(l));
+      const line = out.replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => ready.test(l));
       const url = line?.match(/https?:\/\/\S+/)?.[0];
       if (url) {
         clearTimeout(timer);
