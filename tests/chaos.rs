@@ -20,18 +20,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(inline_js = r#"
-export function canon(v) {
-  const sort = (x) => Array.isArray(x) ? x.map(sort)
-    : (x && typeof x === 'object') ? Object.keys(x).sort().reduce((o, k) => { o[k] = sort(x[k]); return o; }, {})
-    : x;
-  return JSON.stringify(sort(v));
-}
-"#)]
-extern "C" {
-    fn canon(v: &JsValue) -> String;
-}
-
 /// Picked because its run hits every kind of fault.
 const DEFAULT_SEED: u64 = 1;
 const ROUNDS: u32 = 12;

@@ -38,20 +38,6 @@ extern "C" {
     fn call_unsub(f: &JsValue);
 }
 
-async fn sleep(ms: u32) {
-    gloo_timers::future::TimeoutFuture::new(ms).await;
-}
-
-async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if f() {
-            return;
-        }
-        sleep(25).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 /// The page engine, pointed at the reference server for a fresh user.
 async fn init_page() -> String {
     let user = unique("ctl");

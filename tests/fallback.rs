@@ -17,10 +17,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const UNREACHABLE: &str = "http://127.0.0.1:9/api";
 
-async fn sleep(ms: u32) {
-    gloo_timers::future::TimeoutFuture::new(ms).await;
-}
-
 fn has_sync_manager() -> bool {
     !get(&js_sys::global(), "SyncManager").is_undefined()
 }

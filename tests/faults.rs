@@ -20,13 +20,6 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
-// ---- JSON with sorted keys, so two objects compare by content.
-export function canon(v) {
-  const sort = (x) => Array.isArray(x) ? x.map(sort)
-    : (x && typeof x === 'object') ? Object.keys(x).sort().reduce((o, k) => { o[k] = sort(x[k]); return o; }, {})
-    : x;
-  return JSON.stringify(sort(v));
-}
 
 // ---- values that cannot be stored or sent
 export function badValue(kind) {
@@ -191,7 +184,6 @@ export function installFake() {
 }
 "#)]
 extern "C" {
-    fn canon(v: &JsValue) -> String;
     #[wasm_bindgen(js_name = badValue)]
     fn bad_value(kind: &str) -> JsValue;
     #[wasm_bindgen(js_name = spyPersist)]
@@ -234,20 +226,6 @@ fn v(s: &str) -> JsValue {
 
 fn n(x: f64) -> JsValue {
     JsValue::from_f64(x)
-}
-
-async fn sleep(ms: u32) {
-    gloo_timers::future::TimeoutFuture::new(ms).await;
-}
-
-async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if f() {
-            return;
-        }
-        sleep(25).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn arr(v: JsValue) -> js_sys::Array {

@@ -14,10 +14,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn sleep(ms: u32) {
-    gloo_timers::future::TimeoutFuture::new(ms).await;
-}
-
 #[wasm_bindgen_test]
 async fn a_second_context_joins_the_running_sync_instead_of_starting_one() {
     let user = unique("lock");

@@ -19,6 +19,13 @@ export async function http(method, url, token, body) {
 export function tokenFn(token) { return () => token; }
 export function asyncTokenFn(token) { return async () => token; }
 export function parse(s) { return JSON.parse(s); }
+// JSON with sorted keys, so two objects compare by content.
+export function canon(v) {
+  const sort = (x) => Array.isArray(x) ? x.map(sort)
+    : (x && typeof x === 'object') ? Object.keys(x).sort().reduce((o, k) => { o[k] = sort(x[k]); return o; }, {})
+    : x;
+  return JSON.stringify(sort(v));
+}
 export function str(v) { return JSON.stringify(v); }
 "#)]
 extern "C" {
@@ -32,6 +39,7 @@ extern "C" {
     fn parse_js(s: &str) -> JsValue;
     #[wasm_bindgen(js_name = str)]
     pub fn stringify(v: &JsValue) -> String;
+    pub fn canon(v: &JsValue) -> String;
 }
 
 pub fn server() -> &'static str {
@@ -145,4 +153,19 @@ pub async fn stats(user: &str) -> JsValue {
     let r = http("GET", &format!("/__admin/stats?user={user}"), None, JsValue::NULL).await;
     assert_eq!(r.status, 200);
     r.body
+}
+
+pub async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// Polls `f` every 25 ms for up to 5 s.
+pub async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if f() {
+            return;
+        }
+        sleep(25).await;
+    }
+    panic!("timed out waiting for {what}");
 }
