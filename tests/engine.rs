@@ -328,3 +328,25 @@ async fn bad_calls_reject_with_clear_errors() {
     assert_eq!(error_name(&err), "TypeError");
     assert!(error_message(&err).contains("`requestTimeoutMs`"));
 }
+
+#[wasm_bindgen_test]
+async fn a_queue_longer_than_one_read_window_goes_out_in_order_and_failed_entries_still_hold_back() {
+    let user = unique("window");
+    let e = engine(&unique("ns-"), &user);
+    // Refused by the server (no such entity), so it is set aside as failed...
+    ok(e.queue_mutation(v("UPDATE"), v("course"), v("ghost"), json(r#"{"title":"1"}"#))).await;
+    // ...more changes than the push reads at once (1000)...
+    for i in 0..1020 {
+        ok(e.put(v("lesson"), v(&format!("w{i:04}")), json(&format!(r#"{{"n":{i}}}"#)))).await;
+    }
+    // ...and a later change of the refused entity, in the second window: it waits.
+    ok(e.queue_mutation(v("UPDATE"), v("course"), v("ghost"), json(r#"{"title":"2"}"#))).await;
+    let r = sync(&e).await;
+    assert_eq!(num(&r, "pushed"), 1020.0, "{}", stringify(&r));
+    assert_eq!(num(&r, "failed"), 1.0);
+    let pending: js_sys::Array = ok(e.pending()).await.into();
+    assert_eq!(pending.length(), 1, "the later change of the failed entity was held back");
+    assert_eq!(s(&get(&pending.get(0), "payload"), "title").as_deref(), Some("2"));
+    let counts = get(&stats(&user).await, "applyCounts");
+    assert_eq!(js_sys::Object::keys(counts.unchecked_ref::<js_sys::Object>()).length(), 1020);
+}

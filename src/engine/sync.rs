@@ -10,6 +10,9 @@ use offline_sync_core::queue::{sendable, EntryMeta, EntryState};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
+/// Queue entries a push reads at a time.
+const QUEUE_WINDOW: u32 = 1000;
+
 impl Engine {
     /// Runs one sync of the namespace as it was at `generation`; if local data is
     /// cleared meanwhile, it stops before writing anything more.
@@ -51,14 +54,34 @@ impl Engine {
     /// Sends the queue in order, in batches. A transient failure stops the sync with
     /// everything still queued; a permanent one sets only the offending entry aside.
     async fn push_queue(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
-        let loaded = outbox::load(&ready.store).await?;
-        let (mut records, mut metas): (Vec<JsValue>, Vec<EntryMeta>) = loaded.into_iter().unzip();
+        // The queue is read a window at a time: settled entries leave the window and
+        // the next ones are read when it runs short, so a long queue never sits in
+        // memory whole (its payloads made the garbage collector pause the page).
+        let (mut records, mut metas): (Vec<JsValue>, Vec<EntryMeta>) = (Vec::new(), Vec::new());
+        let (mut last_seq, mut exhausted) = (None, false);
         // After a request-level rejection, entries go one at a time to find the bad one.
         let mut batch_limit = MAX_PUSH_BATCH;
         loop {
-            let picked = sendable(&metas, batch_limit);
+            let mut picked = sendable(&metas, batch_limit);
+            if picked.len() < batch_limit && !exhausted {
+                let more = outbox::load_after(&ready.store, last_seq, Some(QUEUE_WINDOW)).await?;
+                exhausted = more.len() < QUEUE_WINDOW as usize;
+                if let Some((_, m)) = more.last() {
+                    last_seq = Some(m.seq);
+                }
+                for (rec, m) in more {
+                    records.push(rec);
+                    metas.push(m);
+                }
+                // Failed entries stay in the window, so they still hold back later
+                // changes of their entity that come in with the next window.
+                picked = sendable(&metas, batch_limit);
+            }
             if picked.is_empty() {
-                return Ok(());
+                if exhausted {
+                    return Ok(());
+                }
+                continue;
             }
             let loaded: Vec<JsValue> = picked.iter().map(|&i| records[i].clone()).collect();
             self.write_guard(generation)?;

@@ -176,10 +176,19 @@ async fn write_local(tx: &Tx, entity_type: &str, id: &str, view: Option<&JsValue
     }
 }
 
-/// Every queue record, oldest first, with its rule fields.
-pub async fn load(store: &Store) -> Result<Vec<(JsValue, EntryMeta)>> {
+/// Queue records, with their rule fields, after position `after` (all, when `None`), oldest first, at most
+/// `limit` of them: a push reads the queue a window at a time instead of holding
+/// every queued payload at once.
+pub async fn load_after(store: &Store, after: Option<u64>, limit: Option<u32>) -> Result<Vec<(JsValue, EntryMeta)>> {
     let tx = store.read(&[QUEUE])?;
-    let all = tx.store(QUEUE)?.get_all(None, None).await.map_err(|e| storage("read queue", e))?;
+    let range = match after {
+        Some(seq) => Some(
+            KeyRange::lower_bound(&JsValue::from_f64(seq as f64), Some(true))
+                .map_err(|e| storage("key range", e.into()))?,
+        ),
+        None => None,
+    };
+    let all = tx.store(QUEUE)?.get_all(range, limit).await.map_err(|e| storage("read queue", e))?;
     Ok(all.into_iter().filter_map(|r| meta_of(&r).map(|m| (r, m))).collect())
 }
 
@@ -568,18 +577,18 @@ mod tests {
     async fn a_change_folded_in_after_the_sync_loaded_the_queue_is_what_gets_sent() {
         let store = Store::open(&format!("t-fold-{}", jsv::new_id())).await.unwrap();
         enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
-        let loaded: Vec<JsValue> = load(&store).await.unwrap().into_iter().map(|(r, _)| r).collect();
+        let loaded: Vec<JsValue> = load_after(&store, None, None).await.unwrap().into_iter().map(|(r, _)| r).collect();
         // The user types on while the sync is between loading and sending.
         enqueue(&store, &change(Op::Update, r#"{"title":"ab"}"#)).await.unwrap();
         let sent = mark_attempt(&store, &loaded).await.unwrap();
         assert_eq!(sent.len(), 1);
         assert_eq!(jsv::get_str(&jsv::get(&sent[0], F_PAYLOAD), "title").as_deref(), Some("ab"));
-        let stored = load(&store).await.unwrap();
+        let stored = load_after(&store, None, None).await.unwrap();
         assert_eq!(jsv::get_str(&jsv::get(&stored[0].0, F_PAYLOAD), "title").as_deref(), Some("ab"));
         assert_eq!(stored[0].1.attempts, 1);
         // Now it may have reached the server: a further edit is a new entry.
         enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
-        assert_eq!(load(&store).await.unwrap().len(), 2);
+        assert_eq!(load_after(&store, None, None).await.unwrap().len(), 2);
         store.close();
     }
 }
