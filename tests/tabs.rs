@@ -85,3 +85,23 @@ async fn status_follows_a_sync_in_another_context() {
     faults(&user, "{}").await;
     let _ = JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_context_that_joined_a_failed_sync_reports_its_error_and_kind() {
+    let user = unique("lockfail");
+    let ns = unique("ns-");
+    let a = engine(&ns, &user);
+    let b = engine(&ns, &user);
+    ok(a.client_id()).await;
+    ok(b.client_id()).await;
+    faults(&user, r#"{"delayMs": 400, "failNext": {"count": 1, "status": 503, "path": "pull"}}"#).await;
+    let pa = a.full_sync();
+    sleep(100).await;
+    let rb = ok(b.full_sync()).await;
+    let ra = ok(pa).await;
+    assert_eq!(s(&ra, "errorKind").as_deref(), Some("server"), "{}", stringify(&ra));
+    assert_eq!(get(&rb, "success"), JsValue::FALSE, "b reports the failure of the sync it joined");
+    assert_eq!(s(&rb, "errorKind").as_deref(), Some("server"), "{}", stringify(&rb));
+    assert!(s(&rb, "error").unwrap_or_default().contains("503"));
+    faults(&user, "{}").await;
+}

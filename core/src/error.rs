@@ -34,6 +34,21 @@ impl ErrorKind {
         matches!(self, ErrorKind::Transient | ErrorKind::Protocol)
     }
 
+    /// The kind with this `name()`, for errors that crossed to another tab.
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        [
+            ErrorKind::Network,
+            ErrorKind::Transient,
+            ErrorKind::Permanent,
+            ErrorKind::Auth,
+            ErrorKind::Protocol,
+            ErrorKind::Storage,
+            ErrorKind::Input,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::Network => "network",
@@ -103,6 +118,10 @@ mod tests {
         assert!(ErrorKind::Network.is_retryable());
         assert!(!ErrorKind::Network.counts_as_attempt(), "being offline never uses up attempts");
         assert!(ErrorKind::Transient.counts_as_attempt());
+        for k in [ErrorKind::Network, ErrorKind::Transient, ErrorKind::Auth, ErrorKind::Storage, ErrorKind::Input] {
+            assert_eq!(ErrorKind::from_name(k.name()), Some(k));
+        }
+        assert_eq!(ErrorKind::from_name("nope"), None);
         assert!(!ErrorKind::Permanent.is_retryable());
         assert!(!ErrorKind::Auth.is_retryable());
     }

@@ -169,6 +169,8 @@ impl Engine {
         let f = async move {
             let lock = format!("offline-sync:{}", me.options.namespace);
             let inner = me.clone();
+            // Only the result of the sync we may end up waiting for counts.
+            me.remote_result.borrow_mut().take();
             let outcome = exclusive(&lock, || async move {
                 inner.announce(EngineEvent::SyncStarted).await;
                 let mut r = inner.run_sync(generation).await;
@@ -188,6 +190,14 @@ impl Engine {
             match outcome {
                 Locked::Ran(r) => r,
                 Locked::HeldElsewhere => {
+                    // The holder announces its result before it lets go of the lock,
+                    // but the lock may reach us before the message does: give it a moment.
+                    for _ in 0..20 {
+                        if me.remote_result.borrow().is_some() {
+                            break;
+                        }
+                        gloo_timers::future::TimeoutFuture::new(10).await;
+                    }
                     me.remote_result.borrow().clone().unwrap_or(SyncResult { success: true, ..Default::default() })
                 }
             }
@@ -211,9 +221,12 @@ impl Engine {
     fn on_remote(&self, msg: &JsValue) {
         let Some(ev) = remote::decode(msg) else { return };
         if let EngineEvent::RemoteFinished(error) = &ev {
+            // The other context's error, of its kind (older senders did not say: network).
+            let kind = crate::jsv::get_str(msg, "errorKind").and_then(|k| crate::failure::ErrorKind::from_name(&k));
+            let kind = kind.unwrap_or(crate::failure::ErrorKind::Network);
             *self.remote_result.borrow_mut() = Some(SyncResult {
                 success: error.is_none(),
-                error: error.clone().map(|m| SyncError::new(crate::failure::ErrorKind::Network, m)),
+                error: error.clone().map(|m| SyncError::new(kind, m)),
                 ..Default::default()
             });
         }

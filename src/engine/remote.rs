@@ -11,6 +11,9 @@ pub fn encode(ev: &EngineEvent) -> JsValue {
         EngineEvent::SyncFinished(r) => {
             let error = r.error.as_ref().map(|e| JsValue::from_str(&e.message)).unwrap_or(JsValue::NULL);
             jsv::set(&m, "error", &error);
+            if let Some(e) = &r.error {
+                jsv::set(&m, "errorKind", &JsValue::from_str(e.kind.name()));
+            }
             "end"
         }
         EngineEvent::RemoteFinished(error) => {
