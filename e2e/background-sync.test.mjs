@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, ROOT, startStatic, startSyncServer } from './lib.mjs';
+import { launch, ROOT, startStatic, startSyncServer, adminStats, serverTitles as serverTitlesOf } from './lib.mjs';
 
 const DIST = process.env.DEMO_DIST ?? join(ROOT, 'www/dist');
 const PACKAGE = process.env.PACKAGE_DIR ?? join(ROOT, 'dist/offline-sync'); // scripts/build-package.sh, unbundled
@@ -91,12 +91,8 @@ describe('background sync (Chromium)', () => {
       assert.equal(r.status, 201, await r.text());
     }
   }
-  const stats = async (user) => (await fetch(`${server.url}/__admin/stats?user=${user}`)).json();
-  async function serverTitles(user) {
-    const r = await fetch(`${server.url}/api/v2/courses?limit=100`, { headers: auth(user) });
-    const body = await r.json();
-    return Object.fromEntries(body.data.courses.map((c) => [c.id, c.title]));
-  }
+  const stats = (user) => adminStats(server.url, user);
+  const serverTitles = (user) => serverTitlesOf(server.url, user);
   const applied = async (user) => Object.values((await stats(user)).applyCounts);
 
   // ---- the demo

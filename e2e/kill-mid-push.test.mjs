@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, ROOT, startStatic, startSyncServer } from './lib.mjs';
+import { admin, adminStats, launch, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
 
 const DIST = join(ROOT, 'www/dist');
 const USER = 'demo';
@@ -15,19 +15,6 @@ const titleSel = (id) => `[data-testid="course-${id}"] [data-testid="title"]`;
 const waitText = (page, selector, expected, timeout = 20000) =>
   page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [selector, expected], { timeout });
 
-async function admin(server, path, body) {
-  const r = await fetch(`${server.url}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {});
-  const text = await r.text();
-  assert.equal(r.status, 200, `${path}: ${text}`);
-  return JSON.parse(text);
-}
-
-/** The server's courses for USER, read with a raw pull from the beginning. */
-async function serverTitles(server) {
-  const r = await fetch(`${server.url}/sync/pull?limit=1000`, { headers: { authorization: `Bearer dev-${USER}` } });
-  const body = await r.json();
-  return Object.fromEntries(body.changes.filter((c) => c.entityType === 'course' && !c.deleted).map((c) => [c.id, c.data.title]));
-}
 
 describe('killing the page in the middle of a push', () => {
   let server, demo, browser;
@@ -69,17 +56,17 @@ describe('killing the page in the middle of a push', () => {
     // Back online, the push goes out; the server applies and commits it but holds
     // the answer, and the page dies in between: the worst moment, when the change
     // is in but the client cannot know.
-    await admin(server, '/__admin/faults', { user: USER, delayAfterApplyMs: 3000 });
+    await admin(server.url, '/__admin/faults', { user: USER, delayAfterApplyMs: 3000 });
     await ctx.setOffline(false);
     const deadline = Date.now() + 20000;
     for (;;) {
-      const { applyCounts } = await admin(server, `/__admin/stats?user=${USER}`);
+      const { applyCounts } = await adminStats(server.url, USER);
       if (Object.keys(applyCounts).length >= 3) break;
       assert.ok(Date.now() < deadline, 'the push was never applied');
       await new Promise((r) => setTimeout(r, 50));
     }
     await page.close({ runBeforeUnload: false });
-    await admin(server, '/__admin/faults', { user: USER });
+    await admin(server.url, '/__admin/faults', { user: USER });
 
     // Opened again: the changes are still queued (the answer never came) and go out
     // again under the same mutation ids; the server answers from its log.
@@ -89,12 +76,12 @@ describe('killing the page in the middle of a push', () => {
     await page.click('[data-testid="sync-now"]');
     await waitText(page, '[data-testid="pending"]', '0');
 
-    const stats = await admin(server, `/__admin/stats?user=${USER}`);
+    const stats = await adminStats(server.url, USER);
     const counts = Object.values(stats.applyCounts);
     assert.ok(counts.length >= 3, `the three edits were applied: ${JSON.stringify(stats.applyCounts)}`);
     assert.ok(stats.pushRequests >= 2, `the killed push was sent again (${stats.pushRequests} pushes)`);
     assert.ok(counts.every((n) => n === 1), `every mutation applied exactly once: ${JSON.stringify(stats.applyCounts)}`);
-    const titles = await serverTitles(server);
+    const titles = await serverTitles(server.url, USER);
     for (const [id, title] of Object.entries(edits)) assert.equal(titles[id], title);
     await ctx.close();
   });

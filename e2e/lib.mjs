@@ -91,3 +91,22 @@ export function run(cmd, args, cwd, timeoutMs = 300000) {
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${out}`))));
   });
 }
+
+/** The reference server's admin API (`--enable-admin`): GET with no body, POST with one. */
+export async function admin(serverUrl, path, body) {
+  const init = body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {};
+  const r = await fetch(`${serverUrl}${path}`, init);
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`${path} answered ${r.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+/** `/__admin/stats` of one user: applyCounts, request counts, maxConcurrent. */
+export const adminStats = (serverUrl, user) => admin(serverUrl, `/__admin/stats?user=${encodeURIComponent(user)}`);
+
+/** Course id -> title, as the server holds them for `user` (through the REST facade). */
+export async function serverTitles(serverUrl, user) {
+  const r = await fetch(`${serverUrl}/api/v2/courses?limit=100`, { headers: { Authorization: `Bearer dev-${user}` } });
+  const body = await r.json();
+  return Object.fromEntries(body.data.courses.map((c) => [c.id, c.title]));
+}

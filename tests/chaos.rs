@@ -151,28 +151,6 @@ async fn arm_fault(user: &str, rng: &mut Rng) -> &'static str {
     name
 }
 
-/// The server's state for `user`, read with raw pulls: `type/id` → canonical JSON.
-async fn server_state(user: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut cursor = String::new();
-    loop {
-        let r = http("GET", &format!("/sync/pull?limit=1000&cursor={cursor}"), Some(&token(user)), JsValue::NULL).await;
-        assert_eq!(r.status, 200, "raw pull: {}", stringify(&r.body));
-        for c in js_sys::Array::from(&get(&r.body, "changes")).iter() {
-            let key = format!("{}/{}", s(&c, "entityType").unwrap(), s(&c, "id").unwrap());
-            if get(&c, "deleted") == JsValue::TRUE {
-                out.remove(&key);
-            } else {
-                out.insert(key, canon(&get(&c, "data")));
-            }
-        }
-        cursor = s(&r.body, "cursor").unwrap();
-        if get(&r.body, "hasMore") != JsValue::TRUE {
-            return out;
-        }
-    }
-}
-
 /// What a client reads locally, in the same shape.
 async fn local_state(e: &SyncEngine) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

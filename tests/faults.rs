@@ -276,29 +276,6 @@ async fn clear_faults(user: &str) {
     faults(user, "{}").await;
 }
 
-/// The server's current state for `user`: `type/id` → data as canonical JSON,
-/// read with a raw pull from the beginning (tombstones dropped).
-async fn server_state(user: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut cursor = String::new();
-    loop {
-        let r = http("GET", &format!("/sync/pull?limit=1000&cursor={cursor}"), Some(&token(user)), JsValue::NULL).await;
-        assert_eq!(r.status, 200, "raw pull: {}", stringify(&r.body));
-        for c in arr(get(&r.body, "changes")).iter() {
-            let key = format!("{}/{}", s(&c, "entityType").unwrap(), s(&c, "id").unwrap());
-            if get(&c, "deleted") == JsValue::TRUE {
-                out.remove(&key);
-            } else {
-                out.insert(key, canon(&get(&c, "data")));
-            }
-        }
-        cursor = s(&r.body, "cursor").unwrap();
-        if get(&r.body, "hasMore") != JsValue::TRUE {
-            return out;
-        }
-    }
-}
-
 async fn server_version(user: &str, et: &str, id: &str) -> f64 {
     let r = http("GET", "/sync/pull?limit=1000", Some(&token(user)), JsValue::NULL).await;
     let found = arr(get(&r.body, "changes"))

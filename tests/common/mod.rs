@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use offline_sync::SyncEngine;
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -168,4 +169,27 @@ pub async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
         sleep(25).await;
     }
     panic!("timed out waiting for {what}");
+}
+
+/// The server's current state for `user`: `type/id` → data as canonical JSON,
+/// read with a raw pull from the beginning (tombstones dropped).
+pub async fn server_state(user: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut cursor = String::new();
+    loop {
+        let r = http("GET", &format!("/sync/pull?limit=1000&cursor={cursor}"), Some(&token(user)), JsValue::NULL).await;
+        assert_eq!(r.status, 200, "raw pull: {}", stringify(&r.body));
+        for c in js_sys::Array::from(&get(&r.body, "changes")).iter() {
+            let key = format!("{}/{}", s(&c, "entityType").unwrap(), s(&c, "id").unwrap());
+            if get(&c, "deleted") == JsValue::TRUE {
+                out.remove(&key);
+            } else {
+                out.insert(key, canon(&get(&c, "data")));
+            }
+        }
+        cursor = s(&r.body, "cursor").unwrap();
+        if get(&r.body, "hasMore") != JsValue::TRUE {
+            return out;
+        }
+    }
 }
