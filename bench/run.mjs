@@ -153,7 +153,24 @@ function sizes(pkg) {
     return { file: path.relative(ROOT, file), raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
   };
   const wasm = entry(path.join(pkg, 'offline_sync_bg.wasm'));
-  const glue = entry(path.join(pkg, 'offline_sync.js'));
+  // The glue: wasm-bindgen's module and the JS snippets it imports (snippets/).
+  const snippets = [];
+  const collect = (dir) => {
+    if (!fs.existsSync(dir)) return;
+    for (const f of fs.readdirSync(dir).sort()) {
+      const p = path.join(dir, f);
+      if (fs.statSync(p).isDirectory()) collect(p);
+      else if (f.endsWith('.js')) snippets.push(p);
+    }
+  };
+  collect(path.join(pkg, 'snippets'));
+  const glueFiles = [path.join(pkg, 'offline_sync.js'), ...snippets];
+  const glueBuf = Buffer.concat(glueFiles.map((f) => fs.readFileSync(f)));
+  const glue = {
+    file: glueFiles.map((f) => path.relative(ROOT, f)).join(' '),
+    raw: glueBuf.length,
+    gzip: zlib.gzipSync(glueBuf, { level: 9 }).length,
+  };
   const dexieDir = path.join(HERE, 'node_modules', 'dexie', 'dist');
   // The package's own JS for `offline-sync/core` (js/core.js and what it imports
   // from js/), which an app ships on top of the glue.

@@ -7,8 +7,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 pub type Result<T> = std::result::Result<T, SyncError>;
 
-pub fn storage(context: &str, e: rexie::Error) -> SyncError {
-    let detail = describe_rexie(&e);
+pub fn storage(context: &str, e: JsValue) -> SyncError {
+    let detail = describe(&e);
     let hint = if detail.contains("QuotaExceededError") {
         " (the browser's storage quota for this site is used up: free space, or clearLocalData() on sign-out; nothing queued was lost)"
     } else if detail.contains("VersionError") {
@@ -28,12 +28,15 @@ pub fn is_connection_closed(e: &SyncError) -> bool {
         && (e.message.contains("InvalidStateError") || e.message.contains("database was closed"))
 }
 
-/// rexie wraps the DOMException; its name (QuotaExceededError, InvalidStateError,
-/// DataCloneError ...) is what tells the app what to do, so bring it forward.
-fn describe_rexie(e: &rexie::Error) -> String {
-    match e {
-        rexie::Error::IdbError(inner) => inner.to_string(),
-        other => other.to_string(),
+/// The DOMException's name (QuotaExceededError, InvalidStateError, DataCloneError
+/// ...) is what tells the app what to do, so it comes first.
+fn describe(e: &JsValue) -> String {
+    let name = jsv::get_str(e, "name");
+    let message = jsv::get_str(e, "message");
+    match (name, message) {
+        (Some(n), Some(m)) if !m.is_empty() => format!("{n}: {m}"),
+        (Some(n), _) => n,
+        _ => e.as_string().unwrap_or_else(|| "unknown error".into()),
     }
 }
 

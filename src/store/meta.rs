@@ -1,6 +1,6 @@
 //! Small facts about the namespace: the client id and one pull cursor per scope.
 
-use super::{schema::META, Store, Tx};
+use super::{idb, schema::META, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
 use offline_sync_core::protocol::Scope;
@@ -21,7 +21,7 @@ pub async fn client_id(store: &Store) -> Result<String> {
     let tx = store.write(&[META])?;
     let meta = tx.store(META)?;
     let key = JsValue::from_str(CLIENT_ID);
-    let existing = meta.get(key.clone()).await.map_err(|e| storage("read client id", e))?;
+    let existing = meta.get(&key).await.map_err(|e| storage("read client id", e))?;
     if let Some(id) = existing.and_then(|v| v.as_string()) {
         tx.commit().await?;
         return Ok(id);
@@ -34,7 +34,7 @@ pub async fn client_id(store: &Store) -> Result<String> {
 
 pub async fn cursor(store: &Store, scope: &Scope) -> Result<Option<String>> {
     let tx = store.read(&[META])?;
-    let v = tx.store(META)?.get(cursor_key(scope)).await.map_err(|e| storage("read cursor", e))?;
+    let v = tx.store(META)?.get(&cursor_key(scope)).await.map_err(|e| storage("read cursor", e))?;
     Ok(v.and_then(|v| v.as_string()))
 }
 
@@ -60,13 +60,7 @@ pub async fn mark_offline(store: &Store, course_id: &str) -> Result<()> {
 /// Courses downloaded for offline use: `{ courseId, downloadedAt }` each.
 pub async fn offline_courses(store: &Store) -> Result<js_sys::Array> {
     let tx = store.read(&[META])?;
-    let range = rexie::KeyRange::bound(
-        &JsValue::from_str("offline:course:"),
-        &JsValue::from_str("offline:course:\u{ffff}"),
-        Some(false),
-        Some(false),
-    )
-    .map_err(|e| storage("key range", e.into()))?;
-    let all = tx.store(META)?.get_all(Some(range), None).await.map_err(|e| storage("read", e))?;
-    Ok(all.into_iter().collect())
+    let range = idb::between(&JsValue::from_str("offline:course:"), &JsValue::from_str("offline:course:\u{ffff}"))
+        .map_err(|e| storage("key range", e))?;
+    tx.store(META)?.get_all(Some(&range), None).await.map_err(|e| storage("read", e))
 }

@@ -1,9 +1,10 @@
-//! The local store: IndexedDB through rexie, one database per namespace.
+//! The local store: IndexedDB through `idb.js`, one database per namespace.
 //!
 //! Server state (`entities`) and unsynced local state (`local`) live in separate
 //! stores, so a pull writes server pages blindly and fast without ever touching a
 //! local edit; reads lay the local view over the server's.
 
+pub mod idb;
 pub mod meta;
 pub mod outbox;
 pub mod pull_write;
@@ -11,41 +12,40 @@ pub mod schema;
 pub mod view;
 
 use crate::failure::{storage, Result};
-use rexie::{Rexie, Transaction, TransactionMode};
 use wasm_bindgen::JsValue;
 
 pub struct Store {
     /// `None` once closed; a closed store answers every call with a clear error.
-    db: std::cell::RefCell<Option<Rexie>>,
+    db: std::cell::RefCell<Option<JsValue>>,
 }
 
 impl Store {
     pub async fn open(name: &str) -> Result<Store> {
-        let db = schema::builder(name, schema::CURRENT_VERSION).build().await.map_err(|e| storage("open", e))?;
+        let db = idb::open(name, schema::CURRENT_VERSION, schema::STORES).await.map_err(|e| storage("open", e))?;
         Ok(Store { db: std::cell::RefCell::new(Some(db)) })
     }
 
     pub fn close(&self) {
         if let Some(db) = self.db.borrow_mut().take() {
-            db.close();
+            idb::close(&db);
         }
     }
 
-    pub fn tx(&self, stores: &[&str], mode: TransactionMode) -> Result<Tx> {
+    fn tx(&self, stores: &[&str], write: bool) -> Result<Tx> {
         let db = self.db.borrow();
         let db = db.as_ref().ok_or_else(|| {
             crate::failure::SyncError::new(crate::failure::ErrorKind::Storage, "the local database was closed")
         })?;
-        let inner = db.transaction(stores, mode).map_err(|e| storage("transaction", e))?;
+        let inner = idb::Transaction::begin(db, stores, write).map_err(|e| storage("transaction", e))?;
         Ok(Tx { inner })
     }
 
     pub fn read(&self, stores: &[&str]) -> Result<Tx> {
-        self.tx(stores, TransactionMode::ReadOnly)
+        self.tx(stores, false)
     }
 
     pub fn write(&self, stores: &[&str]) -> Result<Tx> {
-        self.tx(stores, TransactionMode::ReadWrite)
+        self.tx(stores, true)
     }
 
     /// Wipes every store of the namespace in one transaction (sign-out).
@@ -61,29 +61,22 @@ impl Store {
 /// A transaction. Never hold one across a fetch or a timer: IndexedDB commits it
 /// as soon as it has no pending request.
 pub struct Tx {
-    inner: Transaction,
+    inner: idb::Transaction,
 }
 
 impl Tx {
-    pub fn store(&self, name: &str) -> Result<rexie::Store> {
+    pub fn store(&self, name: &str) -> Result<idb::Table> {
         self.inner.store(name).map_err(|e| storage("store", e))
     }
 
     /// Resolves once the transaction committed, so a reload right after loses nothing.
+    /// An aborted transaction wrote nothing; its error says why.
     pub async fn commit(self) -> Result<()> {
-        let r = self.inner.done().await.map_err(|e| storage("commit", e))?;
-        if r.is_committed() {
-            Ok(())
-        } else {
-            Err(crate::failure::SyncError::new(
-                crate::failure::ErrorKind::Storage,
-                "IndexedDB transaction was aborted; nothing of it was written",
-            ))
-        }
+        self.inner.done().await.map_err(|e| storage("commit", e))
     }
 
-    pub async fn abort(self) {
-        let _ = self.inner.abort().await;
+    pub fn abort(self) {
+        self.inner.abort()
     }
 }
 

@@ -6,14 +6,14 @@
 
 use super::pull_write::F_ETAG;
 use super::schema::{BY_ENTITY, BY_STATUS, CONFLICTS, ENTITIES, LOCAL, QUEUE};
-use super::view::{self, apply_op, data_of, local_record};
-use super::{entity_key, Store, Tx};
+use super::view::{self, apply_op, data_of, local_record, pending_of};
+use super::{entity_key, idb, Store, Tx};
 use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
+use js_sys::Array;
 use offline_sync_core::backoff::Backoff;
 use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::queue::{fold, EntryMeta, EntryState, Fold};
-use rexie::{Direction, KeyRange};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub const F_SEQ: &str = "id";
@@ -75,14 +75,13 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 /// Also answers the queue's (pending, failed) counts after the change.
 pub async fn enqueue(store: &Store, change: &Change) -> Result<(String, (u32, u32))> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
-    let result = enqueue_in(&tx, change).await;
-    match result {
+    match enqueue_in(&tx, change).await {
         Ok(id) => {
             tx.commit().await.map_err(|e| clone_error(e, change))?;
             Ok(id)
         }
         Err(e) => {
-            tx.abort().await;
+            tx.abort();
             Err(e)
         }
     }
@@ -90,7 +89,7 @@ pub async fn enqueue(store: &Store, change: &Change) -> Result<(String, (u32, u3
 
 /// A value IndexedDB cannot clone (a function, a symbol) is the app's mistake, not
 /// a storage fault: say so.
-fn clone_error(e: crate::failure::SyncError, change: &Change) -> crate::failure::SyncError {
+fn clone_error(e: SyncError, change: &Change) -> SyncError {
     if e.message.contains("DataCloneError") {
         input(format!(
             "offline-sync: data for {} {}/{} cannot be stored: {}",
@@ -104,72 +103,85 @@ fn clone_error(e: crate::failure::SyncError, change: &Change) -> crate::failure:
     }
 }
 
+/// Two round trips: the reads (entity, local view, queue tail) go out together,
+/// then every write and the counts after them.
 async fn enqueue_in(tx: &Tx, change: &Change) -> Result<(String, (u32, u32))> {
     let queue = tx.store(QUEUE)?;
-    // Independent reads go out together (IndexedDB runs a transaction's requests in
-    // order, so issuing without waiting changes nothing but the round trips).
-    let (cur, tail) = futures_util::future::join(
-        view::current(tx, &change.entity_type, &change.entity_id),
-        queue.scan(None, Some(1), None, Some(Direction::Prev)),
-    )
-    .await;
+    let (cur, tail) =
+        futures_util::future::join(view::current(tx, &change.entity_type, &change.entity_id), queue.last()).await;
     let cur = cur?;
     // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
     let etag = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG));
     let tail = tail.map_err(|e| storage("read queue", e))?;
-    let tail = tail.into_iter().next().map(|(_, v)| v);
     let tail_meta = tail.as_ref().and_then(meta_of);
-    let decision = fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op);
-    let write = async {
-        Ok::<_, crate::failure::SyncError>(match (&decision, &tail) {
-            (Fold::Append, _) | (_, None) => {
-                let id = jsv::new_id();
-                let rec = new_record(change, &id, cur.server_version);
-                jsv::set(&rec, F_BASE_DATA, cur.view.as_ref().unwrap_or(&JsValue::NULL));
-                if let Some(tag) = &etag {
-                    jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(tag));
-                }
-                queue.add(&rec, None).await.map_err(|e| clone_error(storage("queue", e), change))?;
-                id
-            }
-            (Fold::Replace { op }, Some(t)) | (Fold::MergeIntoTail { op }, Some(t)) => {
-                let payload = if matches!(decision, Fold::MergeIntoTail { .. }) {
-                    jsv::merged(&jsv::get(t, F_PAYLOAD), &change.data)
-                } else {
-                    change.data.clone()
-                };
-                jsv::set(t, F_TYPE, &JsValue::from_str(op.as_str()));
-                jsv::set(t, F_PAYLOAD, &payload);
-                queue.put(t, None).await.map_err(|e| clone_error(storage("queue", e), change))?;
-                jsv::get_str(t, field::MUTATION_ID).unwrap_or_default()
-            }
-            (Fold::DropTail, Some(t)) => {
-                queue.delete(jsv::get(t, F_SEQ)).await.map_err(|e| storage("queue", e))?;
-                jsv::get_str(t, field::MUTATION_ID).unwrap_or_default()
-            }
-        })
+    let decision = match tail {
+        Some(_) => fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op),
+        None => Fold::Append,
     };
-    // The counts are issued right after the write, so they see it; the queue's
-    // totals come along for the status, sparing a transaction of their own.
-    let (mutation_id, pending, totals) =
-        futures_util::future::join3(write, pending_for(tx, &change.entity_type, &change.entity_id), counts_in(tx))
-            .await;
-    let (mutation_id, pending, totals) = (mutation_id?, pending?, totals?);
+    // What to write to the queue, how the entity's entry count moves, and the
+    // mutation id the change goes out under.
+    let (write, delta, mutation_id) = match (&decision, &tail) {
+        (Fold::Replace { op }, Some(t)) | (Fold::MergeIntoTail { op }, Some(t)) => {
+            let payload = if matches!(decision, Fold::MergeIntoTail { .. }) {
+                jsv::merged(&jsv::get(t, F_PAYLOAD), &change.data)
+            } else {
+                change.data.clone()
+            };
+            jsv::set(t, F_TYPE, &JsValue::from_str(op.as_str()));
+            jsv::set(t, F_PAYLOAD, &payload);
+            (QueueWrite::Put(t.clone()), 0, jsv::get_str(t, field::MUTATION_ID))
+        }
+        (Fold::DropTail, Some(t)) => (QueueWrite::Delete(jsv::get(t, F_SEQ)), -1, jsv::get_str(t, field::MUTATION_ID)),
+        _ => {
+            let id = jsv::new_id();
+            let rec = new_record(change, &id, cur.server_version);
+            jsv::set(&rec, F_BASE_DATA, cur.view.as_ref().unwrap_or(&JsValue::NULL));
+            if let Some(tag) = &etag {
+                jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(tag));
+            }
+            (QueueWrite::Add(rec), 1, Some(id))
+        }
+    };
+    let write = async {
+        match &write {
+            QueueWrite::Add(r) => queue.add(r).await.map(|_| ()),
+            QueueWrite::Put(r) => queue.put(r, None).await.map(|_| ()),
+            QueueWrite::Delete(k) => queue.delete(k).await,
+        }
+    };
     let next = apply_op(change.op, cur.view.as_ref(), &change.data);
-    write_local(tx, &change.entity_type, &change.entity_id, next.as_ref(), pending).await?;
-    Ok((mutation_id, totals))
+    // The local record counts the entity's entries, so the new count needs no request
+    // (a record without the count, from an older version, is counted the slow way).
+    let local = async {
+        let pending = match cur.pending {
+            Some(p) => (p as i64 + delta).max(0) as u32,
+            None => pending_for(tx, &change.entity_type, &change.entity_id).await?,
+        };
+        write_local(tx, &change.entity_type, &change.entity_id, next.as_ref(), pending).await
+    };
+    // Issued in this order, so the counts see the write.
+    let (written, local, totals) = futures_util::future::join3(write, local, counts_in(tx)).await;
+    written.map_err(|e| clone_error(storage("queue", e), change))?;
+    local?;
+    Ok((mutation_id.unwrap_or_default(), totals?))
+}
+
+enum QueueWrite {
+    Add(JsValue),
+    Put(JsValue),
+    Delete(JsValue),
 }
 
 async fn pending_for(tx: &Tx, entity_type: &str, id: &str) -> Result<u32> {
-    let only = KeyRange::only(&entity_key(entity_type, id)).map_err(|e| storage("key range", e.into()))?;
+    let only = idb::only(&entity_key(entity_type, id)).map_err(|e| storage("key range", e))?;
     let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
-    idx.count(Some(only)).await.map_err(|e| storage("count", e))
+    idx.count(Some(&only)).await.map_err(|e| storage("count", e))
 }
 
 async fn write_local(tx: &Tx, entity_type: &str, id: &str, view: Option<&JsValue>, pending: u32) -> Result<()> {
     let local = tx.store(LOCAL)?;
     if pending == 0 {
-        local.delete(entity_key(entity_type, id)).await.map_err(|e| storage("write", e))
+        local.delete(&entity_key(entity_type, id)).await.map_err(|e| storage("write", e))
     } else {
         let rec = local_record(entity_type, id, view, pending);
         local.put(&rec, None).await.map_err(|e| storage("write", e)).map(|_| ())
@@ -182,14 +194,11 @@ async fn write_local(tx: &Tx, entity_type: &str, id: &str, view: Option<&JsValue
 pub async fn load_after(store: &Store, after: Option<u64>, limit: Option<u32>) -> Result<Vec<(JsValue, EntryMeta)>> {
     let tx = store.read(&[QUEUE])?;
     let range = match after {
-        Some(seq) => Some(
-            KeyRange::lower_bound(&JsValue::from_f64(seq as f64), Some(true))
-                .map_err(|e| storage("key range", e.into()))?,
-        ),
+        Some(seq) => Some(idb::above(&JsValue::from_f64(seq as f64)).map_err(|e| storage("key range", e))?),
         None => None,
     };
-    let all = tx.store(QUEUE)?.get_all(range, limit).await.map_err(|e| storage("read queue", e))?;
-    Ok(all.into_iter().filter_map(|r| meta_of(&r).map(|m| (r, m))).collect())
+    let all = tx.store(QUEUE)?.get_all(range.as_ref(), limit).await.map_err(|e| storage("read queue", e))?;
+    Ok(all.iter().filter_map(|r| meta_of(&r).map(|m| (r, m))).collect())
 }
 
 /// Counts one more attempt on each entry and commits that before anything is
@@ -206,12 +215,11 @@ pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<Vec<JsVa
     let seqs: std::collections::HashSet<u64> = records.iter().filter_map(|r| jsv::get_u64(r, F_SEQ)).collect();
     let (Some(lo), Some(hi)) = (seqs.iter().min(), seqs.iter().max()) else { return Ok(Vec::new()) };
     // One request for the whole span, not one per entry.
-    let span =
-        KeyRange::bound(&JsValue::from_f64(*lo as f64), &JsValue::from_f64(*hi as f64), Some(false), Some(false))
-            .map_err(|e| storage("key range", e.into()))?;
-    let current = queue.get_all(Some(span), None).await.map_err(|e| storage("read queue", e))?;
+    let span = idb::between(&JsValue::from_f64(*lo as f64), &JsValue::from_f64(*hi as f64))
+        .map_err(|e| storage("key range", e))?;
+    let current = queue.get_all(Some(&span), None).await.map_err(|e| storage("read queue", e))?;
     let mut fresh = Vec::with_capacity(records.len());
-    for cur in current {
+    for cur in current.iter() {
         let wanted = meta_of(&cur).is_some_and(|m| m.state == EntryState::Pending && seqs.contains(&m.seq));
         if !wanted {
             continue;
@@ -221,7 +229,8 @@ pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<Vec<JsVa
         jsv::set(&cur, "lastAttemptAt", &now);
         fresh.push(cur);
     }
-    queue.put_all(fresh.iter().map(|r| (r.clone(), None))).await.map_err(|e| storage("write queue", e))?;
+    let puts: Array = fresh.iter().collect();
+    queue.put_many(&puts).await.map_err(|e| storage("write queue", e))?;
     tx.commit().await?;
     Ok(fresh)
 }
@@ -231,7 +240,6 @@ pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<Vec<JsVa
 /// `maxAttempts` are set aside as failed. Returns how many were set aside.
 pub async fn note_failure(store: &Store, records: &[JsValue], error: &SyncError, backoff: &Backoff) -> Result<u32> {
     let tx = store.write(&[QUEUE])?;
-    let queue = tx.store(QUEUE)?;
     let mut set_aside = 0;
     for r in records {
         let mut failures = jsv::get_u64(r, F_FAILURES).unwrap_or(0) as u32;
@@ -247,8 +255,9 @@ pub async fn note_failure(store: &Store, records: &[JsValue], error: &SyncError,
         } else {
             jsv::set(r, F_ERROR, &JsValue::from_str(&error.message));
         }
-        queue.put(r, None).await.map_err(|e| storage("write queue", e))?;
     }
+    let puts: Array = records.iter().collect();
+    tx.store(QUEUE)?.put_many(&puts).await.map_err(|e| storage("write queue", e))?;
     tx.commit().await?;
     Ok(set_aside)
 }
@@ -270,31 +279,59 @@ pub struct Settled {
     pub failed: u32,
 }
 
+impl Settled {
+    fn add(&mut self, o: Settled) {
+        self.applied += o.applied;
+        self.conflicts += o.conflicts;
+        self.failed += o.failed;
+    }
+}
+
+/// One entity's answers, in order: `(entity type, id, answers)`.
+type Group = (String, String, Vec<(JsValue, Outcome)>);
+
 /// Records the server's answers in one transaction: server state, queue, local
 /// view and conflicts move together or not at all.
 pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<Settled> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS])?;
     let rekeys = rekeys_of(&answers);
-    // Entities do not touch each other's records, so their requests go out together:
-    // one round trip to IndexedDB per step for the whole batch instead of one per
-    // request (IndexedDB still runs them in order). One entity's answers stay in order.
-    let mut groups: Vec<Vec<(JsValue, Outcome)>> = Vec::new();
+    // One entity's answers stay together and in order.
+    let mut groups: Vec<Group> = Vec::new();
     let mut group_of: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
     for (rec, outcome) in answers {
         let key =
             (jsv::get_str(&rec, F_ENTITY).unwrap_or_default(), jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default());
-        let i = *group_of.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
+        let i = *group_of.entry(key.clone()).or_insert_with(|| {
+            groups.push((key.0, key.1, Vec::new()));
             groups.len() - 1
         });
-        groups[i].push((rec, outcome));
+        groups[i].2.push((rec, outcome));
     }
-    let mut n = Settled::default();
-    for s in futures_util::future::join_all(groups.into_iter().map(|g| settle_entity(&tx, g))).await {
-        let s = s?;
-        n.applied += s.applied;
-        n.conflicts += s.conflicts;
-        n.failed += s.failed;
+    // The local records say how many entries each entity has queued: when this batch
+    // holds all of them, settling is blind writes (no queue reads, nothing to rebase).
+    let keys: Array = groups.iter().map(|(et, id, _)| entity_key(et, id)).collect();
+    let locals = tx.store(LOCAL)?.get_many(&keys).await.map_err(|e| storage("read", e))?;
+    let (mut whole, mut partial) = (Vec::new(), Vec::new());
+    for (g, local) in groups.into_iter().zip(locals.iter()) {
+        let local = (!local.is_undefined()).then_some(local);
+        let all_in_batch = pending_of(local.as_ref()) == Some(g.2.len() as u32);
+        if all_in_batch && g.2.iter().all(|(_, o)| !matches!(o, Outcome::Rejected(_))) {
+            whole.push(g);
+        } else {
+            partial.push(g);
+        }
+    }
+    let (mut n, blind) = settle_whole(&tx, whole);
+    // Entities do not touch each other's records, so their requests go out together:
+    // one round trip per step for the batch, not one per entity.
+    let (blind, rest) = futures_util::future::join(
+        blind,
+        futures_util::future::join_all(partial.into_iter().map(|(_, _, g)| settle_entity(&tx, g))),
+    )
+    .await;
+    blind?;
+    for s in rest {
+        n.add(s?);
     }
     // After every entity settled, so no other step reads a record being renamed.
     for (et, old, new) in &rekeys {
@@ -302,6 +339,64 @@ pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<S
     }
     tx.commit().await?;
     Ok(n)
+}
+
+/// Settles entities whose every queued entry is in the batch: their server state
+/// is the last answer, their entries and local records go. Counts, and the writes
+/// as one future (issued together).
+fn settle_whole(tx: &Tx, groups: Vec<Group>) -> (Settled, impl std::future::Future<Output = Result<()>> + '_) {
+    let mut n = Settled::default();
+    let (server_puts, server_deletes, done, locals, conflicts) =
+        (Array::new(), Array::new(), Array::new(), Array::new(), Array::new());
+    for (et, id, answers) in groups {
+        let mut last = None;
+        for (rec, outcome) in answers {
+            done.push(&jsv::get(&rec, F_SEQ));
+            match outcome {
+                Outcome::Applied(e) => {
+                    n.applied += 1;
+                    last = Some(e);
+                }
+                Outcome::Conflict(e) => {
+                    n.conflicts += 1;
+                    conflicts.push(&conflict_record(&rec, &et, &id, e.as_ref()));
+                    last = Some(e);
+                }
+                Outcome::Rejected(_) => {}
+            }
+        }
+        match last.flatten().filter(|e| data_of(e).is_some()) {
+            Some(e) => server_puts.push(&e),
+            None => server_deletes.push(&entity_key(&et, &id)),
+        };
+        locals.push(&entity_key(&et, &id));
+    }
+    let writes = async move {
+        let entities = tx.store(ENTITIES)?;
+        let (queue, local, conflict_store) = (tx.store(QUEUE)?, tx.store(LOCAL)?, tx.store(CONFLICTS)?);
+        let (a, b, c, d, e) = futures_util::future::join5(
+            entities.put_many(&server_puts),
+            entities.delete_many(&server_deletes),
+            queue.delete_many(&done),
+            local.delete_many(&locals),
+            conflict_store.put_many(&conflicts),
+        )
+        .await;
+        a.and(b).and(c).and(d).and(e).map_err(|e| storage("settle", e))
+    };
+    (n, writes)
+}
+
+fn conflict_record(rec: &JsValue, et: &str, id: &str, server: Option<&JsValue>) -> JsValue {
+    let c = jsv::object();
+    jsv::set(&c, field::MUTATION_ID, &jsv::get(rec, field::MUTATION_ID));
+    jsv::set(&c, field::ENTITY_TYPE, &JsValue::from_str(et));
+    jsv::set(&c, F_ENTITY_ID, &JsValue::from_str(id));
+    jsv::set(&c, F_TYPE, &jsv::get(rec, F_TYPE));
+    jsv::set(&c, "local", &jsv::get(rec, F_PAYLOAD));
+    jsv::set(&c, "server", server.unwrap_or(&JsValue::NULL));
+    jsv::set(&c, "at", &JsValue::from_f64(jsv::now_ms()));
+    c
 }
 
 /// Created records the server answered under another id than the local one:
@@ -332,20 +427,22 @@ fn rekeys_of(answers: &[(JsValue, Outcome)]) -> Vec<(String, String, String)> {
 /// id (a lesson's `courseId`), then the local views of all of them. Local ids
 /// should be unique strings (UUIDs): any top-level field equal to one is rewritten.
 async fn rekey(tx: &Tx, et: &str, old: &str, new: &str) -> Result<()> {
-    tx.store(ENTITIES)?.delete(entity_key(et, old)).await.map_err(|e| storage("write entity", e))?;
+    tx.store(ENTITIES)?.delete(&entity_key(et, old)).await.map_err(|e| storage("write entity", e))?;
     let queue = tx.store(QUEUE)?;
     let all = queue.get_all(None, None).await.map_err(|e| storage("read queue", e))?;
     let mut touched = vec![(et.to_string(), old.to_string()), (et.to_string(), new.to_string())];
-    for r in all {
+    let changed = Array::new();
+    for r in all.iter() {
         if rekey_entry(&r, et, old, new) {
-            queue.put(&r, None).await.map_err(|e| storage("write queue", e))?;
             let key =
                 (jsv::get_str(&r, F_ENTITY).unwrap_or_default(), jsv::get_str(&r, F_ENTITY_ID).unwrap_or_default());
             if !touched.contains(&key) {
                 touched.push(key);
             }
+            changed.push(&r);
         }
     }
+    queue.put_many(&changed).await.map_err(|e| storage("write queue", e))?;
     for (t, i) in &touched {
         rebase_local(tx, t, i).await?;
     }
@@ -373,22 +470,28 @@ fn rekey_entry(r: &JsValue, et: &str, old: &str, new: &str) -> bool {
     changed
 }
 
+/// An entity's queue entries, oldest first.
+async fn entries_of(tx: &Tx, et: &str, id: &str) -> Result<Vec<JsValue>> {
+    let only = idb::only(&entity_key(et, id)).map_err(|e| storage("key range", e))?;
+    let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
+    let all = idx.get_all(Some(&only), None).await.map_err(|e| storage("read queue", e))?;
+    let mut all: Vec<JsValue> = all.iter().collect();
+    all.sort_by_key(|r| jsv::get_u64(r, F_SEQ).unwrap_or(0));
+    Ok(all)
+}
+
 /// After a change of an entity was applied, the entity's later queued changes are
 /// based on the server's new state (our own change is no conflict for them): their
 /// `baseVersion`, `baseEtag` and `baseData` move on, each over the ones before it.
 async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&JsValue>) -> Result<()> {
-    let only = KeyRange::only(&entity_key(et, id)).map_err(|e| storage("key range", e.into()))?;
-    let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
-    let mut later = idx.get_all(Some(only), None).await.map_err(|e| storage("read queue", e))?;
+    let mut later = entries_of(tx, et, id).await?;
     later.retain(|r| jsv::get_u64(r, F_SEQ).is_some_and(|s| s > after));
     if later.is_empty() {
         return Ok(());
     }
-    later.sort_by_key(|r| jsv::get_u64(r, F_SEQ).unwrap_or(0));
     let mut view = entity.and_then(data_of);
     let version = entity.and_then(|e| jsv::get_u64(e, field::VERSION)).filter(|_| view.is_some());
     let etag = entity.and_then(|e| jsv::get_str(e, F_ETAG)).filter(|_| view.is_some());
-    let queue = tx.store(QUEUE)?;
     for r in &later {
         jsv::set(r, field::BASE_VERSION, &version.map(|v| JsValue::from_f64(v as f64)).unwrap_or(JsValue::NULL));
         match &etag {
@@ -396,12 +499,12 @@ async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&J
             None => jsv::set(r, F_BASE_ETAG, &JsValue::UNDEFINED),
         }
         jsv::set(r, F_BASE_DATA, view.as_ref().unwrap_or(&JsValue::NULL));
-        queue.put(r, None).await.map_err(|e| storage("write queue", e))?;
         if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
             view = apply_op(op, view.as_ref(), &jsv::get(r, F_PAYLOAD));
         }
     }
-    Ok(())
+    let puts: Array = later.iter().collect();
+    tx.store(QUEUE)?.put_many(&puts).await.map_err(|e| storage("write queue", e))
 }
 
 /// The answers for one entity, in order.
@@ -414,23 +517,16 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<Sett
             Outcome::Applied(entity) => {
                 n.applied += 1;
                 write_server(tx, &et, &id, entity.as_ref()).await?;
-                tx.store(QUEUE)?.delete(jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+                tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
                 let seq = jsv::get_u64(&rec, F_SEQ).unwrap_or(0);
                 rebase_queue(tx, &et, &id, seq, entity.as_ref()).await?;
             }
             Outcome::Conflict(entity) => {
                 n.conflicts += 1;
-                let c = jsv::object();
-                jsv::set(&c, field::MUTATION_ID, &jsv::get(&rec, field::MUTATION_ID));
-                jsv::set(&c, field::ENTITY_TYPE, &JsValue::from_str(&et));
-                jsv::set(&c, F_ENTITY_ID, &JsValue::from_str(&id));
-                jsv::set(&c, F_TYPE, &jsv::get(&rec, F_TYPE));
-                jsv::set(&c, "local", &jsv::get(&rec, F_PAYLOAD));
-                jsv::set(&c, "server", entity.as_ref().unwrap_or(&JsValue::NULL));
-                jsv::set(&c, "at", &JsValue::from_f64(jsv::now_ms()));
+                let c = conflict_record(&rec, &et, &id, entity.as_ref());
                 tx.store(CONFLICTS)?.put(&c, None).await.map_err(|e| storage("write conflict", e))?;
                 write_server(tx, &et, &id, entity.as_ref()).await?;
-                tx.store(QUEUE)?.delete(jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+                tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
             }
             Outcome::Rejected(error) => {
                 n.failed += 1;
@@ -451,7 +547,7 @@ async fn write_server(tx: &Tx, et: &str, id: &str, entity: Option<&JsValue>) -> 
     let store = tx.store(ENTITIES)?;
     match entity.filter(|e| data_of(e).is_some()) {
         Some(e) => store.put(e, None).await.map(|_| ()),
-        None => store.delete(entity_key(et, id)).await,
+        None => store.delete(&entity_key(et, id)).await,
     }
     .map_err(|e| storage("write entity", e))
 }
@@ -459,14 +555,11 @@ async fn write_server(tx: &Tx, et: &str, id: &str, entity: Option<&JsValue>) -> 
 /// Recomputes an entity's local view as the server's state with the changes still
 /// queued for it laid over, in order (dropping it when none are left).
 pub async fn rebase_local(tx: &Tx, et: &str, id: &str) -> Result<()> {
-    let only = KeyRange::only(&entity_key(et, id)).map_err(|e| storage("key range", e.into()))?;
-    let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
-    let mut remaining = idx.get_all(Some(only), None).await.map_err(|e| storage("read queue", e))?;
+    let remaining = entries_of(tx, et, id).await?;
     if remaining.is_empty() {
         return write_local(tx, et, id, None, 0).await;
     }
-    remaining.sort_by_key(|r| jsv::get_u64(r, F_SEQ).unwrap_or(0));
-    let server = tx.store(ENTITIES)?.get(entity_key(et, id)).await.map_err(|e| storage("read", e))?;
+    let server = tx.store(ENTITIES)?.get(&entity_key(et, id)).await.map_err(|e| storage("read", e))?;
     let mut view = server.as_ref().and_then(data_of);
     for r in &remaining {
         if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
@@ -484,30 +577,28 @@ pub async fn counts(store: &Store) -> Result<(u32, u32)> {
 /// Counts of pending and failed entries, inside a transaction over `queue`.
 async fn counts_in(tx: &Tx) -> Result<(u32, u32)> {
     let idx = tx.store(QUEUE)?.index(BY_STATUS).map_err(|e| storage("index", e))?;
-    let count = |s: EntryState| KeyRange::only(&JsValue::from_str(s.as_str()));
-    let pending = idx.count(Some(count(EntryState::Pending).map_err(|e| storage("key range", e.into()))?));
-    let failed = idx.count(Some(count(EntryState::Failed).map_err(|e| storage("key range", e.into()))?));
+    let range = |s: EntryState| idb::only(&JsValue::from_str(s.as_str())).map_err(|e| storage("key range", e));
+    let (pending, failed) = (range(EntryState::Pending)?, range(EntryState::Failed)?);
     // Both requests in one round trip.
-    let (pending, failed) = futures_util::future::join(pending, failed).await;
+    let (pending, failed) = futures_util::future::join(idx.count(Some(&pending)), idx.count(Some(&failed))).await;
     let pending = pending.map_err(|e| storage("count", e))?;
     let failed = failed.map_err(|e| storage("count", e))?;
     Ok((pending, failed))
 }
 
 /// Queue records in the given state, oldest first.
-pub async fn in_state(store: &Store, state: EntryState) -> Result<js_sys::Array> {
+pub async fn in_state(store: &Store, state: EntryState) -> Result<Array> {
     let tx = store.read(&[QUEUE])?;
     let idx = tx.store(QUEUE)?.index(BY_STATUS).map_err(|e| storage("index", e))?;
-    let only = KeyRange::only(&JsValue::from_str(state.as_str())).map_err(|e| storage("key range", e.into()))?;
-    let all = idx.get_all(Some(only), None).await.map_err(|e| storage("read queue", e))?;
-    Ok(all.into_iter().collect())
+    let only = idb::only(&JsValue::from_str(state.as_str())).map_err(|e| storage("key range", e))?;
+    idx.get_all(Some(&only), None).await.map_err(|e| storage("read queue", e))
 }
 
 /// Puts failed entries (all, or those with the given mutation ids) back in line.
 pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32> {
     let failed = in_state(store, EntryState::Failed).await?;
     let tx = store.write(&[QUEUE])?;
-    let mut n = 0;
+    let puts = Array::new();
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
         jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
         // The server logged its refusal under the old id and would answer it again.
@@ -519,11 +610,11 @@ pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32
         }
         // A fresh allowance of attempts; `attempts` (sends) stays, as it guards folding.
         jsv::set(&rec, F_FAILURES, &JsValue::from_f64(0.0));
-        tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;
-        n += 1;
+        puts.push(&rec);
     }
+    tx.store(QUEUE)?.put_many(&puts).await.map_err(|e| storage("write queue", e))?;
     tx.commit().await?;
-    Ok(n)
+    Ok(puts.length())
 }
 
 /// Drops failed entries (all, or those with the given mutation ids) and recomputes
@@ -533,7 +624,7 @@ pub async fn discard_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
     let mut n = 0;
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
-        tx.store(QUEUE)?.delete(jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+        tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
         let et = jsv::get_str(&rec, F_ENTITY).unwrap_or_default();
         let id = jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default();
         rebase_local(&tx, &et, &id).await?;
@@ -551,9 +642,10 @@ fn selected(rec: &JsValue, ids: &Option<Vec<String>>) -> bool {
 }
 
 /// Local changes the server refused as stale, oldest first.
-pub async fn conflicts(store: &Store) -> Result<js_sys::Array> {
+pub async fn conflicts(store: &Store) -> Result<Array> {
     let tx = store.read(&[CONFLICTS])?;
-    let mut all = tx.store(CONFLICTS)?.get_all(None, None).await.map_err(|e| storage("read conflicts", e))?;
+    let all = tx.store(CONFLICTS)?.get_all(None, None).await.map_err(|e| storage("read conflicts", e))?;
+    let mut all: Vec<JsValue> = all.iter().collect();
     all.sort_by(|a, b| {
         let (x, y) = (jsv::get_f64(a, "at").unwrap_or(0.0), jsv::get_f64(b, "at").unwrap_or(0.0));
         x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)

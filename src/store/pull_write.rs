@@ -2,7 +2,7 @@
 //! that starts only after the page arrived.
 
 use super::schema::{BY_TYPE, ENTITIES, LOCAL, META};
-use super::{entity_key, meta, Store};
+use super::{entity_key, idb, meta, Store};
 use crate::failure::{protocol, storage, Result};
 use crate::jsv;
 use offline_sync_core::protocol::{field, Scope};
@@ -53,31 +53,33 @@ thread_local! {
 /// Writes the changes (server state only; local edits live elsewhere and are not
 /// touched) and, when given, the cursor that follows them. Returns how many were written.
 pub async fn write_page(store: &Store, changes: &js_sys::Array, scope: &Scope, cursor: Option<&str>) -> Result<u32> {
-    let mut puts = Vec::with_capacity(changes.length() as usize);
-    let mut deletes = Vec::new();
+    let puts = js_sys::Array::new();
+    let deletes = js_sys::Array::new();
     for (i, c) in changes.iter().enumerate() {
         if check_change(&c, i as u32)? {
             let et = jsv::get_str(&c, field::ENTITY_TYPE).unwrap_or_default();
             let id = jsv::get_str(&c, field::ID).unwrap_or_default();
-            deletes.push(entity_key(&et, &id));
+            deletes.push(&entity_key(&et, &id));
         } else {
-            puts.push(c);
+            puts.push(&c);
         }
     }
     let tx = store.write(&[ENTITIES, META])?;
     let entities = tx.store(ENTITIES)?;
     keep_etags(&entities, &puts).await?;
-    // put_all issues every request before awaiting the last: one round of the event
-    // loop per page, not per record.
-    entities.put_all(puts.iter().map(|c| (c.clone(), None))).await.map_err(|e| storage("write page", e))?;
-    for k in deletes.iter() {
-        entities.delete(k.clone()).await.map_err(|e| storage("write page", e))?;
-    }
-    if let Some(cursor) = cursor {
-        meta::put_cursor(&tx, scope, cursor).await?;
-    }
+    // The page's requests go out together, the cursor's last; one round trip in all.
+    let cursor_write = async {
+        match cursor {
+            Some(c) => meta::put_cursor(&tx, scope, c).await,
+            None => Ok(()),
+        }
+    };
+    let (put, del, cur) =
+        futures_util::future::join3(entities.put_many(&puts), entities.delete_many(&deletes), cursor_write).await;
+    put.and(del).map_err(|e| storage("write page", e))?;
+    cur?;
     tx.commit().await?;
-    Ok((puts.len() + deletes.len()) as u32)
+    Ok(puts.length() + deletes.length())
 }
 
 /// The `ETag` of a server record (REST), sent back as `If-Match`.
@@ -85,8 +87,8 @@ pub const F_ETAG: &str = "etag";
 
 /// A record read from a list (REST) comes without its `ETag`; if it is unchanged,
 /// the `ETag` it had still names it, so `If-Match` keeps working after a full sync.
-async fn keep_etags(entities: &rexie::Store, puts: &[JsValue]) -> Result<()> {
-    let listed: Vec<&JsValue> =
+async fn keep_etags(entities: &idb::Table, puts: &js_sys::Array) -> Result<()> {
+    let listed: Vec<JsValue> =
         puts.iter().filter(|c| jsv::get(c, F_LIST_RUN).is_string() && jsv::get(c, F_ETAG).is_undefined()).collect();
     if listed.is_empty() {
         return Ok(());
@@ -97,10 +99,13 @@ async fn keep_etags(entities: &rexie::Store, puts: &[JsValue]) -> Result<()> {
             &jsv::get_str(c, field::ID).unwrap_or_default(),
         )
     };
-    let stored = futures_util::future::join_all(listed.iter().map(|c| entities.get(key(c)))).await;
+    let keys: js_sys::Array = listed.iter().map(key).collect();
+    let stored = entities.get_many(&keys).await.map_err(|e| storage("read", e))?;
     let json = |v: &JsValue| js_sys::JSON::stringify(v).ok().map(String::from);
-    for (c, old) in listed.into_iter().zip(stored) {
-        let Some(old) = old.map_err(|e| storage("read", e))? else { continue };
+    for (c, old) in listed.iter().zip(stored.iter()) {
+        if old.is_undefined() {
+            continue;
+        }
         if let Some(tag) = jsv::get_str(&old, F_ETAG) {
             if json(&jsv::get(c, field::DATA)) == json(&jsv::get(&old, field::DATA)) {
                 jsv::set(c, F_ETAG, &JsValue::from_str(&tag));
@@ -134,21 +139,21 @@ pub fn text_of(v: &JsValue) -> Option<String> {
 pub async fn sweep(store: &Store, s: &Sweep) -> Result<u32> {
     let tx = store.write(&[ENTITIES, LOCAL])?;
     let entities = tx.store(ENTITIES)?;
-    let only = rexie::KeyRange::only(&JsValue::from_str(&s.entity_type)).map_err(|e| storage("key range", e.into()))?;
+    let only = idb::only(&JsValue::from_str(&s.entity_type)).map_err(|e| storage("key range", e))?;
     let by_type = |name: &str| tx.store(name)?.index(BY_TYPE).map_err(|e| storage("index", e));
     let (server, dirty) = futures_util::future::join(
-        by_type(ENTITIES)?.get_all(Some(only.clone()), None),
-        by_type(LOCAL)?.get_all_keys(Some(only), None),
+        by_type(ENTITIES)?.get_all(Some(&only), None),
+        by_type(LOCAL)?.get_all_keys(Some(&only), None),
     )
     .await;
     let server = server.map_err(|e| storage("read", e))?;
     let dirty: std::collections::HashSet<String> = dirty
         .map_err(|e| storage("read", e))?
         .iter()
-        .filter_map(|k| js_sys::Array::from(k).get(1).as_string())
+        .filter_map(|k| js_sys::Array::from(&k).get(1).as_string())
         .collect();
-    let mut n = 0;
-    for rec in server {
+    let gone = js_sys::Array::new();
+    for rec in server.iter() {
         let id = jsv::get_str(&rec, field::ID).unwrap_or_default();
         let listed = jsv::get_str(&rec, F_LIST_RUN).as_deref() == Some(s.run.as_str());
         let in_scope = match &s.link {
@@ -158,9 +163,9 @@ pub async fn sweep(store: &Store, s: &Sweep) -> Result<u32> {
         if listed || !in_scope || dirty.contains(&id) {
             continue;
         }
-        entities.delete(entity_key(&s.entity_type, &id)).await.map_err(|e| storage("delete", e))?;
-        n += 1;
+        gone.push(&entity_key(&s.entity_type, &id));
     }
+    entities.delete_many(&gone).await.map_err(|e| storage("delete", e))?;
     tx.commit().await?;
-    Ok(n)
+    Ok(gone.length())
 }

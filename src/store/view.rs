@@ -2,7 +2,7 @@
 //! it has one, else the server's.
 
 use super::schema::{BY_TYPE, ENTITIES, LOCAL};
-use super::{entity_key, Store, Tx};
+use super::{entity_key, idb, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
 use offline_sync_core::protocol::{field, Op};
@@ -36,7 +36,7 @@ pub fn local_record(entity_type: &str, id: &str, view: Option<&JsValue>, pending
     jsv::set(&rec, field::DELETED, &JsValue::from_bool(view.is_none()));
     // A number, not a boolean: IndexedDB cannot index booleans.
     jsv::set(&rec, "dirty", &JsValue::from_f64(1.0));
-    jsv::set(&rec, "pending", &JsValue::from_f64(pending as f64));
+    jsv::set(&rec, F_PENDING, &JsValue::from_f64(pending as f64));
     rec
 }
 
@@ -47,14 +47,27 @@ pub struct Current {
     pub server_version: Option<u64>,
     /// The server's record as stored (for its ETag), if any.
     pub server: Option<JsValue>,
+    /// How many queue entries the entity has, as its local record counts them
+    /// (0 without one; `None` if a record lacks the count).
+    pub pending: Option<u32>,
 }
+
+/// The queue entries an entity's local record counts.
+pub fn pending_of(local: Option<&JsValue>) -> Option<u32> {
+    match local {
+        None => Some(0),
+        Some(l) => jsv::get_u64(l, F_PENDING).map(|n| n as u32),
+    }
+}
+
+const F_PENDING: &str = "pending";
 
 /// Reads the current view inside a transaction over `entities` and `local`.
 pub async fn current(tx: &Tx, entity_type: &str, id: &str) -> Result<Current> {
     let key = entity_key(entity_type, id);
     // Both reads in one round trip.
     let (entities, local) = (tx.store(ENTITIES)?, tx.store(LOCAL)?);
-    let (server, local) = futures_util::future::join(entities.get(key.clone()), local.get(key)).await;
+    let (server, local) = futures_util::future::join(entities.get(&key), local.get(&key)).await;
     let server = server.map_err(|e| storage("read", e))?;
     let local = local.map_err(|e| storage("read", e))?;
     let server_version = server.as_ref().and_then(|s| jsv::get_u64(s, field::VERSION));
@@ -63,7 +76,7 @@ pub async fn current(tx: &Tx, entity_type: &str, id: &str) -> Result<Current> {
         (None, Some(s)) => data_of(s),
         (None, None) => None,
     };
-    Ok(Current { view, server_version, server })
+    Ok(Current { view, server_version, pending: pending_of(local.as_ref()), server })
 }
 
 pub async fn get(store: &Store, entity_type: &str, id: &str) -> Result<JsValue> {
@@ -74,33 +87,39 @@ pub async fn get(store: &Store, entity_type: &str, id: &str) -> Result<JsValue> 
 
 pub async fn list(store: &Store, entity_type: &str) -> Result<js_sys::Array> {
     let tx = store.read(&[ENTITIES, LOCAL])?;
-    let only = rexie::KeyRange::only(&JsValue::from_str(entity_type)).map_err(|e| storage("key range", e.into()))?;
+    let only = idb::only(&JsValue::from_str(entity_type)).map_err(|e| storage("key range", e))?;
     let index = |name: &str| tx.store(name)?.index(BY_TYPE).map_err(|e| storage("index", e));
-    let server = index(ENTITIES)?.get_all(Some(only.clone()), None).await.map_err(|e| storage("list", e))?;
-    let local = index(LOCAL)?.get_all(Some(only), None).await.map_err(|e| storage("list", e))?;
-    let mut overrides: HashMap<String, Option<JsValue>> = HashMap::with_capacity(local.len());
-    for l in &local {
-        let id = jsv::get_str(l, field::ID).unwrap_or_default();
-        overrides.insert(id, data_of(l));
+    // Both reads in one round trip.
+    let (server, local) = futures_util::future::join(
+        index(ENTITIES)?.get_all(Some(&only), None),
+        index(LOCAL)?.get_all(Some(&only), None),
+    )
+    .await;
+    let server = server.map_err(|e| storage("list", e))?;
+    let local = local.map_err(|e| storage("list", e))?;
+    let mut overrides: HashMap<String, Option<JsValue>> = HashMap::with_capacity(local.length() as usize);
+    for l in local.iter() {
+        let id = jsv::get_str(&l, field::ID).unwrap_or_default();
+        overrides.insert(id, data_of(&l));
     }
     let out = js_sys::Array::new();
-    for s in &server {
-        let id = jsv::get_str(s, field::ID).unwrap_or_default();
+    for s in server.iter() {
+        let id = jsv::get_str(&s, field::ID).unwrap_or_default();
         match overrides.remove(&id) {
             Some(Some(d)) => {
                 out.push(&d);
             }
             Some(None) => {}
             None => {
-                if let Some(d) = data_of(s) {
+                if let Some(d) = data_of(&s) {
                     out.push(&d);
                 }
             }
         }
     }
     // What is left was created locally and is not on the server yet.
-    for l in &local {
-        let id = jsv::get_str(l, field::ID).unwrap_or_default();
+    for l in local.iter() {
+        let id = jsv::get_str(&l, field::ID).unwrap_or_default();
         if let Some(Some(d)) = overrides.remove(&id) {
             out.push(&d);
         }

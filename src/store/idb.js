@@ -1,0 +1,96 @@
+// The IndexedDB primitives the store is built on, as promises.
+//
+// Hand-written rather than a Rust wrapper crate: a request here costs one promise,
+// not a Rust future and two closures, and a batch of writes is one call from wasm
+// (the push and the pull write hundreds of records per transaction). Batches issue
+// their requests without a handler each: IndexedDB runs a transaction's requests in
+// order, so the last one's success means every one succeeded, and a failure aborts
+// the transaction, which `done` reports with the first error.
+
+export function open(name, version, stores) {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open(name, version);
+    // Additive upgrades: a store or index that exists stays with its data.
+    r.onupgradeneeded = () => {
+      const db = r.result;
+      for (const s of stores) {
+        const os = db.objectStoreNames.contains(s.name)
+          ? r.transaction.objectStore(s.name)
+          : db.createObjectStore(s.name, s.keyPath == null ? {} : { keyPath: s.keyPath, autoIncrement: !!s.autoIncrement });
+        for (const [index, keyPath] of s.indexes) if (!os.indexNames.contains(index)) os.createIndex(index, keyPath);
+      }
+    };
+    r.onsuccess = () => {
+      const db = r.result;
+      // Another tab upgrading must not wait for this one: close, and the engine
+      // reopens (and so upgrades) on its next call.
+      db.onversionchange = () => db.close();
+      resolve(db);
+    };
+    r.onerror = () => reject(r.error);
+    r.onblocked = () => {};
+  });
+}
+
+export function begin(db, names, write) {
+  const tx = db.transaction(names, write ? 'readwrite' : 'readonly');
+  const done = new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error || new DOMException('the transaction was aborted', 'AbortError'));
+  });
+  // Handled here so an aborted transaction nobody waits for is not reported as an
+  // unhandled rejection; `done` still rejects for whoever awaits it.
+  done.catch(() => {});
+  return { tx, done };
+}
+
+export const done = (t) => t.done;
+export const close = (db) => db.close();
+
+export function abort(t) {
+  try {
+    t.tx.abort();
+  } catch (_) {
+    // Already committed or aborted.
+  }
+}
+
+export const objectStore = (t, name) => t.tx.objectStore(name);
+export const index = (s, name) => s.index(name);
+
+function req(r) {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+export const get = (s, key) => req(s.get(key));
+export const getAll = (s, range, count) => req(s.getAll(range, count));
+export const getAllKeys = (s, range, count) => req(s.getAllKeys(range, count));
+export const count = (s, range) => req(s.count(range));
+export const put = (s, value, key) => req(key === undefined ? s.put(value) : s.put(value, key));
+export const add = (s, value) => req(s.add(value));
+export const del = (s, key) => req(s.delete(key));
+export const clear = (s) => req(s.clear());
+
+// The value at the highest key (the newest entry of an auto-increment store).
+export function last(s) {
+  return req(s.openCursor(null, 'prev')).then((c) => (c ? c.value : undefined));
+}
+
+function lastOf(requests) {
+  return requests.length ? req(requests[requests.length - 1]) : Promise.resolve();
+}
+
+export const putMany = (s, values) => lastOf(values.map((v) => s.put(v)));
+export const deleteMany = (s, keys) => lastOf(keys.map((k) => s.delete(k)));
+
+export function getMany(s, keys) {
+  const requests = keys.map((k) => s.get(k));
+  return lastOf(requests).then(() => requests.map((r) => r.result));
+}
+
+export const only = (v) => IDBKeyRange.only(v);
+export const between = (lo, hi) => IDBKeyRange.bound(lo, hi);
+export const above = (lo) => IDBKeyRange.lowerBound(lo, true);

@@ -1,0 +1,185 @@
+//! Rust side of `idb.js`: transactions and requests as futures.
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+#[wasm_bindgen(module = "/src/store/idb.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = open)]
+    fn open_js(name: &str, version: u32, stores: &JsValue) -> Promise;
+    #[wasm_bindgen(catch, js_name = begin)]
+    fn begin_js(db: &JsValue, names: &Array, write: bool) -> JsResult<JsValue>;
+    #[wasm_bindgen(js_name = done)]
+    fn done_js(t: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = close)]
+    pub fn close(db: &JsValue);
+    #[wasm_bindgen(js_name = abort)]
+    fn abort_js(t: &JsValue);
+    #[wasm_bindgen(catch, js_name = objectStore)]
+    fn object_store_js(t: &JsValue, name: &str) -> JsResult<JsValue>;
+    #[wasm_bindgen(catch, js_name = index)]
+    fn index_js(s: &JsValue, name: &str) -> JsResult<JsValue>;
+    #[wasm_bindgen(catch, js_name = get)]
+    fn get_js(s: &JsValue, key: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = getAll)]
+    fn get_all_js(s: &JsValue, range: &JsValue, count: Option<u32>) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = getAllKeys)]
+    fn get_all_keys_js(s: &JsValue, range: &JsValue, count: Option<u32>) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = count)]
+    fn count_js(s: &JsValue, range: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = put)]
+    fn put_js(s: &JsValue, value: &JsValue, key: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = add)]
+    fn add_js(s: &JsValue, value: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = del)]
+    fn del_js(s: &JsValue, key: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = clear)]
+    fn clear_js(s: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = last)]
+    fn last_js(s: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = putMany)]
+    fn put_many_js(s: &JsValue, values: &Array) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = deleteMany)]
+    fn delete_many_js(s: &JsValue, keys: &Array) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = getMany)]
+    fn get_many_js(s: &JsValue, keys: &Array) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = only)]
+    pub fn only(v: &JsValue) -> JsResult<JsValue>;
+    #[wasm_bindgen(catch, js_name = between)]
+    pub fn between(lo: &JsValue, hi: &JsValue) -> JsResult<JsValue>;
+    #[wasm_bindgen(catch, js_name = above)]
+    pub fn above(lo: &JsValue) -> JsResult<JsValue>;
+}
+
+async fn wait(p: JsResult<Promise>) -> JsResult<JsValue> {
+    JsFuture::from(p?).await
+}
+
+fn some(v: JsValue) -> Option<JsValue> {
+    (!v.is_undefined()).then_some(v)
+}
+
+fn array(v: JsValue) -> Array {
+    v.into()
+}
+
+/// An object store as created, for `open`'s upgrade.
+pub struct StoreDef {
+    pub name: &'static str,
+    /// `None`: out-of-line keys.
+    pub key_path: Option<&'static [&'static str]>,
+    pub auto_increment: bool,
+    pub indexes: &'static [(&'static str, &'static [&'static str])],
+}
+
+fn key_path(parts: &[&str]) -> JsValue {
+    match parts {
+        [one] => JsValue::from_str(one),
+        many => many.iter().map(|p| JsValue::from_str(p)).collect::<Array>().into(),
+    }
+}
+
+fn describe(stores: &[StoreDef]) -> JsValue {
+    let out = Array::new();
+    for s in stores {
+        let d = crate::jsv::object();
+        crate::jsv::set(&d, "name", &JsValue::from_str(s.name));
+        crate::jsv::set(&d, "keyPath", &s.key_path.map(key_path).unwrap_or(JsValue::NULL));
+        crate::jsv::set(&d, "autoIncrement", &JsValue::from_bool(s.auto_increment));
+        let idx: Array = s.indexes.iter().map(|(n, kp)| Array::of2(&JsValue::from_str(n), &key_path(kp))).collect();
+        crate::jsv::set(&d, "indexes", &idx);
+        out.push(&d);
+    }
+    out.into()
+}
+
+/// Opens (creating or upgrading to `version`) the database with these stores.
+pub async fn open(name: &str, version: u32, stores: &[StoreDef]) -> JsResult<JsValue> {
+    JsFuture::from(open_js(name, version, &describe(stores))).await
+}
+
+/// A transaction: commits by itself once no request is pending; `done` waits for that.
+pub struct Transaction(JsValue);
+
+impl Transaction {
+    pub fn begin(db: &JsValue, stores: &[&str], write: bool) -> JsResult<Self> {
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        begin_js(db, &names, write).map(Transaction)
+    }
+
+    pub fn store(&self, name: &str) -> JsResult<Table> {
+        object_store_js(&self.0, name).map(Table)
+    }
+
+    pub async fn done(&self) -> JsResult<()> {
+        JsFuture::from(done_js(&self.0)).await.map(|_| ())
+    }
+
+    pub fn abort(&self) {
+        abort_js(&self.0)
+    }
+}
+
+/// An object store or one of its indexes.
+pub struct Table(JsValue);
+
+impl Table {
+    pub fn index(&self, name: &str) -> JsResult<Table> {
+        index_js(&self.0, name).map(Table)
+    }
+
+    pub async fn get(&self, key: &JsValue) -> JsResult<Option<JsValue>> {
+        wait(get_js(&self.0, key)).await.map(some)
+    }
+
+    pub async fn get_all(&self, range: Option<&JsValue>, count: Option<u32>) -> JsResult<Array> {
+        wait(get_all_js(&self.0, range.unwrap_or(&JsValue::UNDEFINED), count)).await.map(array)
+    }
+
+    pub async fn get_all_keys(&self, range: Option<&JsValue>, count: Option<u32>) -> JsResult<Array> {
+        wait(get_all_keys_js(&self.0, range.unwrap_or(&JsValue::UNDEFINED), count)).await.map(array)
+    }
+
+    pub async fn count(&self, range: Option<&JsValue>) -> JsResult<u32> {
+        wait(count_js(&self.0, range.unwrap_or(&JsValue::UNDEFINED))).await.map(|n| n.as_f64().unwrap_or(0.0) as u32)
+    }
+
+    /// Puts `value` (under `key`, for a store with out-of-line keys); answers its key.
+    pub async fn put(&self, value: &JsValue, key: Option<&JsValue>) -> JsResult<JsValue> {
+        wait(put_js(&self.0, value, key.unwrap_or(&JsValue::UNDEFINED))).await
+    }
+
+    pub async fn add(&self, value: &JsValue) -> JsResult<JsValue> {
+        wait(add_js(&self.0, value)).await
+    }
+
+    /// Deletes a key or every key in a range.
+    pub async fn delete(&self, key: &JsValue) -> JsResult<()> {
+        wait(del_js(&self.0, key)).await.map(|_| ())
+    }
+
+    pub async fn clear(&self) -> JsResult<()> {
+        wait(clear_js(&self.0)).await.map(|_| ())
+    }
+
+    /// The record at the highest key, if any.
+    pub async fn last(&self) -> JsResult<Option<JsValue>> {
+        wait(last_js(&self.0)).await.map(some)
+    }
+
+    pub async fn put_many(&self, values: &Array) -> JsResult<()> {
+        wait(put_many_js(&self.0, values)).await.map(|_| ())
+    }
+
+    pub async fn delete_many(&self, keys: &Array) -> JsResult<()> {
+        wait(delete_many_js(&self.0, keys)).await.map(|_| ())
+    }
+
+    /// The records at `keys`, in order (`undefined` where there is none).
+    pub async fn get_many(&self, keys: &Array) -> JsResult<Array> {
+        wait(get_many_js(&self.0, keys)).await.map(array)
+    }
+}
