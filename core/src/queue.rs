@@ -47,7 +47,14 @@ pub struct EntryMeta {
 /// Picks, in queue order, up to `limit` pending entries whose entity is not held
 /// back by an earlier failed entry. Returns their positions in `entries`.
 pub fn sendable(entries: &[EntryMeta], limit: usize) -> Vec<usize> {
-    let mut blocked: HashSet<(&str, &str)> = HashSet::new();
+    sendable_except(entries, limit, &[])
+}
+
+/// `sendable`, holding back every entry of the entities in `held` as well (those of
+/// a batch still on its way: their later entries wait until it is settled, as
+/// settling rebases them).
+pub fn sendable_except(entries: &[EntryMeta], limit: usize, held: &[(&str, &str)]) -> Vec<usize> {
+    let mut blocked: HashSet<(&str, &str)> = held.iter().copied().collect();
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let key = (e.entity_type.as_str(), e.entity_id.as_str());
@@ -129,6 +136,19 @@ mod tests {
         assert_eq!(sendable(&q, 10), vec![0, 2, 4]);
         assert_eq!(sendable(&q, 2), vec![0, 2]);
         assert_eq!(sendable(&q, 0), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn entities_of_a_batch_in_flight_are_held_back() {
+        let q = vec![
+            e(1, "a", EntryState::Pending),
+            e(2, "b", EntryState::Pending),
+            e(3, "a", EntryState::Pending),
+            e(4, "c", EntryState::Pending),
+        ];
+        assert_eq!(sendable_except(&q, 10, &[("course", "a")]), vec![1, 3]);
+        assert_eq!(sendable_except(&q, 1, &[("course", "a")]), vec![1]);
+        assert_eq!(sendable_except(&q, 10, &[("lesson", "a")]), vec![0, 1, 2, 3]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `fullSync` = push the queue, pull pages, push what was queued meanwhile.
 
 mod change;
+mod push;
 mod remote;
 pub mod result;
 mod sync;

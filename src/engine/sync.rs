@@ -1,17 +1,11 @@
 //! One full sync: push the queue, pull pages, push again what was queued meanwhile.
 
 use super::{Engine, Ready, SyncResult};
-use crate::failure::{protocol, ErrorKind, Result};
+use crate::failure::{protocol, Result};
 use crate::jsv;
-use crate::store::outbox::{self, Outcome};
 use crate::store::{meta, pull_write};
-use offline_sync_core::protocol::{Scope, MAX_PUSH_BATCH};
-use offline_sync_core::queue::{sendable, EntryMeta, EntryState};
+use offline_sync_core::protocol::Scope;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
-
-/// Queue entries a push reads at a time.
-const QUEUE_WINDOW: u32 = 1000;
 
 impl Engine {
     /// Runs one sync of the namespace as it was at `generation`; if local data is
@@ -49,83 +43,6 @@ impl Engine {
         }
         self.push_queue(&ready, generation, r).await?;
         Ok(())
-    }
-
-    /// Sends the queue in order, in batches. A transient failure stops the sync with
-    /// everything still queued; a permanent one sets only the offending entry aside.
-    async fn push_queue(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
-        // The queue is read a window at a time: settled entries leave the window and
-        // the next ones are read when it runs short, so a long queue never sits in
-        // memory whole (its payloads made the garbage collector pause the page).
-        let (mut records, mut metas): (Vec<JsValue>, Vec<EntryMeta>) = (Vec::new(), Vec::new());
-        let (mut last_seq, mut exhausted) = (None, false);
-        // After a request-level rejection, entries go one at a time to find the bad one.
-        let mut batch_limit = MAX_PUSH_BATCH;
-        loop {
-            let mut picked = sendable(&metas, batch_limit);
-            if picked.len() < batch_limit && !exhausted {
-                let more = outbox::load_after(&ready.store, last_seq, Some(QUEUE_WINDOW)).await?;
-                exhausted = more.len() < QUEUE_WINDOW as usize;
-                if let Some((_, m)) = more.last() {
-                    last_seq = Some(m.seq);
-                }
-                for (rec, m) in more {
-                    records.push(rec);
-                    metas.push(m);
-                }
-                // Failed entries stay in the window, so they still hold back later
-                // changes of their entity that come in with the next window.
-                picked = sendable(&metas, batch_limit);
-            }
-            if picked.is_empty() {
-                if exhausted {
-                    return Ok(());
-                }
-                continue;
-            }
-            let loaded: Vec<JsValue> = picked.iter().map(|&i| records[i].clone()).collect();
-            self.write_guard(generation)?;
-            let batch = outbox::mark_attempt(&ready.store, &loaded).await?;
-            if batch.len() != loaded.len() {
-                // Entries changed state since the load (discarded, set aside): start over from the store.
-                return Box::pin(self.push_queue(ready, generation, r)).await;
-            }
-            let outcomes = match ready.transport.push(&batch).await {
-                Ok(o) => o,
-                Err(e) if e.kind == ErrorKind::Permanent && batch.len() > 1 => {
-                    batch_limit = 1;
-                    continue;
-                }
-                Err(e) if e.kind == ErrorKind::Permanent => vec![Outcome::Rejected(e.message.clone())],
-                Err(e) => {
-                    if self.generation() == generation {
-                        r.failed += outbox::note_failure(&ready.store, &batch, &e, &self.options.backoff).await?;
-                    }
-                    return Err(e);
-                }
-            };
-            self.write_guard(generation)?;
-            let rejected: Vec<bool> = outcomes.iter().map(|o| matches!(o, Outcome::Rejected(_))).collect();
-            let settled = outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect()).await?;
-            r.pushed += settled.applied;
-            r.conflicts += settled.conflicts;
-            r.failed += settled.failed;
-            r.processed += settled.applied + settled.conflicts + settled.failed;
-            // Settled entries leave the snapshot; rejected ones stay, as failed, so
-            // they keep holding back later changes of their entity.
-            let mut keep = vec![true; metas.len()];
-            for (&i, &rej) in picked.iter().zip(&rejected) {
-                if rej {
-                    metas[i].state = EntryState::Failed;
-                } else {
-                    keep[i] = false;
-                }
-            }
-            let mut k = keep.iter();
-            records.retain(|_| *k.next().unwrap_or(&true));
-            let mut k = keep.iter();
-            metas.retain(|_| *k.next().unwrap_or(&true));
-        }
     }
 
     /// Pulls every page of a scope since its stored cursor. Each page is written in

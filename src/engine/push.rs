@@ -1,0 +1,186 @@
+//! Pushing the queue: batches leave in queue order, and while one is on the wire
+//! the one before it is settled and the next one is marked, so IndexedDB work
+//! overlaps the network instead of adding to it.
+
+use super::{Engine, Ready, SyncResult};
+use crate::failure::{ErrorKind, Result};
+use crate::jsv;
+use crate::store::outbox::{self, Outcome, F_ENTITY, F_ENTITY_ID, F_SEQ};
+use offline_sync_core::protocol::MAX_PUSH_BATCH;
+use offline_sync_core::queue::{sendable_except, EntryMeta, EntryState};
+use std::collections::HashSet;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+
+/// Queue entries a push reads at a time.
+const QUEUE_WINDOW: u32 = 1000;
+
+/// The part of the queue a push holds: read a window at a time, so a long queue
+/// never sits in memory whole (its payloads made the garbage collector pause the page).
+#[derive(Default)]
+struct Window {
+    records: Vec<JsValue>,
+    metas: Vec<EntryMeta>,
+    last_seq: Option<u64>,
+    exhausted: bool,
+}
+
+impl Window {
+    /// The next batch (at most `limit` entries, none of an entity in `held`), reading
+    /// more of the queue while the window runs short.
+    async fn pick(&mut self, ready: &Ready, limit: usize, held: &[(String, String)]) -> Result<Vec<JsValue>> {
+        let held: Vec<(&str, &str)> = held.iter().map(|(t, i)| (t.as_str(), i.as_str())).collect();
+        loop {
+            let picked = sendable_except(&self.metas, limit, &held);
+            // With a batch in flight, what waits on it may fill the window: the rest
+            // of the queue is read once it is settled, not now.
+            let full = !held.is_empty() && self.metas.len() >= QUEUE_WINDOW as usize;
+            if picked.len() >= limit || self.exhausted || full {
+                return Ok(picked.iter().map(|&i| self.records[i].clone()).collect());
+            }
+            let more = outbox::load_after(&ready.store, self.last_seq, Some(QUEUE_WINDOW)).await?;
+            self.exhausted = more.len() < QUEUE_WINDOW as usize;
+            if let Some((_, m)) = more.last() {
+                self.last_seq = Some(m.seq);
+            }
+            for (rec, m) in more {
+                self.records.push(rec);
+                self.metas.push(m);
+            }
+        }
+    }
+
+    /// Settled entries leave; refused ones stay, as failed, so they keep holding back
+    /// later changes of their entity.
+    fn settled(&mut self, done: &HashSet<u64>, refused: &HashSet<u64>) {
+        let keep: Vec<bool> = self.metas.iter().map(|m| refused.contains(&m.seq) || !done.contains(&m.seq)).collect();
+        for m in self.metas.iter_mut().filter(|m| refused.contains(&m.seq)) {
+            m.state = EntryState::Failed;
+        }
+        let mut k = keep.iter();
+        self.records.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        self.metas.retain(|_| *k.next().unwrap_or(&true));
+    }
+}
+
+fn entities(batch: &[JsValue]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in batch {
+        let key = (jsv::get_str(r, F_ENTITY).unwrap_or_default(), jsv::get_str(r, F_ENTITY_ID).unwrap_or_default());
+        if !out.contains(&key) {
+            out.push(key);
+        }
+    }
+    out
+}
+
+fn seqs(batch: &[JsValue]) -> HashSet<u64> {
+    batch.iter().filter_map(|r| jsv::get_u64(r, F_SEQ)).collect()
+}
+
+impl Engine {
+    /// Sends the queue in order, in batches. A transient failure stops the sync with
+    /// everything still queued; a permanent one sets only the offending entry aside.
+    pub(super) async fn push_queue(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
+        let mut w = Window::default();
+        // After a request-level rejection, entries go one at a time to find the bad one.
+        let mut limit = MAX_PUSH_BATCH;
+        let mut answered: Option<(Vec<JsValue>, Vec<Outcome>)> = None;
+        let mut cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
+        loop {
+            if cur.is_empty() && answered.is_none() {
+                return Ok(());
+            }
+            let held = entities(&cur);
+            let send = async {
+                match cur.is_empty() {
+                    true => None,
+                    false => Some(ready.transport.push(&cur).await),
+                }
+            };
+            let local = async {
+                if let Some((batch, outcomes)) = answered.take() {
+                    self.settle(ready, &mut w, batch, outcomes, generation, r).await?;
+                }
+                self.prepare(ready, &mut w, limit, &held, generation).await
+            };
+            let (answer, next) = futures_util::future::join(send, local).await;
+            // A batch marked but not sent (`next`, when this one failed) is harmless:
+            // it stays queued, and marking only stops later changes folding into it.
+            let next = next?;
+            match answer {
+                None => cur = next,
+                Some(Ok(outcomes)) => {
+                    answered = Some((std::mem::take(&mut cur), outcomes));
+                    cur = next;
+                }
+                Some(Err(e)) if e.kind == ErrorKind::Permanent && cur.len() > 1 => {
+                    limit = 1;
+                    cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
+                }
+                Some(Err(e)) if e.kind == ErrorKind::Permanent => {
+                    answered = Some((std::mem::take(&mut cur), vec![Outcome::Rejected(e.message.clone())]));
+                    cur = next;
+                }
+                Some(Err(e)) => {
+                    if self.generation() == generation {
+                        r.failed += outbox::note_failure(&ready.store, &cur, &e, &self.options.backoff).await?;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Picks the next batch and counts the attempt on it (committed before it is sent).
+    async fn prepare(
+        &self,
+        ready: &Ready,
+        w: &mut Window,
+        limit: usize,
+        held: &[(String, String)],
+        generation: u32,
+    ) -> Result<Vec<JsValue>> {
+        loop {
+            let loaded = w.pick(ready, limit, held).await?;
+            if loaded.is_empty() {
+                return Ok(loaded);
+            }
+            self.write_guard(generation)?;
+            let batch = outbox::mark_attempt(&ready.store, &loaded).await?;
+            if batch.len() == loaded.len() {
+                return Ok(batch);
+            }
+            // Entries changed state since they were read (discarded, set aside):
+            // read the queue afresh.
+            *w = Window::default();
+        }
+    }
+
+    async fn settle(
+        &self,
+        ready: &Ready,
+        w: &mut Window,
+        batch: Vec<JsValue>,
+        outcomes: Vec<Outcome>,
+        generation: u32,
+        r: &mut SyncResult,
+    ) -> Result<()> {
+        self.write_guard(generation)?;
+        let done = seqs(&batch);
+        let refused: HashSet<u64> = batch
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))
+            .filter_map(|(b, _)| jsv::get_u64(b, F_SEQ))
+            .collect();
+        let settled = outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect()).await?;
+        r.pushed += settled.applied;
+        r.conflicts += settled.conflicts;
+        r.failed += settled.failed;
+        r.processed += settled.applied + settled.conflicts + settled.failed;
+        w.settled(&done, &refused);
+        Ok(())
+    }
+}
