@@ -198,7 +198,9 @@ export interface QueueEntry {
   /** The server's ETag of that version (REST), sent as `If-Match`. */
   baseEtag?: string;
   createdAt: number;
+  /** Sends that did not succeed (a change leaves the queue once one does). */
   attempts: number;
+  /** When the last of those was. */
   lastAttemptAt?: number;
   error?: string;
   status: 'pending' | 'failed';

@@ -30,8 +30,7 @@ pub fn key_arg(what: &str, v: &JsValue) -> Result<String> {
 fn describe(v: &JsValue) -> String {
     match jsv::raw(v) {
         offline_sync_core::config::Raw::String(s) => format!("{s:?}"),
-        offline_sync_core::config::Raw::Number(n) => n.to_string(),
-        other => format!("{other:?}").to_lowercase(),
+        other => other.describe(),
     }
 }
 

@@ -1,6 +1,10 @@
 //! Pushing the queue: batches leave in queue order, and while one is on the wire
-//! the one before it is settled and the next one is marked, so IndexedDB work
+//! the one before it is settled and the next one is picked, so IndexedDB work
 //! overlaps the network instead of adding to it.
+//!
+//! What a push reads it sends as read: reading the queue records, in the same
+//! transaction, that no change may be folded into those entries any more
+//! (`outbox::load_after`); settling hands back the entries it rewrote.
 
 use super::{Engine, Ready, SyncResult};
 use crate::failure::{ErrorKind, Result};
@@ -51,8 +55,17 @@ impl Window {
     }
 
     /// Settled entries leave; refused ones stay, as failed, so they keep holding back
-    /// later changes of their entity.
-    fn settled(&mut self, done: &HashSet<u64>, refused: &HashSet<u64>) {
+    /// later changes of their entity; rewritten ones are taken as they are now.
+    fn settled(&mut self, done: &HashSet<u64>, refused: &HashSet<u64>, rewritten: Vec<JsValue>) {
+        for r in rewritten {
+            let Some(seq) = jsv::get_u64(&r, F_SEQ) else { continue };
+            if let Some(i) = self.metas.iter().position(|m| m.seq == seq) {
+                if let Some(m) = outbox::meta_of(&r) {
+                    self.metas[i] = EntryMeta { state: self.metas[i].state, ..m };
+                    self.records[i] = r;
+                }
+            }
+        }
         let keep: Vec<bool> = self.metas.iter().map(|m| refused.contains(&m.seq) || !done.contains(&m.seq)).collect();
         for m in self.metas.iter_mut().filter(|m| refused.contains(&m.seq)) {
             m.state = EntryState::Failed;
@@ -106,8 +119,7 @@ impl Engine {
                 self.prepare(ready, &mut w, limit, &held, generation).await
             };
             let (answer, next) = futures_util::future::join(send, local).await;
-            // A batch marked but not sent (`next`, when this one failed) is harmless:
-            // it stays queued, and marking only stops later changes folding into it.
+            // A batch picked but not sent (`next`, when this one failed) stays queued.
             let next = next?;
             match answer {
                 None => cur = next,
@@ -133,7 +145,7 @@ impl Engine {
         }
     }
 
-    /// Picks the next batch and counts the attempt on it (committed before it is sent).
+    /// Picks the next batch.
     async fn prepare(
         &self,
         ready: &Ready,
@@ -142,20 +154,8 @@ impl Engine {
         held: &[(String, String)],
         generation: u32,
     ) -> Result<Vec<JsValue>> {
-        loop {
-            let loaded = w.pick(ready, limit, held).await?;
-            if loaded.is_empty() {
-                return Ok(loaded);
-            }
-            self.write_guard(generation)?;
-            let batch = outbox::mark_attempt(&ready.store, &loaded).await?;
-            if batch.len() == loaded.len() {
-                return Ok(batch);
-            }
-            // Entries changed state since they were read (discarded, set aside):
-            // read the queue afresh.
-            *w = Window::default();
-        }
+        self.write_guard(generation)?;
+        w.pick(ready, limit, held).await
     }
 
     async fn settle(
@@ -175,12 +175,12 @@ impl Engine {
             .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))
             .filter_map(|(b, _)| jsv::get_u64(b, F_SEQ))
             .collect();
-        let settled = outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect()).await?;
+        let (settled, rewritten) = outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect()).await?;
         r.pushed += settled.applied;
         r.conflicts += settled.conflicts;
         r.failed += settled.failed;
         r.processed += settled.applied + settled.conflicts + settled.failed;
-        w.settled(&done, &refused);
+        w.settled(&done, &refused, rewritten);
         Ok(())
     }
 }

@@ -7,6 +7,22 @@ use offline_sync_core::protocol::Scope;
 use wasm_bindgen::JsValue;
 
 const CLIENT_ID: &str = "clientId";
+/// The highest queue position a push has read. An entry at or below it may be on
+/// its way to the server, so no later change is folded into it.
+const PUSH_READ_UP_TO: &str = "pushReadUpTo";
+
+pub async fn push_read_up_to(tx: &Tx) -> Result<Option<u64>> {
+    let v = tx.store(META)?.get(&JsValue::from_str(PUSH_READ_UP_TO)).await.map_err(|e| storage("read", e))?;
+    Ok(v.and_then(|v| v.as_f64()).map(|n| n as u64))
+}
+
+pub async fn put_push_read_up_to(tx: &Tx, seq: u64) -> Result<()> {
+    tx.store(META)?
+        .put(&JsValue::from_f64(seq as f64), Some(&JsValue::from_str(PUSH_READ_UP_TO)))
+        .await
+        .map_err(|e| storage("write", e))
+        .map(|_| ())
+}
 
 fn cursor_key(scope: &Scope) -> JsValue {
     JsValue::from_str(&format!("cursor:{}", scope.key()))

@@ -5,9 +5,9 @@
 //! lastAttemptAt, error, status }`; `id` is the queue position (auto-increment).
 
 use super::pull_write::F_ETAG;
-use super::schema::{BY_ENTITY, BY_STATUS, CONFLICTS, ENTITIES, LOCAL, QUEUE};
+use super::schema::{BY_ENTITY, BY_STATUS, CONFLICTS, ENTITIES, LOCAL, META, QUEUE};
 use super::view::{self, apply_op, data_of, local_record, pending_of};
-use super::{entity_key, idb, Store, Tx};
+use super::{entity_key, idb, meta, Store, Tx};
 use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
 use js_sys::Array;
@@ -74,7 +74,7 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 /// Resolves with the mutation id once that transaction committed.
 /// Also answers the queue's (pending, failed) counts after the change.
 pub async fn enqueue(store: &Store, change: &Change) -> Result<(String, (u32, u32))> {
-    let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
+    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, META])?;
     match enqueue_in(&tx, change).await {
         Ok(id) => {
             tx.commit().await.map_err(|e| clone_error(e, change))?;
@@ -103,20 +103,26 @@ fn clone_error(e: SyncError, change: &Change) -> SyncError {
     }
 }
 
-/// Two round trips: the reads (entity, local view, queue tail) go out together,
-/// then every write and the counts after them.
+/// Two round trips: the reads (entity, local view, queue tail, how far a push read)
+/// go out together, then every write and the counts after them.
 async fn enqueue_in(tx: &Tx, change: &Change) -> Result<(String, (u32, u32))> {
     let queue = tx.store(QUEUE)?;
-    let (cur, tail) =
-        futures_util::future::join(view::current(tx, &change.entity_type, &change.entity_id), queue.last()).await;
-    let cur = cur?;
+    let (cur, tail, read_up_to) = futures_util::future::join3(
+        view::current(tx, &change.entity_type, &change.entity_id),
+        queue.last(),
+        meta::push_read_up_to(tx),
+    )
+    .await;
+    let (cur, read_up_to) = (cur?, read_up_to?);
     // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
     let etag = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG));
     let tail = tail.map_err(|e| storage("read queue", e))?;
     let tail_meta = tail.as_ref().and_then(meta_of);
-    let decision = match tail {
-        Some(_) => fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op),
-        None => Fold::Append,
+    let decision = match (&tail_meta, read_up_to) {
+        // A push read it: it may be on its way to the server.
+        (Some(t), Some(read)) if t.seq <= read => Fold::Append,
+        (Some(t), _) => fold(Some(t), &change.entity_type, &change.entity_id, change.op),
+        (None, _) => Fold::Append,
     };
     // What to write to the queue, how the entity's entry count moves, and the
     // mutation id the change goes out under.
@@ -188,60 +194,44 @@ async fn write_local(tx: &Tx, entity_type: &str, id: &str, view: Option<&JsValue
     }
 }
 
-/// Queue records, with their rule fields, after position `after` (all, when `None`), oldest first, at most
-/// `limit` of them: a push reads the queue a window at a time instead of holding
-/// every queued payload at once.
+/// Queue records, with their rule fields, after position `after` (all, when `None`),
+/// oldest first, at most `limit` of them: a push reads the queue a window at a time
+/// instead of holding every queued payload at once.
+///
+/// Records, in the same transaction, that the push read this far: no change is
+/// folded into these entries from now on, since any of them may be on its way to
+/// the server, and so what was read is what gets sent.
 pub async fn load_after(store: &Store, after: Option<u64>, limit: Option<u32>) -> Result<Vec<(JsValue, EntryMeta)>> {
-    let tx = store.read(&[QUEUE])?;
+    let tx = store.write(&[QUEUE, META])?;
     let range = match after {
         Some(seq) => Some(idb::above(&JsValue::from_f64(seq as f64)).map_err(|e| storage("key range", e))?),
         None => None,
     };
-    let all = tx.store(QUEUE)?.get_all(range.as_ref(), limit).await.map_err(|e| storage("read queue", e))?;
-    Ok(all.iter().filter_map(|r| meta_of(&r).map(|m| (r, m))).collect())
-}
-
-/// Counts one more attempt on each entry and commits that before anything is
-/// sent: an entry that may have reached the server is never folded into again.
-///
-/// Reads each entry afresh inside the transaction: the copies a sync loaded
-/// earlier may be stale, because a change can fold into an unsent entry between
-/// that load and this mark, and writing the old copy back would lose it. Returns
-/// the fresh entries, which are what gets sent (entries discarded meanwhile drop out).
-pub async fn mark_attempt(store: &Store, records: &[JsValue]) -> Result<Vec<JsValue>> {
-    let tx = store.write(&[QUEUE])?;
     let queue = tx.store(QUEUE)?;
-    let now = JsValue::from_f64(jsv::now_ms());
-    let seqs: std::collections::HashSet<u64> = records.iter().filter_map(|r| jsv::get_u64(r, F_SEQ)).collect();
-    let (Some(lo), Some(hi)) = (seqs.iter().min(), seqs.iter().max()) else { return Ok(Vec::new()) };
-    // One request for the whole span, not one per entry.
-    let span = idb::between(&JsValue::from_f64(*lo as f64), &JsValue::from_f64(*hi as f64))
-        .map_err(|e| storage("key range", e))?;
-    let current = queue.get_all(Some(&span), None).await.map_err(|e| storage("read queue", e))?;
-    let mut fresh = Vec::with_capacity(records.len());
-    for cur in current.iter() {
-        let wanted = meta_of(&cur).is_some_and(|m| m.state == EntryState::Pending && seqs.contains(&m.seq));
-        if !wanted {
-            continue;
+    let (all, read) =
+        futures_util::future::join(queue.get_all(range.as_ref(), limit), meta::push_read_up_to(&tx)).await;
+    let all = all.map_err(|e| storage("read queue", e))?;
+    let out: Vec<(JsValue, EntryMeta)> = all.iter().filter_map(|r| meta_of(&r).map(|m| (r, m))).collect();
+    if let Some((_, last)) = out.last() {
+        if read?.is_none_or(|r| r < last.seq) {
+            meta::put_push_read_up_to(&tx, last.seq).await?;
         }
-        let n = jsv::get_u64(&cur, F_ATTEMPTS).unwrap_or(0) + 1;
-        jsv::set(&cur, F_ATTEMPTS, &JsValue::from_f64(n as f64));
-        jsv::set(&cur, "lastAttemptAt", &now);
-        fresh.push(cur);
     }
-    let puts: Array = fresh.iter().collect();
-    queue.put_many(&puts).await.map_err(|e| storage("write queue", e))?;
     tx.commit().await?;
-    Ok(fresh)
+    Ok(out)
 }
 
-/// Records a failed send on each entry: the error, for the app to see, and, when
-/// the server was reached, one more counted failure. Entries that used up
-/// `maxAttempts` are set aside as failed. Returns how many were set aside.
+/// Records a failed send on each entry: one more attempt, the error, for the app to
+/// see, and, when the server was reached, one more counted failure. Entries that
+/// used up `maxAttempts` are set aside as failed. Returns how many were set aside.
 pub async fn note_failure(store: &Store, records: &[JsValue], error: &SyncError, backoff: &Backoff) -> Result<u32> {
     let tx = store.write(&[QUEUE])?;
     let mut set_aside = 0;
+    let now = JsValue::from_f64(jsv::now_ms());
     for r in records {
+        let n = jsv::get_u64(r, F_ATTEMPTS).unwrap_or(0) + 1;
+        jsv::set(r, F_ATTEMPTS, &JsValue::from_f64(n as f64));
+        jsv::set(r, "lastAttemptAt", &now);
         let mut failures = jsv::get_u64(r, F_FAILURES).unwrap_or(0) as u32;
         if error.kind.counts_as_attempt() {
             failures += 1;
@@ -291,8 +281,10 @@ impl Settled {
 type Group = (String, String, Vec<(JsValue, Outcome)>);
 
 /// Records the server's answers in one transaction: server state, queue, local
-/// view and conflicts move together or not at all.
-pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<Settled> {
+/// view and conflicts move together or not at all. Also answers the queue entries
+/// it rewrote (later changes rebased on the server's answer, records re-keyed), so
+/// a push holding copies of them sends them as they are now.
+pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<(Settled, Vec<JsValue>)> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS])?;
     let rekeys = rekeys_of(&answers);
     // One entity's answers stay together and in order.
@@ -330,15 +322,18 @@ pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<S
     )
     .await;
     blind?;
+    let mut rewritten = Vec::new();
     for s in rest {
-        n.add(s?);
+        let (s, r) = s?;
+        n.add(s);
+        rewritten.extend(r);
     }
     // After every entity settled, so no other step reads a record being renamed.
     for (et, old, new) in &rekeys {
-        rekey(&tx, et, old, new).await?;
+        rewritten.extend(rekey(&tx, et, old, new).await?.iter());
     }
     tx.commit().await?;
-    Ok(n)
+    Ok((n, rewritten))
 }
 
 /// Settles entities whose every queued entry is in the batch: their server state
@@ -426,7 +421,7 @@ fn rekeys_of(answers: &[(JsValue, Outcome)]) -> Vec<(String, String, String)> {
 /// entries that name it, and the fields of every queued change that hold the old
 /// id (a lesson's `courseId`), then the local views of all of them. Local ids
 /// should be unique strings (UUIDs): any top-level field equal to one is rewritten.
-async fn rekey(tx: &Tx, et: &str, old: &str, new: &str) -> Result<()> {
+async fn rekey(tx: &Tx, et: &str, old: &str, new: &str) -> Result<Array> {
     tx.store(ENTITIES)?.delete(&entity_key(et, old)).await.map_err(|e| storage("write entity", e))?;
     let queue = tx.store(QUEUE)?;
     let all = queue.get_all(None, None).await.map_err(|e| storage("read queue", e))?;
@@ -446,7 +441,7 @@ async fn rekey(tx: &Tx, et: &str, old: &str, new: &str) -> Result<()> {
     for (t, i) in &touched {
         rebase_local(tx, t, i).await?;
     }
-    Ok(())
+    Ok(changed)
 }
 
 fn rekey_entry(r: &JsValue, et: &str, old: &str, new: &str) -> bool {
@@ -483,11 +478,11 @@ async fn entries_of(tx: &Tx, et: &str, id: &str) -> Result<Vec<JsValue>> {
 /// After a change of an entity was applied, the entity's later queued changes are
 /// based on the server's new state (our own change is no conflict for them): their
 /// `baseVersion`, `baseEtag` and `baseData` move on, each over the ones before it.
-async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&JsValue>) -> Result<()> {
+async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&JsValue>) -> Result<Vec<JsValue>> {
     let mut later = entries_of(tx, et, id).await?;
     later.retain(|r| jsv::get_u64(r, F_SEQ).is_some_and(|s| s > after));
     if later.is_empty() {
-        return Ok(());
+        return Ok(later);
     }
     let mut view = entity.and_then(data_of);
     let version = entity.and_then(|e| jsv::get_u64(e, field::VERSION)).filter(|_| view.is_some());
@@ -504,12 +499,14 @@ async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&J
         }
     }
     let puts: Array = later.iter().collect();
-    tx.store(QUEUE)?.put_many(&puts).await.map_err(|e| storage("write queue", e))
+    tx.store(QUEUE)?.put_many(&puts).await.map_err(|e| storage("write queue", e))?;
+    Ok(later)
 }
 
-/// The answers for one entity, in order.
-async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<Settled> {
+/// The answers for one entity, in order; with the later entries it rebased.
+async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<(Settled, Vec<JsValue>)> {
     let mut n = Settled::default();
+    let mut rebased = Vec::new();
     for (rec, outcome) in answers {
         let et = jsv::get_str(&rec, F_ENTITY).unwrap_or_default();
         let id = jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default();
@@ -519,7 +516,7 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<Sett
                 write_server(tx, &et, &id, entity.as_ref()).await?;
                 tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
                 let seq = jsv::get_u64(&rec, F_SEQ).unwrap_or(0);
-                rebase_queue(tx, &et, &id, seq, entity.as_ref()).await?;
+                rebased.extend(rebase_queue(tx, &et, &id, seq, entity.as_ref()).await?);
             }
             Outcome::Conflict(entity) => {
                 n.conflicts += 1;
@@ -540,7 +537,7 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<Sett
         }
         rebase_local(tx, &et, &id).await?;
     }
-    Ok(n)
+    Ok((n, rebased))
 }
 
 async fn write_server(tx: &Tx, et: &str, id: &str, entity: Option<&JsValue>) -> Result<()> {
@@ -608,7 +605,7 @@ pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32
             jsv::set(&rec, field::MUTATION_ID, &JsValue::from_str(&jsv::new_id()));
             jsv::set(&rec, F_REJECTED, &JsValue::FALSE);
         }
-        // A fresh allowance of attempts; `attempts` (sends) stays, as it guards folding.
+        // A fresh allowance of attempts (`attempts`, the failed sends, stays for the app to see).
         jsv::set(&rec, F_FAILURES, &JsValue::from_f64(0.0));
         puts.push(&rec);
     }
@@ -666,21 +663,25 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    async fn a_change_folded_in_after_the_sync_loaded_the_queue_is_what_gets_sent() {
+    async fn a_change_made_after_a_push_read_the_queue_is_not_folded_into_what_was_read() {
         let store = Store::open(&format!("t-fold-{}", jsv::new_id())).await.unwrap();
         enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
-        let loaded: Vec<JsValue> = load_after(&store, None, None).await.unwrap().into_iter().map(|(r, _)| r).collect();
-        // The user types on while the sync is between loading and sending.
+        // Not read by a push yet: the user typing on folds into the same entry.
         enqueue(&store, &change(Op::Update, r#"{"title":"ab"}"#)).await.unwrap();
-        let sent = mark_attempt(&store, &loaded).await.unwrap();
-        assert_eq!(sent.len(), 1);
-        assert_eq!(jsv::get_str(&jsv::get(&sent[0], F_PAYLOAD), "title").as_deref(), Some("ab"));
-        let stored = load_after(&store, None, None).await.unwrap();
-        assert_eq!(jsv::get_str(&jsv::get(&stored[0].0, F_PAYLOAD), "title").as_deref(), Some("ab"));
-        assert_eq!(stored[0].1.attempts, 1);
-        // Now it may have reached the server: a further edit is a new entry.
+        let read = load_after(&store, None, None).await.unwrap();
+        assert_eq!(read.len(), 1);
+        // Read now, so it may be on its way: a further edit is an entry of its own,
+        // and what was read stays what gets sent.
         enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
-        assert_eq!(load_after(&store, None, None).await.unwrap().len(), 2);
+        let stored = load_after(&store, None, None).await.unwrap();
+        assert_eq!(stored.len(), 2);
+        assert_eq!(jsv::get_str(&jsv::get(&stored[0].0, F_PAYLOAD), "title").as_deref(), Some("ab"));
+        assert_eq!(canon_payload(&read[0].0), canon_payload(&stored[0].0));
+        assert_eq!(jsv::get_str(&jsv::get(&stored[1].0, F_PAYLOAD), "title").as_deref(), Some("abc"));
         store.close();
+    }
+
+    fn canon_payload(r: &JsValue) -> String {
+        js_sys::JSON::stringify(&jsv::get(r, F_PAYLOAD)).map(String::from).unwrap_or_default()
     }
 }

@@ -28,7 +28,7 @@ pub struct WritePlan<'a> {
 fn missing_route(r: &Resource, op: Op, key: &str) -> String {
     format!(
         "no REST route to {} a {}: set `rest.resources.{}.{key}`",
-        op.as_str().to_lowercase(),
+        op.as_str().to_ascii_lowercase(),
         r.entity_type,
         r.entity_type
     )
