@@ -271,3 +271,25 @@ async fn controllers_follow_an_engine_replaced_by_init() {
     assert!(id.is_string());
     c.dispose();
 }
+
+/// A change resolves once it is durable and the queue count follows: a burst of
+/// changes costs a count or two, not one each, and the last count sees them all.
+#[wasm_bindgen_test]
+async fn the_pending_count_follows_a_burst_of_changes() {
+    init_page().await;
+    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#)).unwrap();
+    c.start();
+    let e = offline_sync::get_sync_engine();
+    // Together, then one after another: some changes land while a count runs.
+    let calls: js_sys::Array = (0..20)
+        .map(|i| JsValue::from(e.put(JsValue::from_str("course"), JsValue::from_str(&format!("b{i}")), json("{}"))))
+        .collect();
+    ok(js_sys::Promise::all(&calls)).await;
+    for i in 20..40 {
+        ok(e.put(JsValue::from_str("course"), JsValue::from_str(&format!("b{i}")), json("{}"))).await;
+    }
+    wait_until("pendingCount 40", || num(&status(&c), "pendingCount") == 40.0).await;
+    sleep(100).await;
+    assert_eq!(num(&status(&c), "pendingCount"), 40.0, "and stays there");
+    c.dispose();
+}

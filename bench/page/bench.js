@@ -42,6 +42,8 @@ async function measured(work) {
     if (u > peak) peak = u;
   };
   const timer = setInterval(sample, 5);
+  // bench/prof.mjs profiles only the measured window.
+  if (window.profileHook) await window.profileHook('start');
   let end = null;
   const stop = () => {
     if (end === null) {
@@ -53,6 +55,7 @@ async function measured(work) {
   const t0 = performance.now();
   const extra = await work(stop);
   stop();
+  if (window.profileHook) await window.profileHook('stop');
   // Long-task entries are delivered asynchronously: let them arrive.
   await sleep(150);
   const tasks = longTasks.filter((t) => t.start >= t0 - 1 && t.start < end);

@@ -62,6 +62,16 @@ pub struct Engine {
     remote_result: RefCell<Option<SyncResult>>,
     listeners: RefCell<Vec<(u32, Listener)>>,
     next_listener: Cell<u32>,
+    /// The queue counts published after changes: `Idle`, or a count running, maybe
+    /// with changes made since it started (`Again`).
+    recount: Cell<Recount>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Recount {
+    Idle,
+    Running,
+    Again,
 }
 
 impl Engine {
@@ -75,6 +85,7 @@ impl Engine {
             remote_result: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
+            recount: Cell::new(Recount::Idle),
         })
     }
 
@@ -260,9 +271,32 @@ impl Engine {
             let c = c.clone();
             async move { outbox::enqueue(&r.store, &c).await }
         });
-        let (mutation_id, (pending, failed)) = done.await?;
-        self.announce_counts(pending, failed, false).await;
+        let mutation_id = done.await?;
+        self.recount();
         Ok(mutation_id)
+    }
+
+    /// Publishes the queue counts after a change, off the change's own path: the
+    /// change resolves as soon as it is durable (counting a long queue takes longer
+    /// than writing to it), and a burst of changes costs one or two counts, not one each.
+    fn recount(self: &Rc<Self>) {
+        if self.recount.get() != Recount::Idle {
+            self.recount.set(Recount::Again);
+            return;
+        }
+        self.recount.set(Recount::Running);
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                me.announce_queue().await;
+                if me.recount.get() == Recount::Again {
+                    me.recount.set(Recount::Running);
+                    continue;
+                }
+                me.recount.set(Recount::Idle);
+                return;
+            }
+        });
     }
 
     async fn announce_queue(self: &Rc<Self>) {

@@ -54,6 +54,14 @@ impl Window {
         }
     }
 
+    /// The span of queue positions `batch` covers, if the window has nothing else in
+    /// it (new entries only ever come after it).
+    fn span_of(&self, batch: &HashSet<u64>) -> Option<(u64, u64)> {
+        let (lo, hi) = (*batch.iter().min()?, *batch.iter().max()?);
+        let others = self.metas.iter().any(|m| m.seq >= lo && m.seq <= hi && !batch.contains(&m.seq));
+        (!others).then_some((lo, hi))
+    }
+
     /// Settled entries leave; refused ones stay, as failed, so they keep holding back
     /// later changes of their entity; rewritten ones are taken as they are now.
     fn settled(&mut self, done: &HashSet<u64>, refused: &HashSet<u64>, rewritten: Vec<JsValue>) {
@@ -175,7 +183,9 @@ impl Engine {
             .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))
             .filter_map(|(b, _)| jsv::get_u64(b, F_SEQ))
             .collect();
-        let (settled, rewritten) = outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect()).await?;
+        let span = w.span_of(&done);
+        let (settled, rewritten) =
+            outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect(), span).await?;
         r.pushed += settled.applied;
         r.conflicts += settled.conflicts;
         r.failed += settled.failed;

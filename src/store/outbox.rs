@@ -72,8 +72,7 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 
 /// Persists a change and applies it to the local view, in one transaction.
 /// Resolves with the mutation id once that transaction committed.
-/// Also answers the queue's (pending, failed) counts after the change.
-pub async fn enqueue(store: &Store, change: &Change) -> Result<(String, (u32, u32))> {
+pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE, META])?;
     match enqueue_in(&tx, change).await {
         Ok(id) => {
@@ -103,27 +102,26 @@ fn clone_error(e: SyncError, change: &Change) -> SyncError {
     }
 }
 
-/// Two round trips: the reads (entity, local view, queue tail, how far a push read)
-/// go out together, then every write and the counts after them.
-async fn enqueue_in(tx: &Tx, change: &Change) -> Result<(String, (u32, u32))> {
+/// Two round trips: the reads (entity, local view, queue tail) go out together,
+/// then the writes.
+async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
     let queue = tx.store(QUEUE)?;
-    let (cur, tail, read_up_to) = futures_util::future::join3(
-        view::current(tx, &change.entity_type, &change.entity_id),
-        queue.last(),
-        meta::push_read_up_to(tx),
-    )
-    .await;
-    let (cur, read_up_to) = (cur?, read_up_to?);
+    let (cur, tail) =
+        futures_util::future::join(view::current(tx, &change.entity_type, &change.entity_id), queue.last()).await;
+    let cur = cur?;
     // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
     let etag = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG));
     let tail = tail.map_err(|e| storage("read queue", e))?;
     let tail_meta = tail.as_ref().and_then(meta_of);
-    let decision = match (&tail_meta, read_up_to) {
-        // A push read it: it may be on its way to the server.
-        (Some(t), Some(read)) if t.seq <= read => Fold::Append,
-        (Some(t), _) => fold(Some(t), &change.entity_type, &change.entity_id, change.op),
-        (None, _) => Fold::Append,
-    };
+    let mut decision = fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op);
+    if decision != Fold::Append {
+        // Only if a push has not read the tail: it may be on its way to the server.
+        // (Asked only here, as most changes append.)
+        let read_up_to = meta::push_read_up_to(tx).await?;
+        if tail_meta.as_ref().zip(read_up_to).is_some_and(|(t, read)| t.seq <= read) {
+            decision = Fold::Append;
+        }
+    }
     // What to write to the queue, how the entity's entry count moves, and the
     // mutation id the change goes out under.
     let (write, delta, mutation_id) = match (&decision, &tail) {
@@ -165,11 +163,10 @@ async fn enqueue_in(tx: &Tx, change: &Change) -> Result<(String, (u32, u32))> {
         };
         write_local(tx, &change.entity_type, &change.entity_id, next.as_ref(), pending).await
     };
-    // Issued in this order, so the counts see the write.
-    let (written, local, totals) = futures_util::future::join3(write, local, counts_in(tx)).await;
+    let (written, local) = futures_util::future::join(write, local).await;
     written.map_err(|e| clone_error(storage("queue", e), change))?;
     local?;
-    Ok((mutation_id.unwrap_or_default(), totals?))
+    Ok(mutation_id.unwrap_or_default())
 }
 
 enum QueueWrite {
@@ -284,7 +281,14 @@ type Group = (String, String, Vec<(JsValue, Outcome)>);
 /// view and conflicts move together or not at all. Also answers the queue entries
 /// it rewrote (later changes rebased on the server's answer, records re-keyed), so
 /// a push holding copies of them sends them as they are now.
-pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<(Settled, Vec<JsValue>)> {
+///
+/// `span`, when given, is a range of queue positions that holds the batch's entries
+/// and nothing else: they are then deleted with one request.
+pub async fn settle(
+    store: &Store,
+    answers: Vec<(JsValue, Outcome)>,
+    span: Option<(u64, u64)>,
+) -> Result<(Settled, Vec<JsValue>)> {
     let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS])?;
     let rekeys = rekeys_of(&answers);
     // One entity's answers stay together and in order.
@@ -313,7 +317,14 @@ pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<(
             partial.push(g);
         }
     }
-    let (mut n, blind) = settle_whole(&tx, whole);
+    let span = match span {
+        Some((lo, hi)) if partial.is_empty() => Some(
+            idb::between(&JsValue::from_f64(lo as f64), &JsValue::from_f64(hi as f64))
+                .map_err(|e| storage("key range", e))?,
+        ),
+        _ => None,
+    };
+    let (mut n, blind) = settle_whole(&tx, whole, span);
     // Entities do not touch each other's records, so their requests go out together:
     // one round trip per step for the batch, not one per entity.
     let (blind, rest) = futures_util::future::join(
@@ -339,7 +350,11 @@ pub async fn settle(store: &Store, answers: Vec<(JsValue, Outcome)>) -> Result<(
 /// Settles entities whose every queued entry is in the batch: their server state
 /// is the last answer, their entries and local records go. Counts, and the writes
 /// as one future (issued together).
-fn settle_whole(tx: &Tx, groups: Vec<Group>) -> (Settled, impl std::future::Future<Output = Result<()>> + '_) {
+fn settle_whole(
+    tx: &Tx,
+    groups: Vec<Group>,
+    span: Option<JsValue>,
+) -> (Settled, impl std::future::Future<Output = Result<()>> + '_) {
     let mut n = Settled::default();
     let (server_puts, server_deletes, done, locals, conflicts) =
         (Array::new(), Array::new(), Array::new(), Array::new(), Array::new());
@@ -372,7 +387,12 @@ fn settle_whole(tx: &Tx, groups: Vec<Group>) -> (Settled, impl std::future::Futu
         let (a, b, c, d, e) = futures_util::future::join5(
             entities.put_many(&server_puts),
             entities.delete_many(&server_deletes),
-            queue.delete_many(&done),
+            async {
+                match &span {
+                    Some(range) => queue.delete(range).await,
+                    None => queue.delete_many(&done).await,
+                }
+            },
             local.delete_many(&locals),
             conflict_store.put_many(&conflicts),
         )

@@ -1,0 +1,49 @@
+// A CPU profile of one workload of this module, for finding where its time goes:
+//   node bench/prof.mjs --api URL --pkg DIR [--fn push|queue|pull] [--count N]
+// (scripts/bench.sh starts the server; run it the same way with this script).
+// Prints the functions with the most self time and writes bench/results/<fn>.cpuprofile.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from './serve.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(HERE, '..', 'tools', 'package.json'));
+const { chromium } = require('playwright-core');
+const arg = (k, d) => {
+  const i = process.argv.indexOf(`--${k}`);
+  return i > 0 ? process.argv[i + 1] : d;
+};
+const fn = arg('fn', 'push');
+const count = Number(arg('count', fn === 'queue' ? 2000 : 10000));
+const site = await serve({ pageDir: path.join(HERE, 'page'), pkgDir: arg('pkg'), dexieDir: path.join(HERE, 'node_modules', 'dexie', 'dist', 'modern') });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--enable-precise-memory-info'] });
+const page = await browser.newPage();
+await page.goto(`${site.url}/`);
+await page.waitForFunction(() => window.bench?.ready);
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+let profile = null;
+// The page calls this around its measured window (bench.js `measured`).
+await page.exposeFunction('profileHook', async (what) => {
+  if (what === 'start') await cdp.send('Profiler.start');
+  else if (!profile) profile = (await cdp.send('Profiler.stop')).profile;
+});
+const opts = { api: arg('api'), pageSize: 500, count, tag: `prof-${Date.now()}`, user: 'x', expect: count };
+const out = await page.evaluate(([f, a]) => window.bench[f]('wasm', a), [fn, opts]);
+fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
+fs.writeFileSync(path.join(HERE, 'results', `${fn}.cpuprofile`), JSON.stringify(profile));
+const self = new Map();
+const dt = profile.timeDeltas;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+for (let i = 0; i < profile.samples.length; i++) {
+  const n = byId.get(profile.samples[i]);
+  const k = `${n.callFrame.functionName || '(anon)'} ${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber}`;
+  self.set(k, (self.get(k) || 0) + (dt[i] || 0) / 1000);
+}
+console.log(JSON.stringify(out));
+for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 35)) console.log(ms.toFixed(1).padStart(9), k);
+await browser.close();
+site.close();
