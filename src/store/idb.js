@@ -47,9 +47,9 @@ export function begin(db, names, write) {
 export const done = (t) => t.done;
 export const close = (db) => db.close();
 
-export function abort(t) {
+function abort(tx) {
   try {
-    t.tx.abort();
+    tx.abort();
   } catch (_) {
     // Already committed or aborted.
   }
@@ -70,14 +70,8 @@ export const getAll = (s, range, count) => req(s.getAll(range, count));
 export const getAllKeys = (s, range, count) => req(s.getAllKeys(range, count));
 export const count = (s, range) => req(s.count(range));
 export const put = (s, value, key) => req(key === undefined ? s.put(value) : s.put(value, key));
-export const add = (s, value) => req(s.add(value));
 export const del = (s, key) => req(s.delete(key));
 export const clear = (s) => req(s.clear());
-
-// The value at the highest key (the newest entry of an auto-increment store).
-export function last(s) {
-  return req(s.openCursor(null, 'prev')).then((c) => (c ? c.value : undefined));
-}
 
 function lastOf(requests) {
   return requests.length ? req(requests[requests.length - 1]) : Promise.resolve();
@@ -89,6 +83,50 @@ export const deleteMany = (s, keys) => lastOf(keys.map((k) => s.delete(k)));
 export function getMany(s, keys) {
   const requests = keys.map((k) => s.get(k));
   return lastOf(requests).then(() => requests.map((r) => r.result));
+}
+
+// One read-then-write transaction with no trip through wasm futures between its
+// steps (a change the app makes is this, and its latency is what the app feels).
+// `reads` are [store, how, key, index?] with how 'get', 'count' or 'last' (the
+// record at the highest key); once all answered, `decide(results)` (Rust) returns
+// { writes: [[store, how, value, key?]] with how 'put', 'add' or 'delete', result },
+// the writes go out together, and this resolves with `result` once committed.
+export function readThenWrite(db, names, reads, decide) {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(names, 'readwrite');
+    let result;
+    tx.oncomplete = () => resolve(result);
+    tx.onabort = () => reject(tx.error || new DOMException('the transaction was aborted', 'AbortError'));
+    const out = new Array(reads.length);
+    let left = reads.length;
+    const write = () => {
+      try {
+        const plan = decide(out);
+        result = plan.result;
+        for (const [name, how, value, key] of plan.writes) {
+          const s = tx.objectStore(name);
+          if (how === 'delete') s.delete(value);
+          else if (how === 'add') s.add(value);
+          else if (key === undefined) s.put(value);
+          else s.put(value, key);
+        }
+      } catch (e) {
+        // A value that cannot be cloned throws here: nothing of this change is written.
+        reject(e);
+        abort(tx);
+      }
+    };
+    reads.forEach(([name, how, key, index], i) => {
+      let s = tx.objectStore(name);
+      if (index) s = s.index(index);
+      const r = how === 'count' ? s.count(key) : how === 'last' ? s.openCursor(null, 'prev') : s.get(key);
+      r.onsuccess = () => {
+        out[i] = how === 'last' ? (r.result ? r.result.value : undefined) : r.result;
+        if (--left === 0) write();
+      };
+    });
+    if (!reads.length) write();
+  });
 }
 
 export const only = (v) => IDBKeyRange.only(v);

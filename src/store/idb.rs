@@ -16,8 +16,6 @@ extern "C" {
     fn done_js(t: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = close)]
     pub fn close(db: &JsValue);
-    #[wasm_bindgen(js_name = abort)]
-    fn abort_js(t: &JsValue);
     #[wasm_bindgen(catch, js_name = objectStore)]
     fn object_store_js(t: &JsValue, name: &str) -> JsResult<JsValue>;
     #[wasm_bindgen(catch, js_name = index)]
@@ -32,20 +30,18 @@ extern "C" {
     fn count_js(s: &JsValue, range: &JsValue) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = put)]
     fn put_js(s: &JsValue, value: &JsValue, key: &JsValue) -> JsResult<Promise>;
-    #[wasm_bindgen(catch, js_name = add)]
-    fn add_js(s: &JsValue, value: &JsValue) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = del)]
     fn del_js(s: &JsValue, key: &JsValue) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = clear)]
     fn clear_js(s: &JsValue) -> JsResult<Promise>;
-    #[wasm_bindgen(catch, js_name = last)]
-    fn last_js(s: &JsValue) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = putMany)]
     fn put_many_js(s: &JsValue, values: &Array) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = deleteMany)]
     fn delete_many_js(s: &JsValue, keys: &Array) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = getMany)]
     fn get_many_js(s: &JsValue, keys: &Array) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = readThenWrite)]
+    fn read_then_write_js(db: &JsValue, names: &Array, reads: &Array, decide: &JsValue) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = only)]
     pub fn only(v: &JsValue) -> JsResult<JsValue>;
     #[wasm_bindgen(catch, js_name = between)]
@@ -64,6 +60,28 @@ fn some(v: JsValue) -> Option<JsValue> {
 
 fn array(v: JsValue) -> Array {
     v.into()
+}
+
+/// One read of `read_then_write`: `how` is "get", "count" or "last".
+pub fn read(store: &str, how: &str, key: &JsValue, index: Option<&str>) -> JsValue {
+    let r = Array::of3(&JsValue::from_str(store), &JsValue::from_str(how), key);
+    if let Some(i) = index {
+        r.push(&JsValue::from_str(i));
+    }
+    r.into()
+}
+
+/// One write of a `read_then_write` plan: `how` is "put", "add" or "delete".
+pub fn write(store: &str, how: &str, value: &JsValue) -> JsValue {
+    Array::of3(&JsValue::from_str(store), &JsValue::from_str(how), value).into()
+}
+
+/// A transaction that reads, lets `decide` (a JS function, called once with the
+/// results) plan the writes, and writes, with no await in between; resolves with
+/// the plan's `result` once committed.
+pub async fn read_then_write(db: &JsValue, stores: &[&str], reads: &Array, decide: &JsValue) -> JsResult<JsValue> {
+    let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+    wait(read_then_write_js(db, &names, reads, decide)).await
 }
 
 /// An object store as created, for `open`'s upgrade.
@@ -117,10 +135,6 @@ impl Transaction {
     pub async fn done(&self) -> JsResult<()> {
         JsFuture::from(done_js(&self.0)).await.map(|_| ())
     }
-
-    pub fn abort(&self) {
-        abort_js(&self.0)
-    }
 }
 
 /// An object store or one of its indexes.
@@ -152,10 +166,6 @@ impl Table {
         wait(put_js(&self.0, value, key.unwrap_or(&JsValue::UNDEFINED))).await
     }
 
-    pub async fn add(&self, value: &JsValue) -> JsResult<JsValue> {
-        wait(add_js(&self.0, value)).await
-    }
-
     /// Deletes a key or every key in a range.
     pub async fn delete(&self, key: &JsValue) -> JsResult<()> {
         wait(del_js(&self.0, key)).await.map(|_| ())
@@ -163,11 +173,6 @@ impl Table {
 
     pub async fn clear(&self) -> JsResult<()> {
         wait(clear_js(&self.0)).await.map(|_| ())
-    }
-
-    /// The record at the highest key, if any.
-    pub async fn last(&self) -> JsResult<Option<JsValue>> {
-        wait(last_js(&self.0)).await.map(some)
     }
 
     pub async fn put_many(&self, values: &Array) -> JsResult<()> {

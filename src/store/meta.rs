@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 const CLIENT_ID: &str = "clientId";
 /// The highest queue position a push has read. An entry at or below it may be on
 /// its way to the server, so no later change is folded into it.
-const PUSH_READ_UP_TO: &str = "pushReadUpTo";
+pub const PUSH_READ_UP_TO: &str = "pushReadUpTo";
 
 pub async fn push_read_up_to(tx: &Tx) -> Result<Option<u64>> {
     let v = tx.store(META)?.get(&JsValue::from_str(PUSH_READ_UP_TO)).await.map_err(|e| storage("read", e))?;

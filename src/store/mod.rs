@@ -31,12 +31,15 @@ impl Store {
         }
     }
 
-    fn tx(&self, stores: &[&str], write: bool) -> Result<Tx> {
-        let db = self.db.borrow();
-        let db = db.as_ref().ok_or_else(|| {
+    /// The open database (a closed store answers with a clear error).
+    pub fn db(&self) -> Result<JsValue> {
+        self.db.borrow().clone().ok_or_else(|| {
             crate::failure::SyncError::new(crate::failure::ErrorKind::Storage, "the local database was closed")
-        })?;
-        let inner = idb::Transaction::begin(db, stores, write).map_err(|e| storage("transaction", e))?;
+        })
+    }
+
+    fn tx(&self, stores: &[&str], write: bool) -> Result<Tx> {
+        let inner = idb::Transaction::begin(&self.db()?, stores, write).map_err(|e| storage("transaction", e))?;
         Ok(Tx { inner })
     }
 
@@ -73,10 +76,6 @@ impl Tx {
     /// An aborted transaction wrote nothing; its error says why.
     pub async fn commit(self) -> Result<()> {
         self.inner.done().await.map_err(|e| storage("commit", e))
-    }
-
-    pub fn abort(self) {
-        self.inner.abort()
     }
 }
 

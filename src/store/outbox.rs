@@ -35,6 +35,7 @@ pub const F_BASE_DATA: &str = "baseData";
 pub const F_BASE_ETAG: &str = "baseEtag";
 
 /// A change the app makes.
+#[derive(Clone)]
 pub struct Change {
     pub op: Op,
     pub entity_type: String,
@@ -72,18 +73,25 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 
 /// Persists a change and applies it to the local view, in one transaction.
 /// Resolves with the mutation id once that transaction committed.
+///
+/// One round of reads (the entity's server and local records, its queued entry
+/// count, the queue's tail, how far a push read), then the writes, all inside
+/// `idb.js`: the plan in between is made here, synchronously.
 pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
-    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, META])?;
-    match enqueue_in(&tx, change).await {
-        Ok(id) => {
-            tx.commit().await.map_err(|e| clone_error(e, change))?;
-            Ok(id)
-        }
-        Err(e) => {
-            tx.abort();
-            Err(e)
-        }
-    }
+    let key = entity_key(&change.entity_type, &change.entity_id);
+    let reads = Array::of5(
+        &idb::read(ENTITIES, "get", &key, None),
+        &idb::read(LOCAL, "get", &key, None),
+        &idb::read(QUEUE, "count", &key, Some(BY_ENTITY)),
+        &idb::read(QUEUE, "last", &JsValue::NULL, None),
+        &idb::read(META, "get", &JsValue::from_str(meta::PUSH_READ_UP_TO), None),
+    );
+    let c = change.clone();
+    let decide = wasm_bindgen::closure::Closure::once_into_js(move |r: Array| plan_enqueue(&c, &r));
+    let id = idb::read_then_write(&store.db()?, &[ENTITIES, LOCAL, QUEUE, META], &reads, &decide)
+        .await
+        .map_err(|e| clone_error(storage("queue", e), change))?;
+    Ok(id.as_string().unwrap_or_default())
 }
 
 /// A value IndexedDB cannot clone (a function, a symbol) is the app's mistake, not
@@ -102,29 +110,22 @@ fn clone_error(e: SyncError, change: &Change) -> SyncError {
     }
 }
 
-/// Two round trips: the reads (entity, local view, queue tail) go out together,
-/// then the writes.
-async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
-    let queue = tx.store(QUEUE)?;
-    let (cur, tail) =
-        futures_util::future::join(view::current(tx, &change.entity_type, &change.entity_id), queue.last()).await;
-    let cur = cur?;
-    // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
-    let etag = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG));
-    let tail = tail.map_err(|e| storage("read queue", e))?;
+/// The writes of a change, from `enqueue`'s reads: `{ writes, result: mutationId }`.
+fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
+    let some = |v: JsValue| (!v.is_undefined()).then_some(v);
+    let cur = view::current_of(some(r.get(0)), some(r.get(1)));
+    let queued = r.get(2).as_f64().unwrap_or(0.0) as i64;
+    let tail = some(r.get(3));
+    let read_up_to = r.get(4).as_f64().map(|n| n as u64);
     let tail_meta = tail.as_ref().and_then(meta_of);
-    let mut decision = fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op);
-    if decision != Fold::Append {
-        // Only if a push has not read the tail: it may be on its way to the server.
-        // (Asked only here, as most changes append.)
-        let read_up_to = meta::push_read_up_to(tx).await?;
-        if tail_meta.as_ref().zip(read_up_to).is_some_and(|(t, read)| t.seq <= read) {
-            decision = Fold::Append;
-        }
-    }
-    // What to write to the queue, how the entity's entry count moves, and the
-    // mutation id the change goes out under.
-    let (write, delta, mutation_id) = match (&decision, &tail) {
+    let decision = match (&tail_meta, read_up_to) {
+        // A push read it: it may be on its way to the server.
+        (Some(t), Some(read)) if t.seq <= read => Fold::Append,
+        _ => fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op),
+    };
+    // The queue write, how the entity's entry count moves, and the mutation id the
+    // change goes out under.
+    let (queue_write, delta, mutation_id) = match (&decision, &tail) {
         (Fold::Replace { op }, Some(t)) | (Fold::MergeIntoTail { op }, Some(t)) => {
             let payload = if matches!(decision, Fold::MergeIntoTail { .. }) {
                 jsv::merged(&jsv::get(t, F_PAYLOAD), &change.data)
@@ -133,52 +134,32 @@ async fn enqueue_in(tx: &Tx, change: &Change) -> Result<String> {
             };
             jsv::set(t, F_TYPE, &JsValue::from_str(op.as_str()));
             jsv::set(t, F_PAYLOAD, &payload);
-            (QueueWrite::Put(t.clone()), 0, jsv::get_str(t, field::MUTATION_ID))
+            (idb::write(QUEUE, "put", t), 0, jsv::get(t, field::MUTATION_ID))
         }
-        (Fold::DropTail, Some(t)) => (QueueWrite::Delete(jsv::get(t, F_SEQ)), -1, jsv::get_str(t, field::MUTATION_ID)),
+        (Fold::DropTail, Some(t)) => {
+            (idb::write(QUEUE, "delete", &jsv::get(t, F_SEQ)), -1, jsv::get(t, field::MUTATION_ID))
+        }
         _ => {
             let id = jsv::new_id();
             let rec = new_record(change, &id, cur.server_version);
             jsv::set(&rec, F_BASE_DATA, cur.view.as_ref().unwrap_or(&JsValue::NULL));
-            if let Some(tag) = &etag {
-                jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(tag));
+            // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
+            if let Some(tag) = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG)) {
+                jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(&tag));
             }
-            (QueueWrite::Add(rec), 1, Some(id))
+            (idb::write(QUEUE, "add", &rec), 1, JsValue::from_str(&id))
         }
     };
-    let write = async {
-        match &write {
-            QueueWrite::Add(r) => queue.add(r).await.map(|_| ()),
-            QueueWrite::Put(r) => queue.put(r, None).await.map(|_| ()),
-            QueueWrite::Delete(k) => queue.delete(k).await,
-        }
-    };
+    let pending = (queued + delta).max(0) as u32;
     let next = apply_op(change.op, cur.view.as_ref(), &change.data);
-    // The local record counts the entity's entries, so the new count needs no request
-    // (a record without the count, from an older version, is counted the slow way).
-    let local = async {
-        let pending = match cur.pending {
-            Some(p) => (p as i64 + delta).max(0) as u32,
-            None => pending_for(tx, &change.entity_type, &change.entity_id).await?,
-        };
-        write_local(tx, &change.entity_type, &change.entity_id, next.as_ref(), pending).await
+    let local_write = match pending {
+        0 => idb::write(LOCAL, "delete", &entity_key(&change.entity_type, &change.entity_id)),
+        n => idb::write(LOCAL, "put", &local_record(&change.entity_type, &change.entity_id, next.as_ref(), n)),
     };
-    let (written, local) = futures_util::future::join(write, local).await;
-    written.map_err(|e| clone_error(storage("queue", e), change))?;
-    local?;
-    Ok(mutation_id.unwrap_or_default())
-}
-
-enum QueueWrite {
-    Add(JsValue),
-    Put(JsValue),
-    Delete(JsValue),
-}
-
-async fn pending_for(tx: &Tx, entity_type: &str, id: &str) -> Result<u32> {
-    let only = idb::only(&entity_key(entity_type, id)).map_err(|e| storage("key range", e))?;
-    let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
-    idx.count(Some(&only)).await.map_err(|e| storage("count", e))
+    let plan = jsv::object();
+    jsv::set(&plan, "writes", &Array::of2(&queue_write, &local_write));
+    jsv::set(&plan, "result", &mutation_id);
+    plan
 }
 
 async fn write_local(tx: &Tx, entity_type: &str, id: &str, view: Option<&JsValue>, pending: u32) -> Result<()> {

@@ -47,9 +47,6 @@ pub struct Current {
     pub server_version: Option<u64>,
     /// The server's record as stored (for its ETag), if any.
     pub server: Option<JsValue>,
-    /// How many queue entries the entity has, as its local record counts them
-    /// (0 without one; `None` if a record lacks the count).
-    pub pending: Option<u32>,
 }
 
 /// The queue entries an entity's local record counts.
@@ -70,13 +67,18 @@ pub async fn current(tx: &Tx, entity_type: &str, id: &str) -> Result<Current> {
     let (server, local) = futures_util::future::join(entities.get(&key), local.get(&key)).await;
     let server = server.map_err(|e| storage("read", e))?;
     let local = local.map_err(|e| storage("read", e))?;
+    Ok(current_of(server, local))
+}
+
+/// The current view from the entity's server record and local record, as read.
+pub fn current_of(server: Option<JsValue>, local: Option<JsValue>) -> Current {
     let server_version = server.as_ref().and_then(|s| jsv::get_u64(s, field::VERSION));
     let view = match (&local, &server) {
         (Some(l), _) => data_of(l),
         (None, Some(s)) => data_of(s),
         (None, None) => None,
     };
-    Ok(Current { view, server_version, pending: pending_of(local.as_ref()), server })
+    Current { view, server_version, server }
 }
 
 pub async fn get(store: &Store, entity_type: &str, id: &str) -> Result<JsValue> {
