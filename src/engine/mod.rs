@@ -67,6 +67,9 @@ pub struct Engine {
     recount: Cell<Recount>,
 }
 
+/// How long the queue counts wait after a change for more changes to share them.
+const RECOUNT_DELAY_MS: u32 = 100;
+
 #[derive(Clone, Copy, PartialEq)]
 enum Recount {
     Idle,
@@ -277,8 +280,9 @@ impl Engine {
     }
 
     /// Publishes the queue counts after a change, off the change's own path: the
-    /// change resolves as soon as it is durable (counting a long queue takes longer
-    /// than writing to it), and a burst of changes costs one or two counts, not one each.
+    /// change resolves as soon as it is durable, and the changes of the next
+    /// `RECOUNT_DELAY_MS` share one count. Counting a long queue costs more than
+    /// writing to it, and a count's transaction would hold up the next change.
     fn recount(self: &Rc<Self>) {
         if self.recount.get() != Recount::Idle {
             self.recount.set(Recount::Again);
@@ -288,9 +292,10 @@ impl Engine {
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             loop {
+                gloo_timers::future::TimeoutFuture::new(RECOUNT_DELAY_MS).await;
+                me.recount.set(Recount::Running);
                 me.announce_queue().await;
                 if me.recount.get() == Recount::Again {
-                    me.recount.set(Recount::Running);
                     continue;
                 }
                 me.recount.set(Recount::Idle);
