@@ -88,8 +88,9 @@ export function getMany(s, keys) {
 // One read-then-write transaction with no trip through wasm futures between its
 // steps (a change the app makes is this, and its latency is what the app feels).
 // `reads` are [store, how, key, index?] with how 'get', 'count' or 'last' (the
-// record at the highest key); once all answered, `decide(results)` (Rust) returns
-// { writes: [[store, how, value, key?]] with how 'put', 'add' or 'delete', result },
+// record at the highest key). Once all answered, `decide(results)` (Rust) returns
+// either { more: [reads] }, read next (their results are appended), or
+// { writes: [[store, how, value, key?]] with how 'put', 'add' or 'delete', result }:
 // the writes go out together, and this resolves with `result` once committed.
 export function readThenWrite(db, names, reads, decide) {
   return new Promise((resolve, reject) => {
@@ -97,11 +98,11 @@ export function readThenWrite(db, names, reads, decide) {
     let result;
     tx.oncomplete = () => resolve(result);
     tx.onabort = () => reject(tx.error || new DOMException('the transaction was aborted', 'AbortError'));
-    const out = new Array(reads.length);
-    let left = reads.length;
-    const write = () => {
+    const out = [];
+    const step = () => {
       try {
         const plan = decide(out);
+        if (plan.more) return read(plan.more);
         result = plan.result;
         for (const [name, how, value, key] of plan.writes) {
           const s = tx.objectStore(name);
@@ -116,16 +117,21 @@ export function readThenWrite(db, names, reads, decide) {
         abort(tx);
       }
     };
-    reads.forEach(([name, how, key, index], i) => {
-      let s = tx.objectStore(name);
-      if (index) s = s.index(index);
-      const r = how === 'count' ? s.count(key) : how === 'last' ? s.openCursor(null, 'prev') : s.get(key);
-      r.onsuccess = () => {
-        out[i] = how === 'last' ? (r.result ? r.result.value : undefined) : r.result;
-        if (--left === 0) write();
-      };
-    });
-    if (!reads.length) write();
+    const read = (batch) => {
+      let left = batch.length;
+      const at = out.length;
+      batch.forEach(([name, how, key, index], i) => {
+        let s = tx.objectStore(name);
+        if (index) s = s.index(index);
+        const r = how === 'count' ? s.count(key) : how === 'last' ? s.openCursor(null, 'prev') : s.get(key);
+        r.onsuccess = () => {
+          out[at + i] = how === 'last' ? (r.result ? r.result.value : undefined) : r.result;
+          if (--left === 0) step();
+        };
+      });
+      if (!batch.length) step();
+    };
+    read(reads);
   });
 }
 

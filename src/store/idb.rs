@@ -76,9 +76,9 @@ pub fn write(store: &str, how: &str, value: &JsValue) -> JsValue {
     Array::of3(&JsValue::from_str(store), &JsValue::from_str(how), value).into()
 }
 
-/// A transaction that reads, lets `decide` (a JS function, called once with the
-/// results) plan the writes, and writes, with no await in between; resolves with
-/// the plan's `result` once committed.
+/// A transaction that reads, lets `decide` (a JS function, called with the results
+/// so far) ask for more reads or plan the writes, and writes, with no await in
+/// between; resolves with the plan's `result` once committed.
 pub async fn read_then_write(db: &JsValue, stores: &[&str], reads: &Array, decide: &JsValue) -> JsResult<JsValue> {
     let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
     wait(read_then_write_js(db, &names, reads, decide)).await

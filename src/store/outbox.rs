@@ -74,21 +74,21 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 /// Persists a change and applies it to the local view, in one transaction.
 /// Resolves with the mutation id once that transaction committed.
 ///
-/// One round of reads (the entity's server and local records, its queued entry
-/// count, the queue's tail, how far a push read), then the writes, all inside
-/// `idb.js`: the plan in between is made here, synchronously.
+/// One round of reads (the entity's server and local records, the queue's tail),
+/// a second only when the change could fold into the tail or the local record
+/// lacks its entry count, then the writes, all inside `idb.js`: the plan in
+/// between is made here, synchronously.
 pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
     let key = entity_key(&change.entity_type, &change.entity_id);
-    let reads = Array::of5(
+    let reads = Array::of3(
         &idb::read(ENTITIES, "get", &key, None),
         &idb::read(LOCAL, "get", &key, None),
-        &idb::read(QUEUE, "count", &key, Some(BY_ENTITY)),
         &idb::read(QUEUE, "last", &JsValue::NULL, None),
-        &idb::read(META, "get", &JsValue::from_str(meta::PUSH_READ_UP_TO), None),
     );
     let c = change.clone();
-    let decide = wasm_bindgen::closure::Closure::once_into_js(move |r: Array| plan_enqueue(&c, &r));
-    let id = idb::read_then_write(&store.db()?, &[ENTITIES, LOCAL, QUEUE, META], &reads, &decide)
+    let decide =
+        wasm_bindgen::closure::Closure::<dyn FnMut(Array) -> JsValue>::new(move |r: Array| plan_enqueue(&c, &r));
+    let id = idb::read_then_write(&store.db()?, &[ENTITIES, LOCAL, QUEUE, META], &reads, decide.as_ref())
         .await
         .map_err(|e| clone_error(storage("queue", e), change))?;
     Ok(id.as_string().unwrap_or_default())
@@ -110,19 +110,34 @@ fn clone_error(e: SyncError, change: &Change) -> SyncError {
     }
 }
 
-/// The writes of a change, from `enqueue`'s reads: `{ writes, result: mutationId }`.
+/// The writes of a change, from `enqueue`'s reads: `{ writes, result: mutationId }`,
+/// or `{ more }` when it needs to know how far a push read and how many entries the
+/// entity has queued.
 fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
     let some = |v: JsValue| (!v.is_undefined()).then_some(v);
-    let cur = view::current_of(some(r.get(0)), some(r.get(1)));
-    let queued = r.get(2).as_f64().unwrap_or(0.0) as i64;
-    let tail = some(r.get(3));
-    let read_up_to = r.get(4).as_f64().map(|n| n as u64);
+    let local = some(r.get(1));
+    let tail = some(r.get(2));
     let tail_meta = tail.as_ref().and_then(meta_of);
-    let decision = match (&tail_meta, read_up_to) {
-        // A push read it: it may be on its way to the server.
-        (Some(t), Some(read)) if t.seq <= read => Fold::Append,
-        _ => fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op),
-    };
+    let mut decision = fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op);
+    let known = pending_of(local.as_ref());
+    if r.length() == 3 && (decision != Fold::Append || known.is_none()) {
+        let key = entity_key(&change.entity_type, &change.entity_id);
+        let plan = jsv::object();
+        let more = Array::of2(
+            &idb::read(META, "get", &JsValue::from_str(meta::PUSH_READ_UP_TO), None),
+            &idb::read(QUEUE, "count", &key, Some(BY_ENTITY)),
+        );
+        jsv::set(&plan, "more", &more);
+        return plan;
+    }
+    // A push read the tail: it may be on its way to the server.
+    let read_up_to = r.get(3).as_f64().map(|n| n as u64);
+    if tail_meta.as_ref().zip(read_up_to).is_some_and(|(t, read)| t.seq <= read) {
+        decision = Fold::Append;
+    }
+    // The local record counts the entity's queued entries (else the index did).
+    let queued = known.map(f64::from).or(r.get(4).as_f64()).unwrap_or(0.0) as i64;
+    let cur = view::current_of(some(r.get(0)), local);
     // The queue write, how the entity's entry count moves, and the mutation id the
     // change goes out under.
     let (queue_write, delta, mutation_id) = match (&decision, &tail) {
@@ -679,6 +694,24 @@ mod tests {
         assert_eq!(jsv::get_str(&jsv::get(&stored[0].0, F_PAYLOAD), "title").as_deref(), Some("ab"));
         assert_eq!(canon_payload(&read[0].0), canon_payload(&stored[0].0));
         assert_eq!(jsv::get_str(&jsv::get(&stored[1].0, F_PAYLOAD), "title").as_deref(), Some("abc"));
+        store.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_local_record_without_its_entry_count_is_counted_from_the_queue() {
+        let store = Store::open(&format!("t-count-{}", jsv::new_id())).await.unwrap();
+        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
+        load_after(&store, None, None).await.unwrap();
+        // As a record written by hand (or by some older writer) might be.
+        let tx = store.write(&[LOCAL]).unwrap();
+        let rec = view::local_record("course", "c", Some(&js_sys::JSON::parse(r#"{"title":"a"}"#).unwrap()), 1);
+        js_sys::Reflect::delete_property(rec.unchecked_ref::<js_sys::Object>(), &JsValue::from_str("pending")).unwrap();
+        tx.store(LOCAL).unwrap().put(&rec, None).await.unwrap();
+        tx.commit().await.unwrap();
+        enqueue(&store, &change(Op::Update, r#"{"title":"ab"}"#)).await.unwrap();
+        let tx = store.read(&[LOCAL]).unwrap();
+        let local = tx.store(LOCAL).unwrap().get(&entity_key("course", "c")).await.unwrap().unwrap();
+        assert_eq!(jsv::get_u64(&local, "pending"), Some(2), "both entries counted");
         store.close();
     }
 
