@@ -23,7 +23,7 @@ pub fn id_text(raw: &Raw) -> Option<String> {
     match raw {
         Raw::String(s) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
         Raw::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => {
-            Some(format!("{n}"))
+            Some((*n as i64).to_string())
         }
         _ => None,
     }

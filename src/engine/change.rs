@@ -21,7 +21,7 @@ pub fn key_arg(what: &str, v: &JsValue) -> Result<String> {
     }
     if let Some(n) = v.as_f64() {
         if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
-            return Ok(format!("{n}"));
+            return Ok((n as i64).to_string());
         }
     }
     Err(input(format!("offline-sync: {what} must be a non-empty string (got {})", describe(v))))

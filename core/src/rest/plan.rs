@@ -224,7 +224,7 @@ pub fn more_pages(p: &Pagination, page: u32, total_pages: Option<f64>) -> Result
             let read = (page - first_page + 1) as f64;
             Ok(read < t)
         }
-        Some(t) => Err(format!("has {t} at {at}, which is not a page count")),
+        Some(t) => Err(format!("has {} at {at}, which is not a page count", crate::config::format_number(t))),
         None => Err(format!("has no page count at {at}")),
     }
 }
