@@ -1,4 +1,4 @@
-//! HTTP for every transport: fetch (through gloo-net) with a timeout on an
+//! HTTP for every transport: fetch (`http.js`) with a timeout on an
 //! AbortSignal, the app's bearer token, one retry after a 401 with a fresh token,
 //! and every failure classified.
 
@@ -8,8 +8,21 @@ use offline_sync_core::backoff::parse_retry_after;
 use offline_sync_core::error::classify_status;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(module = "/src/http.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = send)]
+    fn fetch_js(
+        url: &str,
+        method: &str,
+        headers: &js_sys::Array,
+        body: Option<String>,
+        signal: &web_sys::AbortSignal,
+    ) -> std::result::Result<js_sys::Promise, JsValue>;
+}
 
 /// Where the token comes from: the app's `getAuthToken` callback (sync or async).
 /// The token lives in memory only; it is never written to IndexedDB.
@@ -124,27 +137,27 @@ impl Http {
             reason.set_name("TimeoutError");
             abort.abort_with_reason(&reason);
         });
-        let mut b = gloo_net::http::RequestBuilder::new(req.url)
-            .method(method(req.method))
-            .abort_signal(Some(&controller.signal()))
-            .header("Accept", "application/json")
-            .header("X-Offline-Sync-Client", &self.client_id);
+        let headers = js_sys::Array::new();
+        let header = |k: &str, v: &str| {
+            headers.push(&js_sys::Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)));
+        };
+        header("Accept", "application/json");
+        header("X-Offline-Sync-Client", &self.client_id);
         if let Some(t) = token {
-            b = b.header("Authorization", &format!("Bearer {t}"));
+            header("Authorization", &format!("Bearer {t}"));
         }
         if req.body.is_some() {
-            b = b.header("Content-Type", "application/json");
+            header("Content-Type", "application/json");
         }
         for (k, v) in req.headers {
-            b = b.header(k, v);
+            header(k, v);
         }
-        let request = match req.body {
-            Some(body) => b.body(body),
-            None => b.build(),
-        }
-        .map_err(|e| network(req, &e.to_string()))?;
-        let resp = request.send().await.map_err(|e| failed_fetch(req, &controller, &e.to_string()))?;
-        let raw: web_sys::Response = resp.into();
+        let sent = fetch_js(req.url, req.method, &headers, req.body.map(str::to_string), &controller.signal())
+            .map_err(|e| network(req, &jsv::error_text(&e)))?;
+        let raw: web_sys::Response = JsFuture::from(sent)
+            .await
+            .map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?
+            .unchecked_into();
         let status = raw.status();
         let headers = raw.headers();
         if !(200..300).contains(&status) {
@@ -179,17 +192,6 @@ impl Http {
             })?
         };
         Ok(Reply { status, body, headers })
-    }
-}
-
-fn method(m: &str) -> gloo_net::http::Method {
-    use gloo_net::http::Method;
-    match m {
-        "POST" => Method::POST,
-        "PUT" => Method::PUT,
-        "PATCH" => Method::PATCH,
-        "DELETE" => Method::DELETE,
-        _ => Method::GET,
     }
 }
 
