@@ -290,9 +290,16 @@ impl Engine {
         }
         self.recount.set(Recount::Running);
         let me = self.clone();
+        let generation = self.generation();
         wasm_bindgen_futures::spawn_local(async move {
             loop {
                 gloo_timers::future::TimeoutFuture::new(RECOUNT_DELAY_MS).await;
+                if me.generation() != generation {
+                    // Local data was cleared (sign-out): counting would open the
+                    // database again and leave a fresh one behind.
+                    me.recount.set(Recount::Idle);
+                    return;
+                }
                 me.recount.set(Recount::Running);
                 me.announce_queue().await;
                 if me.recount.get() == Recount::Again {

@@ -3,9 +3,10 @@
 // Hand-written rather than a Rust wrapper crate: a request here costs one promise,
 // not a Rust future and two closures, and a batch of writes is one call from wasm
 // (the push and the pull write hundreds of records per transaction). Batches issue
-// their requests without a handler each: IndexedDB runs a transaction's requests in
-// order, so the last one's success means every one succeeded, and a failure aborts
-// the transaction, which `done` reports with the first error.
+// their requests without a handler each (but the last of a chunk): IndexedDB runs a
+// transaction's requests in order, so the last one's success means every one
+// succeeded, and a failure aborts the transaction, which `done` reports with the
+// first error.
 
 export function open(name, version, stores) {
   return new Promise((resolve, reject) => {
@@ -47,6 +48,8 @@ export function begin(db, names, write) {
 export const done = (t) => t.done;
 export const close = (db) => db.close();
 
+export const abortTx = (t) => abort(t.tx);
+
 function abort(tx) {
   try {
     tx.abort();
@@ -65,23 +68,67 @@ function req(r) {
   });
 }
 
-export const get = (s, key) => req(s.get(key));
-export const getAll = (s, range, count) => req(s.getAll(range, count));
-export const getAllKeys = (s, range, count) => req(s.getAllKeys(range, count));
-export const count = (s, range) => req(s.count(range));
-export const put = (s, value, key) => req(key === undefined ? s.put(value) : s.put(value, key));
-export const del = (s, key) => req(s.delete(key));
-export const clear = (s) => req(s.clear());
+// A request that throws as it is made (a value that cannot be cloned, a bad key)
+// aborts its transaction, as a failed one does: never half a transaction.
+function op(s, make) {
+  try {
+    return req(make());
+  } catch (e) {
+    abort(s.transaction || s.objectStore.transaction);
+    return Promise.reject(e);
+  }
+}
+
+export const get = (s, key) => op(s, () => s.get(key));
+export const getAll = (s, range, count) => op(s, () => s.getAll(range, count));
+export const getAllKeys = (s, range, count) => op(s, () => s.getAllKeys(range, count));
+export const count = (s, range) => op(s, () => s.count(range));
+export const put = (s, value, key) => op(s, () => (key === undefined ? s.put(value) : s.put(value, key)));
+export const del = (s, key) => op(s, () => s.delete(key));
+export const clear = (s) => op(s, () => s.clear());
 
 function lastOf(requests) {
   return requests.length ? req(requests[requests.length - 1]) : Promise.resolve();
 }
 
-export const putMany = (s, values) => lastOf(values.map((v) => s.put(v)));
-export const deleteMany = (s, keys) => lastOf(keys.map((k) => s.delete(k)));
+// Writes a batch a chunk at a time, the next chunk from the success event of the
+// last request of the one before: each chunk runs in its own task, so a page of
+// 500 records (whose structured clone happens on the main thread) never makes one
+// long task, and the transaction stays the same.
+const CHUNK = 100;
+
+// A request that throws (a value that cannot be cloned, a record without its key)
+// aborts the transaction: a batch is written whole or not at all.
+function chunked(s, items, issue) {
+  return new Promise((resolve, reject) => {
+    const next = (from) => {
+      let last;
+      try {
+        for (let i = from; i < Math.min(items.length, from + CHUNK); i++) last = issue(items[i]);
+      } catch (e) {
+        reject(e);
+        abort(s.transaction);
+        return;
+      }
+      if (!last) return resolve();
+      last.onsuccess = () => (from + CHUNK < items.length ? next(from + CHUNK) : resolve());
+      last.onerror = () => reject(last.error);
+    };
+    next(0);
+  });
+}
+
+export const putMany = (s, values) => chunked(s, values, (v) => s.put(v));
+export const deleteMany = (s, keys) => chunked(s, keys, (k) => s.delete(k));
 
 export function getMany(s, keys) {
-  const requests = keys.map((k) => s.get(k));
+  let requests;
+  try {
+    requests = keys.map((k) => s.get(k));
+  } catch (e) {
+    abort(s.transaction);
+    return Promise.reject(e);
+  }
   return lastOf(requests).then(() => requests.map((r) => r.result));
 }
 

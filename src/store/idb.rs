@@ -16,6 +16,8 @@ extern "C" {
     fn done_js(t: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = close)]
     pub fn close(db: &JsValue);
+    #[wasm_bindgen(js_name = abortTx)]
+    fn abort_js(t: &JsValue);
     #[wasm_bindgen(catch, js_name = objectStore)]
     fn object_store_js(t: &JsValue, name: &str) -> JsResult<JsValue>;
     #[wasm_bindgen(catch, js_name = index)]
@@ -135,6 +137,11 @@ impl Transaction {
     pub async fn done(&self) -> JsResult<()> {
         JsFuture::from(done_js(&self.0)).await.map(|_| ())
     }
+
+    /// Nothing of it is written (a no-op once it committed).
+    pub fn abort(&self) {
+        abort_js(&self.0)
+    }
 }
 
 /// An object store or one of its indexes.
@@ -186,5 +193,47 @@ impl Table {
     /// The records at `keys`, in order (`undefined` where there is none).
     pub async fn get_many(&self, keys: &Array) -> JsResult<Array> {
         wait(get_many_js(&self.0, keys)).await.map(array)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    const STORES: &[StoreDef] = &[StoreDef { name: "s", key_path: Some(&["id"]), auto_increment: false, indexes: &[] }];
+
+    fn records(n: u32) -> Array {
+        (0..n)
+            .map(|i| {
+                let r = crate::jsv::object();
+                crate::jsv::set(&r, "id", &JsValue::from_f64(i as f64));
+                r
+            })
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_batch_is_written_a_chunk_at_a_time_and_whole_or_not_at_all() {
+        let db = open(&format!("t-idb-{}", crate::jsv::new_id()), 1, STORES).await.unwrap();
+        let t = Transaction::begin(&db, &["s"], true).unwrap();
+        t.store("s").unwrap().put_many(&records(250)).await.unwrap();
+        t.done().await.unwrap();
+        let t = Transaction::begin(&db, &["s"], false).unwrap();
+        assert_eq!(t.store("s").unwrap().count(None).await.unwrap(), 250, "every chunk was written");
+        // A record without its key in the third chunk: the batch fails, and with it the
+        // transaction, the earlier chunks and the clear before them included.
+        let bad = records(250);
+        bad.set(220, crate::jsv::object());
+        let t = Transaction::begin(&db, &["s"], true).unwrap();
+        let s = t.store("s").unwrap();
+        s.clear().await.unwrap();
+        assert!(s.put_many(&bad).await.is_err());
+        assert!(t.done().await.is_err(), "the transaction was aborted");
+        let t = Transaction::begin(&db, &["s"], false).unwrap();
+        assert_eq!(t.store("s").unwrap().count(None).await.unwrap(), 250, "nothing of the failed batch stayed");
+        close(&db);
     }
 }

@@ -40,7 +40,7 @@ impl Store {
 
     fn tx(&self, stores: &[&str], write: bool) -> Result<Tx> {
         let inner = idb::Transaction::begin(&self.db()?, stores, write).map_err(|e| storage("transaction", e))?;
-        Ok(Tx { inner })
+        Ok(Tx { inner, committing: std::cell::Cell::new(false) })
     }
 
     pub fn read(&self, stores: &[&str]) -> Result<Tx> {
@@ -62,9 +62,19 @@ impl Store {
 }
 
 /// A transaction. Never hold one across a fetch or a timer: IndexedDB commits it
-/// as soon as it has no pending request.
+/// as soon as it has no pending request. One dropped without `commit` (an error
+/// returned half-way) is aborted, so nothing of it is written.
 pub struct Tx {
     inner: idb::Transaction,
+    committing: std::cell::Cell<bool>,
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if !self.committing.get() {
+            self.inner.abort();
+        }
+    }
 }
 
 impl Tx {
@@ -75,6 +85,7 @@ impl Tx {
     /// Resolves once the transaction committed, so a reload right after loses nothing.
     /// An aborted transaction wrote nothing; its error says why.
     pub async fn commit(self) -> Result<()> {
+        self.committing.set(true);
         self.inner.done().await.map_err(|e| storage("commit", e))
     }
 }
