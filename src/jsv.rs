@@ -5,12 +5,36 @@ use offline_sync_core::config::Raw;
 use wasm_bindgen::{JsCast, JsValue};
 
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    with_key(key, |k| js_sys::Reflect::get(obj, k).unwrap_or(JsValue::UNDEFINED))
 }
 
 pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
     // Reflect.set only fails on non-objects, which callers never pass.
-    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+    with_key(key, |k| {
+        let _ = js_sys::Reflect::set(obj, k, value);
+    })
+}
+
+thread_local! {
+    /// Property names as JS strings, each made once: every queued change and every
+    /// settled record reads and sets the same dozen names, and a JS string made
+    /// from Rust text costs a call into JS and a decode each time.
+    static KEYS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn with_key<R>(key: &str, f: impl FnOnce(&JsValue) -> R) -> R {
+    KEYS.with(|keys| {
+        let Ok(mut keys) = keys.try_borrow_mut() else { return f(&JsValue::from_str(key)) };
+        if let Some((_, k)) = keys.iter().find(|(k, _)| k == key) {
+            return f(k);
+        }
+        let k = JsValue::from_str(key);
+        if key.len() <= 32 && keys.len() < 64 {
+            keys.push((key.to_string(), k));
+            return f(&keys[keys.len() - 1].1);
+        }
+        f(&k)
+    })
 }
 
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {

@@ -55,7 +55,10 @@ pub fn change(op: Op, entity_type: &JsValue, entity_id: &JsValue, data: &JsValue
             let json = js_sys::JSON::stringify(data).map_err(|e| {
                 input(format!("offline-sync: data for {what} cannot be sent as JSON: {}", jsv::error_text(&e)))
             })?;
-            let len = String::from(json).len();
+            // UTF-8 takes at most 3 bytes per UTF-16 unit: only a payload near the
+            // limit is copied into Rust to measure it exactly.
+            let units = json.length() as usize;
+            let len = if units * 3 <= max_bytes as usize { units } else { String::from(json).len() };
             if len > max_bytes as usize {
                 return Err(input(format!(
                     "offline-sync: data for {what} is {len} bytes as JSON, over the maxPayloadBytes limit of {max_bytes}"
