@@ -1,5 +1,5 @@
 // A CPU profile of one workload of this module, for finding where its time goes:
-//   node bench/prof.mjs --api URL --pkg DIR [--fn push|queue|pull] [--count N]
+//   node bench/prof.mjs --api URL --pkg DIR [--fn push|queue|pull] [--count N] [--impl wasm|raw|dexie]
 // (scripts/bench.sh starts the server; run it the same way with this script).
 // Prints the functions with the most self time and writes bench/results/<fn>.cpuprofile.
 import { createRequire } from 'node:module';
@@ -32,7 +32,7 @@ await page.exposeFunction('profileHook', async (what) => {
   else if (!profile) profile = (await cdp.send('Profiler.stop')).profile;
 });
 const opts = { api: arg('api'), pageSize: 500, count, tag: `prof-${Date.now()}`, user: 'x', expect: count };
-const out = await page.evaluate(([f, a]) => window.bench[f]('wasm', a), [fn, opts]);
+const out = await page.evaluate(([f, a, i]) => window.bench[f](i, a), [fn, opts, arg('impl', 'wasm')]);
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', `${fn}.cpuprofile`), JSON.stringify(profile));
 const self = new Map();
