@@ -1,4 +1,4 @@
-//! HTTP for every transport: fetch (`http.js`) with a timeout on an
+//! HTTP for every transport: fetch with a timeout on an
 //! AbortSignal, the app's bearer token, one retry after a 401 with a fresh token,
 //! and every failure classified.
 
@@ -12,16 +12,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-#[wasm_bindgen(module = "/src/http.js")]
+#[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_name = send)]
-    fn fetch_js(
-        url: &str,
-        method: &str,
-        headers: &js_sys::Array,
-        body: Option<String>,
-        signal: &web_sys::AbortSignal,
-    ) -> std::result::Result<js_sys::Promise, JsValue>;
+    /// The global scope's `fetch`: a page's or a worker's.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn fetch_js(url: &str, init: &web_sys::RequestInit) -> std::result::Result<js_sys::Promise, JsValue>;
 }
 
 /// Where the token comes from: the app's `getAuthToken` callback (sync or async).
@@ -152,8 +147,14 @@ impl Http {
         for (k, v) in req.headers {
             header(k, v);
         }
-        let sent = fetch_js(req.url, req.method, &headers, req.body.map(str::to_string), &controller.signal())
-            .map_err(|e| network(req, &jsv::error_text(&e)))?;
+        let init = web_sys::RequestInit::new();
+        init.set_method(req.method);
+        init.set_headers(&headers);
+        if let Some(body) = req.body {
+            init.set_body(&JsValue::from_str(body));
+        }
+        init.set_signal(Some(&controller.signal()));
+        let sent = fetch_js(req.url, &init).map_err(|e| network(req, &jsv::error_text(&e)))?;
         let raw: web_sys::Response = JsFuture::from(sent)
             .await
             .map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?
