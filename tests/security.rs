@@ -287,3 +287,28 @@ async fn one_users_namespace_is_never_read_for_another() {
     assert_eq!(num(&stats(&ua).await, "pullRequests"), pulls_a, "nothing was asked as Alice");
     assert!(num(&stats(&ub).await, "pullRequests") > pulls_b, "the sync ran as Bob");
 }
+
+/// A push between batches when the user signs out (`clearLocalData`) sends nothing
+/// more: the next batch, picked before the wipe, would go out under whoever signs
+/// in next.
+#[wasm_bindgen_test]
+async fn no_batch_goes_out_after_clear_local_data() {
+    let user = unique("sec-stop");
+    let e = engine(&unique("sec-ns-"), &user);
+    for i in 0..250 {
+        ok(e.put(v("lesson"), v(&format!("s{i:03}")), json(r#"{"title":"queued"}"#))).await;
+    }
+    // Every answer takes 400 ms: the wipe lands while the first batch is on the wire
+    // and the second is already picked.
+    faults(&user, r#"{"delayMs": 400}"#).await;
+    let pushes = num(&stats(&user).await, "pushRequests");
+    let syncing = JsFuture::from(e.full_sync());
+    gloo_timers::future::TimeoutFuture::new(150).await;
+    ok(e.clear_local_data()).await;
+    let r = syncing.await.expect("fullSync never rejects");
+    assert_eq!(get(&r, "success"), JsValue::FALSE, "{}", stringify(&r));
+    gloo_timers::future::TimeoutFuture::new(600).await;
+    assert_eq!(num(&stats(&user).await, "pushRequests") - pushes, 1.0, "only the batch already on the wire");
+    faults(&user, "{}").await;
+    e.close();
+}

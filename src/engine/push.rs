@@ -113,6 +113,9 @@ impl Engine {
             if cur.is_empty() && answered.is_none() {
                 return Ok(());
             }
+            // Picked in the round before: local data may have been cleared since (a
+            // sign-out), and its changes must not go out under whoever is signed in now.
+            self.write_guard(generation)?;
             let held = entities(&cur);
             let send = async {
                 match cur.is_empty() {
