@@ -29,7 +29,11 @@ export function open(name, version, stores) {
       resolve(db);
     };
     r.onerror = () => reject(r.error);
-    r.onblocked = () => {};
+    // It waits (and opens once that tab lets go); say why in the meantime.
+    r.onblocked = () =>
+      console.warn(
+        `offline-sync: opening IndexedDB "${name}" waits for another tab that still has an older version of it open; reload or close that tab`,
+      );
   });
 }
 
