@@ -37,6 +37,11 @@ fn with_key<R>(key: &str, f: impl FnOnce(&JsValue) -> R) -> R {
     })
 }
 
+/// `None` for `undefined` (a missing record, an absent field).
+pub fn defined(v: JsValue) -> Option<JsValue> {
+    (!v.is_undefined()).then_some(v)
+}
+
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
     get(obj, key).as_string()
 }

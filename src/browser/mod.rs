@@ -25,8 +25,7 @@ pub fn is_visible() -> bool {
 
 /// The `document` of a window scope, for `visibilitychange`.
 pub fn document() -> Option<JsValue> {
-    let doc = jsv::get(&js_sys::global(), "document");
-    (!doc.is_undefined()).then_some(doc)
+    jsv::defined(jsv::get(&js_sys::global(), "document"))
 }
 
 thread_local! {

@@ -56,8 +56,8 @@ async fn wait(p: JsResult<Promise>) -> JsResult<JsValue> {
     JsFuture::from(p?).await
 }
 
-fn some(v: JsValue) -> Option<JsValue> {
-    (!v.is_undefined()).then_some(v)
+fn names(stores: &[&str]) -> Array {
+    stores.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
 fn array(v: JsValue) -> Array {
@@ -82,8 +82,7 @@ pub fn write(store: &str, how: &str, value: &JsValue) -> JsValue {
 /// so far) ask for more reads or plan the writes, and writes, with no await in
 /// between; resolves with the plan's `result` once committed.
 pub async fn read_then_write(db: &JsValue, stores: &[&str], reads: &Array, decide: &JsValue) -> JsResult<JsValue> {
-    let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
-    wait(read_then_write_js(db, &names, reads, decide)).await
+    wait(read_then_write_js(db, &names(stores), reads, decide)).await
 }
 
 /// An object store as created, for `open`'s upgrade.
@@ -126,8 +125,7 @@ pub struct Transaction(JsValue);
 
 impl Transaction {
     pub fn begin(db: &JsValue, stores: &[&str], write: bool) -> JsResult<Self> {
-        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
-        begin_js(db, &names, write).map(Transaction)
+        begin_js(db, &names(stores), write).map(Transaction)
     }
 
     pub fn store(&self, name: &str) -> JsResult<Table> {
@@ -153,7 +151,7 @@ impl Table {
     }
 
     pub async fn get(&self, key: &JsValue) -> JsResult<Option<JsValue>> {
-        wait(get_js(&self.0, key)).await.map(some)
+        wait(get_js(&self.0, key)).await.map(crate::jsv::defined)
     }
 
     pub async fn get_all(&self, range: Option<&JsValue>, count: Option<u32>) -> JsResult<Array> {

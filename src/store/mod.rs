@@ -53,8 +53,9 @@ impl Store {
 
     /// Wipes every store of the namespace in one transaction (sign-out).
     pub async fn clear_all(&self) -> Result<()> {
-        let tx = self.write(schema::ALL_STORES)?;
-        for s in schema::ALL_STORES {
+        let names: Vec<&str> = schema::STORES.iter().map(|s| s.name).collect();
+        let tx = self.write(&names)?;
+        for s in &names {
             tx.store(s)?.clear().await.map_err(|e| storage("clear", e))?;
         }
         tx.commit().await

@@ -114,9 +114,8 @@ fn clone_error(e: SyncError, change: &Change) -> SyncError {
 /// or `{ more }` when it needs to know how far a push read and how many entries the
 /// entity has queued.
 fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
-    let some = |v: JsValue| (!v.is_undefined()).then_some(v);
-    let local = some(r.get(1));
-    let tail = some(r.get(2));
+    let local = jsv::defined(r.get(1));
+    let tail = jsv::defined(r.get(2));
     let tail_meta = tail.as_ref().and_then(meta_of);
     let mut decision = fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op);
     let known = pending_of(local.as_ref());
@@ -137,7 +136,7 @@ fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
     }
     // The local record counts the entity's queued entries (else the index did).
     let queued = known.map(f64::from).or(r.get(4).as_f64()).unwrap_or(0.0) as i64;
-    let cur = view::current_of(some(r.get(0)), local);
+    let cur = view::current_of(jsv::defined(r.get(0)), local);
     // The queue write, how the entity's entry count moves, and the mutation id the
     // change goes out under.
     let (queue_write, delta, mutation_id) = match (&decision, &tail) {
@@ -305,8 +304,7 @@ pub async fn settle(
     let locals = tx.store(LOCAL)?.get_many(&keys).await.map_err(|e| storage("read", e))?;
     let (mut whole, mut partial) = (Vec::new(), Vec::new());
     for (g, local) in groups.into_iter().zip(locals.iter()) {
-        let local = (!local.is_undefined()).then_some(local);
-        let all_in_batch = pending_of(local.as_ref()) == Some(g.2.len() as u32);
+        let all_in_batch = pending_of(jsv::defined(local).as_ref()) == Some(g.2.len() as u32);
         if all_in_batch && g.2.iter().all(|(_, o)| !matches!(o, Outcome::Rejected(_))) {
             whole.push(g);
         } else {

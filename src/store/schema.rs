@@ -23,9 +23,6 @@ pub const BY_TYPE: &str = "byType";
 pub const BY_ENTITY: &str = "byEntity";
 pub const BY_STATUS: &str = "byStatus";
 
-/// Every store, for wiping a namespace.
-pub const ALL_STORES: &[&str] = &[ENTITIES, LOCAL, QUEUE, META, CONFLICTS];
-
 const ENTITY_KEY: &[&str] = &["entityType", "id"];
 
 /// The stores at the current version.
