@@ -180,6 +180,9 @@ async fn clear_local_data_leaves_nothing_of_the_namespace() {
     sync(&e).await;
     ok(e.download_course(v("c1"))).await;
     ok(e.put(v("course"), v("c2"), json(&format!(r#"{{"title":"{unsynced}"}}"#)))).await;
+    // A second entry of c2 (not folded: another entity's is in between) marks it `chained`.
+    ok(e.put(v("course"), v("c3"), json(r#"{"title":"three"}"#))).await;
+    ok(e.put(v("course"), v("c2"), json(&format!(r#"{{"title":"{unsynced}!"}}"#)))).await;
     let d = dump(&ns).await;
     let names = store_names(&d);
     assert!(names.len() >= 5, "stores: {names:?}");

@@ -15,10 +15,12 @@ export function open(name, version, stores) {
     r.onupgradeneeded = () => {
       const db = r.result;
       for (const s of stores) {
-        const os = db.objectStoreNames.contains(s.name)
+        const existed = db.objectStoreNames.contains(s.name);
+        const os = existed
           ? r.transaction.objectStore(s.name)
           : db.createObjectStore(s.name, s.keyPath == null ? {} : { keyPath: s.keyPath, autoIncrement: !!s.autoIncrement });
         for (const [index, keyPath] of s.indexes) if (!os.indexNames.contains(index)) os.createIndex(index, keyPath);
+        if (!existed && s.seedFrom && db.objectStoreNames.contains(s.seedFrom[0])) seed(r.transaction, os, s.seedFrom);
       }
     };
     r.onsuccess = () => {
@@ -35,6 +37,18 @@ export function open(name, version, stores) {
         `offline-sync: opening IndexedDB "${name}" waits for another tab that still has an older version of it open; reload or close that tab`,
       );
   });
+}
+
+// A store created in an upgrade, filled from an older one in the same (versionchange)
+// transaction: the database opens only once every record is written.
+function seed(tx, target, [from, fields]) {
+  const c = tx.objectStore(from).openCursor();
+  c.onsuccess = () => {
+    const cur = c.result;
+    if (!cur) return;
+    target.put(1, fields.map((f) => cur.value[f]));
+    cur.continue();
+  };
 }
 
 export function begin(db, names, write) {
@@ -155,13 +169,7 @@ export function readThenWrite(db, names, reads, decide) {
         const plan = decide(out);
         if (plan.more) return read(plan.more);
         result = plan.result;
-        for (const [name, how, value, key] of plan.writes) {
-          const s = tx.objectStore(name);
-          if (how === 'delete') s.delete(value);
-          else if (how === 'add') s.add(value);
-          else if (key === undefined) s.put(value);
-          else s.put(value, key);
-        }
+        issue(tx, plan.writes);
       } catch (e) {
         // A value that cannot be cloned throws here: nothing of this change is written.
         reject(e);
@@ -184,6 +192,16 @@ export function readThenWrite(db, names, reads, decide) {
     };
     read(reads);
   });
+}
+
+function issue(tx, writes) {
+  for (const [name, how, value, key] of writes) {
+    const s = tx.objectStore(name);
+    if (how === 'delete') s.delete(value);
+    else if (how === 'add') s.add(value);
+    else if (key === undefined) s.put(value);
+    else s.put(value, key);
+  }
 }
 
 export const only = (v) => IDBKeyRange.only(v);

@@ -78,6 +78,11 @@ pub fn write(store: &str, how: &str, value: &JsValue) -> JsValue {
     Array::of3(&JsValue::from_str(store), &JsValue::from_str(how), value).into()
 }
 
+/// A put of `value` under `key`, in a store with out-of-line keys.
+pub fn write_at(store: &str, value: &JsValue, key: &JsValue) -> JsValue {
+    Array::of4(&JsValue::from_str(store), &JsValue::from_str("put"), value, key).into()
+}
+
 /// A transaction that reads, lets `decide` (a JS function, called with the results
 /// so far) ask for more reads or plan the writes, and writes, with no await in
 /// between; resolves with the plan's `result` once committed.
@@ -92,6 +97,15 @@ pub struct StoreDef {
     pub key_path: Option<&'static [&'static str]>,
     pub auto_increment: bool,
     pub indexes: &'static [(&'static str, &'static [&'static str])],
+    /// When the store is created in an upgrade: one record (`1`) per record of this
+    /// store, keyed by these fields of it.
+    pub seed_from: Option<(&'static str, &'static [&'static str])>,
+}
+
+impl StoreDef {
+    /// Out-of-line keys, no index, no seed: the base the schema's entries fill in.
+    pub const NEW: StoreDef =
+        StoreDef { name: "", key_path: None, auto_increment: false, indexes: &[], seed_from: None };
 }
 
 fn key_path(parts: &[&str]) -> JsValue {
@@ -110,6 +124,10 @@ fn describe(stores: &[StoreDef]) -> JsValue {
         crate::jsv::set(&d, "autoIncrement", &JsValue::from_bool(s.auto_increment));
         let idx: Array = s.indexes.iter().map(|(n, kp)| Array::of2(&JsValue::from_str(n), &key_path(kp))).collect();
         crate::jsv::set(&d, "indexes", &idx);
+        if let Some((from, fields)) = s.seed_from {
+            let fields: Array = fields.iter().map(|f| JsValue::from_str(f)).collect();
+            crate::jsv::set(&d, "seedFrom", &Array::of2(&JsValue::from_str(from), &fields));
+        }
         out.push(&d);
     }
     out.into()
@@ -201,7 +219,7 @@ mod tests {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    const STORES: &[StoreDef] = &[StoreDef { name: "s", key_path: Some(&["id"]), auto_increment: false, indexes: &[] }];
+    const STORES: &[StoreDef] = &[StoreDef { name: "s", key_path: Some(&["id"]), ..StoreDef::NEW }];
 
     fn records(n: u32) -> Array {
         (0..n)

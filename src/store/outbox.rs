@@ -5,7 +5,7 @@
 //! lastAttemptAt, error, status }`; `id` is the queue position (auto-increment).
 
 use super::pull_write::F_ETAG;
-use super::schema::{BY_ENTITY, BY_STATUS, CONFLICTS, ENTITIES, LOCAL, META, QUEUE};
+use super::schema::{BY_ENTITY, BY_STATUS, CHAINED, CONFLICTS, ENTITIES, LOCAL, META, QUEUE};
 use super::view::{self, apply_op, data_of, local_record, pending_of};
 use super::{entity_key, idb, meta, Store, Tx};
 use crate::failure::{input, storage, Result, SyncError};
@@ -88,7 +88,7 @@ pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
     let c = change.clone();
     let decide =
         wasm_bindgen::closure::Closure::<dyn FnMut(Array) -> JsValue>::new(move |r: Array| plan_enqueue(&c, &r));
-    let id = idb::read_then_write(&store.db()?, &[ENTITIES, LOCAL, QUEUE, META], &reads, decide.as_ref())
+    let id = idb::read_then_write(&store.db()?, &[ENTITIES, LOCAL, QUEUE, META, CHAINED], &reads, decide.as_ref())
         .await
         .map_err(|e| clone_error(storage("queue", e), change))?;
     Ok(id.as_string().unwrap_or_default())
@@ -139,6 +139,8 @@ fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
     let cur = view::current_of(jsv::defined(r.get(0)), local);
     // The queue write, how the entity's entry count moves, and the mutation id the
     // change goes out under.
+    let key = entity_key(&change.entity_type, &change.entity_id);
+    let mut chain = None;
     let (queue_write, delta, mutation_id) = match (&decision, &tail) {
         (Fold::Replace { op }, Some(t)) | (Fold::MergeIntoTail { op }, Some(t)) => {
             let payload = if matches!(decision, Fold::MergeIntoTail { .. }) {
@@ -161,17 +163,25 @@ fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
             if let Some(tag) = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG)) {
                 jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(&tag));
             }
+            // A second entry of the entity: settling its first one must read (and rebase).
+            if queued >= 1 {
+                chain = Some(idb::write_at(CHAINED, &JsValue::from_f64(1.0), &key));
+            }
             (idb::write(QUEUE, "add", &rec), 1, JsValue::from_str(&id))
         }
     };
     let pending = (queued + delta).max(0) as u32;
     let next = apply_op(change.op, cur.view.as_ref(), &change.data);
     let local_write = match pending {
-        0 => idb::write(LOCAL, "delete", &entity_key(&change.entity_type, &change.entity_id)),
+        0 => idb::write(LOCAL, "delete", &key),
         n => idb::write(LOCAL, "put", &local_record(&change.entity_type, &change.entity_id, next.as_ref(), n)),
     };
+    let writes = Array::of2(&queue_write, &local_write);
+    if let Some(c) = chain {
+        writes.push(&c);
+    }
     let plan = jsv::object();
-    jsv::set(&plan, "writes", &Array::of2(&queue_write, &local_write));
+    jsv::set(&plan, "writes", &writes);
     jsv::set(&plan, "result", &mutation_id);
     plan
 }
@@ -284,7 +294,7 @@ pub async fn settle(
     answers: Vec<(JsValue, Outcome)>,
     span: Option<(u64, u64)>,
 ) -> Result<(Settled, Vec<JsValue>)> {
-    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS])?;
+    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS, CHAINED])?;
     let rekeys = rekeys_of(&answers);
     // One entity's answers stay together and in order.
     let mut groups: Vec<Group> = Vec::new();
@@ -298,14 +308,26 @@ pub async fn settle(
         });
         groups[i].2.push((rec, outcome));
     }
-    // The local records say how many entries each entity has queued: when this batch
-    // holds all of them, settling is blind writes (no queue reads, nothing to rebase).
-    let keys: Array = groups.iter().map(|(et, id, _)| entity_key(et, id)).collect();
-    let locals = tx.store(LOCAL)?.get_many(&keys).await.map_err(|e| storage("read", e))?;
-    let (mut whole, mut partial) = (Vec::new(), Vec::new());
-    for (g, local) in groups.into_iter().zip(locals.iter()) {
-        let all_in_batch = pending_of(jsv::defined(local).as_ref()) == Some(g.2.len() as u32);
+    // When this batch holds every queued entry of an entity, settling it is blind
+    // writes (no queue reads, nothing to rebase). An entity not in `chained` has one
+    // entry at most, so one answered entry is all of them; for the others the local
+    // record counts them, and only those local records are read.
+    let chained = chained_among(&tx, &groups).await?;
+    let keys: Array = chained.iter().map(|&i| entity_key(&groups[i].0, &groups[i].1)).collect();
+    let locals = match keys.length() {
+        0 => Array::new(),
+        _ => tx.store(LOCAL)?.get_many(&keys).await.map_err(|e| storage("read", e))?,
+    };
+    let (mut whole, mut partial, unchain) = (Vec::new(), Vec::new(), Array::new());
+    for (i, g) in groups.into_iter().enumerate() {
+        let all_in_batch = match chained.iter().position(|&c| c == i) {
+            None => g.2.len() == 1,
+            Some(at) => pending_of(jsv::defined(locals.get(at as u32)).as_ref()) == Some(g.2.len() as u32),
+        };
         if all_in_batch && g.2.iter().all(|(_, o)| !matches!(o, Outcome::Rejected(_))) {
+            if chained.contains(&i) {
+                unchain.push(&entity_key(&g.0, &g.1));
+            }
             whole.push(g);
         } else {
             partial.push(g);
@@ -318,7 +340,7 @@ pub async fn settle(
         ),
         _ => None,
     };
-    let (mut n, blind) = settle_whole(&tx, whole, span);
+    let (mut n, blind) = settle_whole(&tx, whole, span, unchain);
     // Entities do not touch each other's records, so their requests go out together:
     // one round trip per step for the batch, not one per entity.
     let (blind, rest) = futures_util::future::join(
@@ -348,6 +370,7 @@ fn settle_whole(
     tx: &Tx,
     groups: Vec<Group>,
     span: Option<JsValue>,
+    unchain: Array,
 ) -> (Settled, impl std::future::Future<Output = Result<()>> + '_) {
     let mut n = Settled::default();
     let (server_puts, server_deletes, done, locals, conflicts) =
@@ -378,22 +401,45 @@ fn settle_whole(
     let writes = async move {
         let entities = tx.store(ENTITIES)?;
         let (queue, local, conflict_store) = (tx.store(QUEUE)?, tx.store(LOCAL)?, tx.store(CONFLICTS)?);
-        let (a, b, c, d, e) = futures_util::future::join5(
-            entities.put_many(&server_puts),
-            entities.delete_many(&server_deletes),
-            async {
-                match &span {
-                    Some(range) => queue.delete(range).await,
-                    None => queue.delete_many(&done).await,
-                }
-            },
-            local.delete_many(&locals),
-            conflict_store.put_many(&conflicts),
+        let chained = tx.store(CHAINED)?;
+        let ((a, b, c), (d, e, f)) = futures_util::future::join(
+            futures_util::future::join3(
+                entities.put_many(&server_puts),
+                entities.delete_many(&server_deletes),
+                async {
+                    match &span {
+                        Some(range) => queue.delete(range).await,
+                        None => queue.delete_many(&done).await,
+                    }
+                },
+            ),
+            futures_util::future::join3(
+                local.delete_many(&locals),
+                conflict_store.put_many(&conflicts),
+                chained.delete_many(&unchain),
+            ),
         )
         .await;
-        a.and(b).and(c).and(d).and(e).map_err(|e| storage("settle", e))
+        a.and(b).and(c).and(d).and(e).and(f).map_err(|e| storage("settle", e))
     };
     (n, writes)
+}
+
+/// Which of the groups' entities are in `chained`: one read of the whole store,
+/// which holds only entities with several changes queued.
+async fn chained_among(tx: &Tx, groups: &[Group]) -> Result<Vec<usize>> {
+    let keys = tx.store(CHAINED)?.get_all_keys(None, None).await.map_err(|e| storage("read", e))?;
+    if keys.length() == 0 {
+        return Ok(Vec::new());
+    }
+    let marked: std::collections::HashSet<(String, String)> = keys
+        .iter()
+        .map(|k| {
+            let k: Array = k.into();
+            (k.get(0).as_string().unwrap_or_default(), k.get(1).as_string().unwrap_or_default())
+        })
+        .collect();
+    Ok((0..groups.len()).filter(|&i| marked.contains(&(groups[i].0.clone(), groups[i].1.clone()))).collect())
 }
 
 fn conflict_record(rec: &JsValue, et: &str, id: &str, server: Option<&JsValue>) -> JsValue {
@@ -567,6 +613,13 @@ async fn write_server(tx: &Tx, et: &str, id: &str, entity: Option<&JsValue>) -> 
 /// queued for it laid over, in order (dropping it when none are left).
 pub async fn rebase_local(tx: &Tx, et: &str, id: &str) -> Result<()> {
     let remaining = entries_of(tx, et, id).await?;
+    let chained = tx.store(CHAINED)?;
+    let key = entity_key(et, id);
+    match remaining.len() {
+        0 | 1 => chained.delete(&key).await,
+        _ => chained.put(&JsValue::from_f64(1.0), Some(&key)).await.map(|_| ()),
+    }
+    .map_err(|e| storage("write", e))?;
     if remaining.is_empty() {
         return write_local(tx, et, id, None, 0).await;
     }
@@ -632,7 +685,7 @@ pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32
 /// the local view of their entities without them.
 pub async fn discard_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32> {
     let failed = in_state(store, EntryState::Failed).await?;
-    let tx = store.write(&[ENTITIES, LOCAL, QUEUE])?;
+    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CHAINED])?;
     let mut n = 0;
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
         tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
@@ -666,6 +719,7 @@ pub async fn conflicts(store: &Store) -> Result<Array> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::schema;
     use super::*;
     use wasm_bindgen_test::*;
 
@@ -710,6 +764,85 @@ mod tests {
         let tx = store.read(&[LOCAL]).unwrap();
         let local = tx.store(LOCAL).unwrap().get(&entity_key("course", "c")).await.unwrap().unwrap();
         assert_eq!(jsv::get_u64(&local, "pending"), Some(2), "both entries counted");
+        store.close();
+    }
+
+    fn json(s: &str) -> JsValue {
+        js_sys::JSON::parse(s).unwrap()
+    }
+
+    async fn local_of(store: &Store) -> Option<JsValue> {
+        let tx = store.read(&[LOCAL]).unwrap();
+        tx.store(LOCAL).unwrap().get(&entity_key("course", "c")).await.unwrap()
+    }
+
+    async fn chained_keys(store: &Store) -> u32 {
+        let tx = store.read(&[CHAINED]).unwrap();
+        tx.store(CHAINED).unwrap().get_all_keys(None, None).await.unwrap().length()
+    }
+
+    /// The server's answer to the first of `c`'s two entries: applied, at version 1.
+    async fn settle_first(store: &Store) {
+        let queued = load_after(store, None, None).await.unwrap();
+        assert_eq!(queued.len(), 2, "two entries of one entity");
+        let applied =
+            json(r#"{"entityType":"course","id":"c","version":1,"deleted":false,"data":{"id":"c","title":"a"}}"#);
+        let first = queued[0].0.clone();
+        let seq = queued[0].1.seq;
+        settle(store, vec![(first, Outcome::Applied(Some(applied)))], Some((seq, seq))).await.unwrap();
+    }
+
+    /// What must hold once the first of two entries settled: the second is still
+    /// queued, now based on the server's answer, and the local view still shows it.
+    async fn assert_second_kept_and_rebased(store: &Store) {
+        let left = load_after(store, None, None).await.unwrap();
+        assert_eq!(left.len(), 1, "the second entry is still queued");
+        assert_eq!(left[0].1.base_version, Some(1), "rebased on the applied change");
+        let local = local_of(store).await.expect("the local view of the unsynced change stays");
+        assert_eq!(jsv::get_u64(&local, "pending"), Some(1));
+        assert_eq!(jsv::get_str(&jsv::get(&local, "data"), "title").as_deref(), Some("abc"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn settling_the_first_of_two_entries_of_an_entity_keeps_and_rebases_the_second() {
+        let store = Store::open(&format!("t-chain-{}", jsv::new_id())).await.unwrap();
+        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
+        assert_eq!(chained_keys(&store).await, 0, "one entry: settled blind");
+        load_after(&store, None, None).await.unwrap();
+        enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
+        assert_eq!(chained_keys(&store).await, 1, "the second entry marks the entity");
+        settle_first(&store).await;
+        assert_second_kept_and_rebased(&store).await;
+        assert_eq!(chained_keys(&store).await, 0, "one entry left: no mark");
+        store.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_version_2_database_marks_every_queued_entity_when_upgraded() {
+        let name = format!("t-v2-{}", jsv::new_id());
+        // Version 2 had every store but `chained` (the last one).
+        let v2 = &schema::STORES[..schema::STORES.len() - 1];
+        assert!(v2.iter().all(|s| s.name != CHAINED));
+        let db = idb::open(&name, 2, v2).await.unwrap();
+        let t = idb::Transaction::begin(&db, &[QUEUE, LOCAL], true).unwrap();
+        let (queue, local) = (t.store(QUEUE).unwrap(), t.store(LOCAL).unwrap());
+        for (n, (op, data)) in
+            [(Op::Create, r#"{"id":"c","title":"a"}"#), (Op::Update, r#"{"title":"abc"}"#)].iter().enumerate()
+        {
+            let rec = new_record(&change(*op, data), &format!("m{n}"), None);
+            queue.put(&rec, None).await.unwrap();
+        }
+        local
+            .put(&view::local_record("course", "c", Some(&json(r#"{"id":"c","title":"abc"}"#)), 2), None)
+            .await
+            .unwrap();
+        t.done().await.unwrap();
+        idb::close(&db);
+
+        let store = Store::open(&name).await.unwrap();
+        assert_eq!(chained_keys(&store).await, 1, "the queued entity is marked");
+        settle_first(&store).await;
+        assert_second_kept_and_rebased(&store).await;
         store.close();
     }
 
