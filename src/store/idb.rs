@@ -44,6 +44,14 @@ extern "C" {
     fn get_many_js(s: &JsValue, keys: &Array) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = readThenWrite)]
     fn read_then_write_js(db: &JsValue, names: &Array, reads: &Array, decide: &JsValue) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = writeUnless)]
+    fn write_unless_js(
+        db: &JsValue,
+        names: &Array,
+        absent: &Array,
+        writes: &Array,
+        result: &JsValue,
+    ) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = only)]
     pub fn only(v: &JsValue) -> JsResult<JsValue>;
     #[wasm_bindgen(catch, js_name = between)]
@@ -88,6 +96,19 @@ pub fn write_at(store: &str, value: &JsValue, key: &JsValue) -> JsValue {
 /// between; resolves with the plan's `result` once committed.
 pub async fn read_then_write(db: &JsValue, stores: &[&str], reads: &Array, decide: &JsValue) -> JsResult<JsValue> {
     wait(read_then_write_js(db, &names(stores), reads, decide)).await
+}
+
+/// Writes made on the guess that none of `absent` (`[store, key]` pairs) holds a
+/// record, checked in the same transaction: `Some(result)` once committed, `None`
+/// (nothing written) when one did.
+pub async fn write_unless(
+    db: &JsValue,
+    stores: &[&str],
+    absent: &Array,
+    writes: &Array,
+    result: &JsValue,
+) -> JsResult<Option<JsValue>> {
+    wait(write_unless_js(db, &names(stores), absent, writes, result)).await.map(crate::jsv::defined)
 }
 
 /// An object store as created, for `open`'s upgrade.

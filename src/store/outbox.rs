@@ -79,6 +79,12 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 /// lacks its entry count, then the writes, all inside `idb.js`: the plan in
 /// between is made here, synchronously.
 pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
+    if change.op == Op::Create {
+        let first = enqueue_new(&store.db()?, change).await.map_err(|e| clone_error(storage("queue", e), change))?;
+        if let Some(id) = first {
+            return Ok(id);
+        }
+    }
     let key = entity_key(&change.entity_type, &change.entity_id);
     let reads = Array::of3(
         &idb::read(ENTITIES, "get", &key, None),
@@ -92,6 +98,25 @@ pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
         .await
         .map_err(|e| clone_error(storage("queue", e), change))?;
     Ok(id.as_string().unwrap_or_default())
+}
+
+/// A create is nearly always of an id that nothing holds yet: no server record, no
+/// local one (so no queued entry either). Then its writes depend on no read, and
+/// they go out on that guess, checked in the same transaction
+/// (`idb::write_unless`): one round trip to IndexedDB instead of two. `None` when
+/// the guess was wrong and nothing was written.
+async fn enqueue_new(db: &JsValue, change: &Change) -> std::result::Result<Option<String>, JsValue> {
+    let key = entity_key(&change.entity_type, &change.entity_id);
+    let id = jsv::new_id();
+    let rec = new_record(change, &id, None);
+    jsv::set(&rec, F_BASE_DATA, &JsValue::NULL);
+    let view = apply_op(Op::Create, None, &change.data);
+    let local = local_record(&change.entity_type, &change.entity_id, view.as_ref(), 1);
+    let writes = Array::of2(&idb::write(QUEUE, "add", &rec), &idb::write(LOCAL, "put", &local));
+    let at = |store: &str| JsValue::from(Array::of2(&JsValue::from_str(store), &key));
+    let absent = Array::of2(&at(ENTITIES), &at(LOCAL));
+    let done = idb::write_unless(db, &[ENTITIES, LOCAL, QUEUE], &absent, &writes, &JsValue::from_str(&id)).await?;
+    Ok(done.map(|_| id))
 }
 
 /// A value IndexedDB cannot clone (a function, a symbol) is the app's mistake, not
@@ -843,6 +868,32 @@ mod tests {
         assert_eq!(chained_keys(&store).await, 1, "the queued entity is marked");
         settle_first(&store).await;
         assert_second_kept_and_rebased(&store).await;
+        store.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_create_of_an_id_something_holds_takes_the_checked_path() {
+        let store = Store::open(&format!("t-create-{}", jsv::new_id())).await.unwrap();
+        // The server has the entity (say, created from another device and pulled).
+        let tx = store.write(&[ENTITIES]).unwrap();
+        let server =
+            json(r#"{"entityType":"course","id":"c","version":4,"deleted":false,"data":{"id":"c","title":"s"}}"#);
+        tx.store(ENTITIES).unwrap().put(&server, None).await.unwrap();
+        tx.commit().await.unwrap();
+        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
+        let q = load_after(&store, None, None).await.unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].1.base_version, Some(4), "based on the server's version");
+        assert_eq!(jsv::get_str(&jsv::get(&q[0].0, F_BASE_DATA), "title").as_deref(), Some("s"), "what the app saw");
+        // A second create of an id with a local record: counted with the first.
+        store.close();
+        let store = Store::open(&format!("t-create2-{}", jsv::new_id())).await.unwrap();
+        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
+        load_after(&store, None, None).await.unwrap();
+        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"b"}"#)).await.unwrap();
+        let local = local_of(&store).await.unwrap();
+        assert_eq!(jsv::get_u64(&local, "pending"), Some(2), "both entries counted");
+        assert_eq!(chained_keys(&store).await, 1);
         store.close();
     }
 
