@@ -1,5 +1,6 @@
 // A CPU profile of one workload of this module, for finding where its time goes:
-//   node bench/prof.mjs --api URL --pkg DIR [--fn push|queue|pull] [--count N] [--impl wasm|raw|dexie]
+//   node bench/prof.mjs --api URL --pkg DIR [--fn push|queue|pull] [--count N] [--impl wasm|raw|dexie] [--user U]
+// (a pull needs a seeded user: `pull-<n>`, as bench/run.mjs seeds it).
 // (scripts/bench.sh starts the server; run it the same way with this script).
 // Prints the functions with the most self time and writes bench/results/<fn>.cpuprofile.
 import { createRequire } from 'node:module';
@@ -31,7 +32,7 @@ await page.exposeFunction('profileHook', async (what) => {
   if (what === 'start') await cdp.send('Profiler.start');
   else if (!profile) profile = (await cdp.send('Profiler.stop')).profile;
 });
-const opts = { api: arg('api'), pageSize: 500, count, tag: `prof-${Date.now()}`, user: 'x', expect: count };
+const opts = { api: arg('api'), pageSize: 500, count, tag: `prof-${Date.now()}`, user: arg('user', fn === 'pull' ? `pull-${count}` : 'x'), expect: count };
 const out = await page.evaluate(([f, a, i]) => window.bench[f](i, a), [fn, opts, arg('impl', 'wasm')]);
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', `${fn}.cpuprofile`), JSON.stringify(profile));
@@ -44,6 +45,28 @@ for (let i = 0; i < profile.samples.length; i++) {
   self.set(k, (self.get(k) || 0) + (dt[i] || 0) / 1000);
 }
 console.log(JSON.stringify(out));
+// The longest stretches without idle samples (what a long task is made of), each
+// with the functions that took most of it.
+const busy = [];
+let cur = null;
+for (let i = 0; i < profile.samples.length; i++) {
+  const n = byId.get(profile.samples[i]);
+  const ms = (dt[i] || 0) / 1000;
+  if (n.callFrame.functionName === '(idle)') {
+    if (cur) busy.push(cur);
+    cur = null;
+    continue;
+  }
+  cur = cur || { ms: 0, fns: new Map() };
+  cur.ms += ms;
+  const k = `${n.callFrame.functionName || '(anon)'} ${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber}`;
+  cur.fns.set(k, (cur.fns.get(k) || 0) + ms);
+}
+if (cur) busy.push(cur);
+for (const b of busy.sort((a, b) => b.ms - a.ms).slice(0, 3)) {
+  const top = [...b.fns].sort((x, y) => y[1] - x[1]).slice(0, 6);
+  console.log(`busy ${b.ms.toFixed(1)} ms: ${top.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')}`);
+}
 for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 35)) console.log(ms.toFixed(1).padStart(9), k);
 await browser.close();
 site.close();

@@ -3,7 +3,7 @@
 // Hand-written rather than a Rust wrapper crate: a request here costs one promise,
 // not a Rust future and two closures, and a batch of writes is one call from wasm
 // (the push and the pull write hundreds of records per transaction). Batches issue
-// their requests without a handler each (but the last of a chunk): IndexedDB runs a
+// their requests without a handler each (but the last of a slice): IndexedDB runs a
 // transaction's requests in order, so the last one's success means every one
 // succeeded, and a failure aborts the transaction, which `done` reports with the
 // first error.
@@ -109,34 +109,48 @@ function lastOf(requests) {
   return requests.length ? req(requests[requests.length - 1]) : Promise.resolve();
 }
 
-// Writes a batch a chunk at a time, the next chunk from the success event of the
-// last request of the one before: each chunk runs in its own task, so a page of
-// 500 records (whose structured clone happens on the main thread) never makes one
-// long task, and the transaction stays the same.
-const CHUNK = 100;
+// Writes a batch in slices of about SLICE_MS of main-thread time each (the
+// structured clone of every value happens on the main thread): a page of 500
+// records never makes one long task, on a slow device no more than on a fast one,
+// and the transaction stays the same. A transaction only takes requests inside its
+// request callbacks, so the next slice is issued from the success event of the
+// first request of the one before, while the rest of that slice is still being
+// written: the IndexedDB backend always has the next slice waiting.
+const SLICE_MS = 8;
 
 // A request that throws (a value that cannot be cloned, a record without its key)
-// aborts the transaction: a batch is written whole or not at all.
-function chunked(s, items, issue) {
+// aborts the transaction: a batch is written whole or not at all. A request that
+// fails aborts it too, and every later request of its slice fails with it, so the
+// last one's error settles the promise.
+function chunked(s, items, issue, sliceMs = SLICE_MS) {
   return new Promise((resolve, reject) => {
+    if (!items.length) return resolve();
     const next = (from) => {
+      const t0 = performance.now();
+      let i = from;
+      let first;
       let last;
       try {
-        for (let i = from; i < Math.min(items.length, from + CHUNK); i++) last = issue(items[i]);
+        do {
+          last = issue(items[i]);
+          if (i === from) first = last;
+          i++;
+        } while (i < items.length && performance.now() - t0 < sliceMs);
       } catch (e) {
         reject(e);
         abort(s.transaction);
         return;
       }
-      if (!last) return resolve();
-      last.onsuccess = () => (from + CHUNK < items.length ? next(from + CHUNK) : resolve());
+      if (i < items.length) first.onsuccess = () => next(i);
+      else last.onsuccess = () => resolve();
       last.onerror = () => reject(last.error);
     };
     next(0);
   });
 }
 
-export const putMany = (s, values) => chunked(s, values, (v) => s.put(v));
+// `sliceMs` (tests): 0 makes every request a slice of its own.
+export const putMany = (s, values, sliceMs) => chunked(s, values, (v) => s.put(v), sliceMs);
 export const deleteMany = (s, keys) => chunked(s, keys, (k) => s.delete(k));
 
 export function getMany(s, keys) {
