@@ -450,12 +450,23 @@ fn settle_whole(
     (n, writes)
 }
 
-/// Which of the groups' entities are in `chained`: one read of the whole store,
-/// which holds only entities with several changes queued.
+/// How many `chained` keys a settle reads whole. Past that (many entities edited
+/// several times each), it asks for its own entities' keys instead, so a long
+/// queue of such entities does not cost a read of the whole store per batch.
+const CHAINED_READ_LIMIT: u32 = 1000;
+
+/// Which of the groups' entities are in `chained`. One read of the store, which
+/// holds only entities with several changes queued and so is nearly always small.
 async fn chained_among(tx: &Tx, groups: &[Group]) -> Result<Vec<usize>> {
-    let keys = tx.store(CHAINED)?.get_all_keys(None, None).await.map_err(|e| storage("read", e))?;
+    let store = tx.store(CHAINED)?;
+    let keys = store.get_all_keys(None, Some(CHAINED_READ_LIMIT)).await.map_err(|e| storage("read", e))?;
     if keys.length() == 0 {
         return Ok(Vec::new());
+    }
+    if keys.length() == CHAINED_READ_LIMIT {
+        let mine: Array = groups.iter().map(|(et, id, _)| entity_key(et, id)).collect();
+        let marks = store.get_many(&mine).await.map_err(|e| storage("read", e))?;
+        return Ok((0..groups.len()).filter(|&i| !marks.get(i as u32).is_undefined()).collect());
     }
     let marked: std::collections::HashSet<(String, String)> = keys
         .iter()
@@ -839,6 +850,24 @@ mod tests {
         settle_first(&store).await;
         assert_second_kept_and_rebased(&store).await;
         assert_eq!(chained_keys(&store).await, 0, "one entry left: no mark");
+        store.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn with_more_chained_entities_than_a_settle_reads_whole_it_still_finds_its_own() {
+        let store = Store::open(&format!("t-chain-many-{}", jsv::new_id())).await.unwrap();
+        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
+        load_after(&store, None, None).await.unwrap();
+        enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
+        // Marks that sort before `course/c`, as many as a settle reads whole.
+        let tx = store.write(&[CHAINED]).unwrap();
+        let marks = tx.store(CHAINED).unwrap();
+        for n in 0..CHAINED_READ_LIMIT {
+            marks.put(&JsValue::from_f64(1.0), Some(&entity_key("a", &format!("f{n}")))).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        settle_first(&store).await;
+        assert_second_kept_and_rebased(&store).await;
         store.close();
     }
 
