@@ -46,7 +46,11 @@ function seed(tx, target, [from, fields]) {
   c.onsuccess = () => {
     const cur = c.result;
     if (!cur) return;
-    target.put(1, fields.map((f) => cur.value[f]));
+    // A record without those fields (none of ours) is no key: skipped, since a throw
+    // here would abort the upgrade and leave the database unopenable.
+    try {
+      target.put(1, fields.map((f) => cur.value[f]));
+    } catch (_) {}
     cur.continue();
   };
 }

@@ -886,6 +886,8 @@ mod tests {
             let rec = new_record(&change(*op, data), &format!("m{n}"), None);
             queue.put(&rec, None).await.unwrap();
         }
+        // A record that names no entity (none of ours would): the upgrade passes it over.
+        queue.put(&json(r#"{"note":"written by hand"}"#), None).await.unwrap();
         local
             .put(&view::local_record("course", "c", Some(&json(r#"{"id":"c","title":"abc"}"#)), 2), None)
             .await
