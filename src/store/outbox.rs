@@ -345,12 +345,13 @@ pub async fn settle(
     };
     let (mut whole, mut partial, unchain) = (Vec::new(), Vec::new(), Array::new());
     for (i, g) in groups.into_iter().enumerate() {
-        let all_in_batch = match chained.iter().position(|&c| c == i) {
+        let local_at = chained.iter().position(|&c| c == i);
+        let all_in_batch = match local_at {
             None => g.2.len() == 1,
             Some(at) => pending_of(jsv::defined(locals.get(at as u32)).as_ref()) == Some(g.2.len() as u32),
         };
         if all_in_batch && g.2.iter().all(|(_, o)| !matches!(o, Outcome::Rejected(_))) {
-            if chained.contains(&i) {
+            if local_at.is_some() {
                 unchain.push(&entity_key(&g.0, &g.1));
             }
             whole.push(g);
