@@ -840,14 +840,21 @@ mod tests {
         assert_eq!(jsv::get_str(&jsv::get(&local, "data"), "title").as_deref(), Some("abc"));
     }
 
-    #[wasm_bindgen_test]
-    async fn settling_the_first_of_two_entries_of_an_entity_keeps_and_rebases_the_second() {
-        let store = Store::open(&format!("t-chain-{}", jsv::new_id())).await.unwrap();
+    /// A store holding two entries of `c` (a push read the first before the second
+    /// was made, so they are not folded), `c` marked `chained` by the second.
+    async fn two_entries_of_c(name: &str) -> Store {
+        let store = Store::open(&format!("{name}-{}", jsv::new_id())).await.unwrap();
         enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
         assert_eq!(chained_keys(&store).await, 0, "one entry: settled blind");
         load_after(&store, None, None).await.unwrap();
         enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
         assert_eq!(chained_keys(&store).await, 1, "the second entry marks the entity");
+        store
+    }
+
+    #[wasm_bindgen_test]
+    async fn settling_the_first_of_two_entries_of_an_entity_keeps_and_rebases_the_second() {
+        let store = two_entries_of_c("t-chain").await;
         settle_first(&store).await;
         assert_second_kept_and_rebased(&store).await;
         assert_eq!(chained_keys(&store).await, 0, "one entry left: no mark");
@@ -856,10 +863,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn with_more_chained_entities_than_a_settle_reads_whole_it_still_finds_its_own() {
-        let store = Store::open(&format!("t-chain-many-{}", jsv::new_id())).await.unwrap();
-        enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
-        load_after(&store, None, None).await.unwrap();
-        enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
+        let store = two_entries_of_c("t-chain-many").await;
         // Marks that sort before `course/c`, as many as a settle reads whole.
         let tx = store.write(&[CHAINED]).unwrap();
         let marks = tx.store(CHAINED).unwrap();
