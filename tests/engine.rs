@@ -244,10 +244,11 @@ async fn upgrades_a_version_1_database_without_losing_rows() {
     assert_eq!(num(&r, "pushed"), 1.0);
     e.close();
     let info = ok(db_version(&ns)).await;
-    assert_eq!(num(&info, "v"), 3.0);
+    assert_eq!(num(&info, "v"), 4.0);
     let stores: js_sys::Array = get(&info, "s").into();
     assert!(stores.includes(&v("conflicts"), 0));
     assert!(stores.includes(&v("chained"), 0));
+    assert!(!stores.includes(&v("local"), 0), "local views now live in `entities`");
 }
 
 #[wasm_bindgen_test]

@@ -133,7 +133,7 @@ async fn tokens_are_never_written_to_indexeddb_or_the_queue() {
     ok(e.put(v("course"), v("c2"), json(r#"{"title":"queued"}"#))).await;
 
     let d = dump(&ns).await;
-    for s in ["entities", "local", "queue", "meta", "conflicts"] {
+    for s in ["entities", "queue", "meta", "conflicts"] {
         assert!(store_count(&d, s) > 0.0, "store {s} should hold something for the scan to mean anything");
     }
     let text = all_stored_text().await;

@@ -21,6 +21,7 @@ export function open(name, version, stores) {
           : db.createObjectStore(s.name, s.keyPath == null ? {} : { keyPath: s.keyPath, autoIncrement: !!s.autoIncrement });
         for (const [index, keyPath] of s.indexes) if (!os.indexNames.contains(index)) os.createIndex(index, keyPath);
         if (!existed && s.seedFrom && db.objectStoreNames.contains(s.seedFrom[0])) seed(r.transaction, os, s.seedFrom);
+        if (s.absorbs && db.objectStoreNames.contains(s.absorbs[0])) absorb(db, r.transaction, os, s.absorbs);
       }
     };
     r.onsuccess = () => {
@@ -51,6 +52,32 @@ function seed(tx, target, [from, fields]) {
     try {
       target.put(1, fields.map((f) => cur.value[f]));
     } catch (_) {}
+    cur.continue();
+  };
+}
+
+// A retired store folded into `target`, in the same (versionchange) transaction:
+// each record (less its key fields) becomes the `field` of `target`'s record of the
+// same key, one made from the key when there is none. The retired store is deleted
+// once every record was read, so an upgrade that fails half-way (an abort) leaves
+// the old version whole.
+function absorb(db, tx, target, [from, field]) {
+  const c = tx.objectStore(from).openCursor();
+  c.onsuccess = () => {
+    const cur = c.result;
+    if (!cur) return db.deleteObjectStore(from);
+    const { entityType, id, ...part } = cur.value || {};
+    // Marks it for the `byDirty` index whatever wrote it.
+    part.dirty = 1;
+    const key = cur.primaryKey;
+    target.get(key).onsuccess = (e) => {
+      try {
+        target.put({ ...(e.target.result || { entityType: key[0], id: key[1] }), [field]: part });
+      } catch (_) {
+        // A value that cannot be stored under this key (none of ours): passed over,
+        // since a throw here would leave the database unopenable.
+      }
+    };
     cur.continue();
   };
 }

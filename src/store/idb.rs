@@ -121,12 +121,15 @@ pub struct StoreDef {
     /// When the store is created in an upgrade: one record (`1`) per record of this
     /// store, keyed by these fields of it.
     pub seed_from: Option<(&'static str, &'static [&'static str])>,
+    /// A retired store folded into this one in an upgrade, and the field its
+    /// records become (each merged into this store's record of the same key).
+    pub absorbs: Option<(&'static str, &'static str)>,
 }
 
 impl StoreDef {
     /// Out-of-line keys, no index, no seed: the base the schema's entries fill in.
     pub const NEW: StoreDef =
-        StoreDef { name: "", key_path: None, auto_increment: false, indexes: &[], seed_from: None };
+        StoreDef { name: "", key_path: None, auto_increment: false, indexes: &[], seed_from: None, absorbs: None };
 }
 
 fn key_path(parts: &[&str]) -> JsValue {
@@ -148,6 +151,9 @@ fn describe(stores: &[StoreDef]) -> JsValue {
         if let Some((from, fields)) = s.seed_from {
             let fields: Array = fields.iter().map(|f| JsValue::from_str(f)).collect();
             crate::jsv::set(&d, "seedFrom", &Array::of2(&JsValue::from_str(from), &fields));
+        }
+        if let Some((from, field)) = s.absorbs {
+            crate::jsv::set(&d, "absorbs", &Array::of2(&JsValue::from_str(from), &JsValue::from_str(field)));
         }
         out.push(&d);
     }

@@ -1,8 +1,9 @@
 //! The local store: IndexedDB through `idb.js`, one database per namespace.
 //!
-//! Server state (`entities`) and unsynced local state (`local`) live in separate
-//! stores, so a pull writes server pages blindly and fast without ever touching a
-//! local edit; reads lay the local view over the server's.
+//! An entity's server state and its unsynced local view live in one record of
+//! `entities` (the view in its `local` field), so settling a pushed change is one
+//! put and a read one get. A pull writes its pages blindly except for the few
+//! records with a local view, which the `byDirty` index names; those keep it.
 
 pub mod idb;
 pub mod meta;
@@ -91,7 +92,7 @@ impl Tx {
     }
 }
 
-/// The compound key `[entityType, id]` of `entities` and `local`.
+/// The compound key `[entityType, id]` of `entities` (and of `chained`).
 pub fn entity_key(entity_type: &str, id: &str) -> JsValue {
     let a = js_sys::Array::new_with_length(2);
     a.set(0, JsValue::from_str(entity_type));

@@ -5,8 +5,8 @@
 //! lastAttemptAt, error, status }`; `id` is the queue position (auto-increment).
 
 use super::pull_write::F_ETAG;
-use super::schema::{BY_ENTITY, BY_STATUS, CHAINED, CONFLICTS, ENTITIES, LOCAL, META, QUEUE};
-use super::view::{self, apply_op, data_of, local_record, pending_of};
+use super::schema::{BY_ENTITY, BY_STATUS, CHAINED, CONFLICTS, ENTITIES, META, QUEUE};
+use super::view::{self, apply_op, data_of, local_of, local_part, pending_of, record_write, with_local};
 use super::{entity_key, idb, meta, Store, Tx};
 use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
@@ -74,10 +74,10 @@ fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> 
 /// Persists a change and applies it to the local view, in one transaction.
 /// Resolves with the mutation id once that transaction committed.
 ///
-/// One round of reads (the entity's server and local records, the queue's tail),
-/// a second only when the change could fold into the tail or the local record
-/// lacks its entry count, then the writes, all inside `idb.js`: the plan in
-/// between is made here, synchronously.
+/// One round of reads (the entity's record, the queue's tail), a second only when
+/// the change could fold into the tail or the local part lacks its entry count,
+/// then the writes, all inside `idb.js`: the plan in between is made here,
+/// synchronously.
 pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
     if change.op == Op::Create {
         let first = enqueue_new(&store.db()?, change).await.map_err(|e| clone_error(storage("queue", e), change))?;
@@ -86,22 +86,18 @@ pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
         }
     }
     let key = entity_key(&change.entity_type, &change.entity_id);
-    let reads = Array::of3(
-        &idb::read(ENTITIES, "get", &key, None),
-        &idb::read(LOCAL, "get", &key, None),
-        &idb::read(QUEUE, "last", &JsValue::NULL, None),
-    );
+    let reads = Array::of2(&idb::read(ENTITIES, "get", &key, None), &idb::read(QUEUE, "last", &JsValue::NULL, None));
     let c = change.clone();
     let decide =
         wasm_bindgen::closure::Closure::<dyn FnMut(Array) -> JsValue>::new(move |r: Array| plan_enqueue(&c, &r));
-    let id = idb::read_then_write(&store.db()?, &[ENTITIES, LOCAL, QUEUE, META, CHAINED], &reads, decide.as_ref())
+    let id = idb::read_then_write(&store.db()?, &[ENTITIES, QUEUE, META, CHAINED], &reads, decide.as_ref())
         .await
         .map_err(|e| clone_error(storage("queue", e), change))?;
     Ok(id.as_string().unwrap_or_default())
 }
 
-/// A create is nearly always of an id that nothing holds yet: no server record, no
-/// local one (so no queued entry either). Then its writes depend on no read, and
+/// A create is nearly always of an id that nothing holds yet: no record of it (so
+/// no local view and no queued entry either). Then its writes depend on no read, and
 /// they go out on that guess, checked in the same transaction
 /// (`idb::write_unless`): one round trip to IndexedDB instead of two. `None` when
 /// the guess was wrong and nothing was written.
@@ -111,11 +107,15 @@ async fn enqueue_new(db: &JsValue, change: &Change) -> std::result::Result<Optio
     let rec = new_record(change, &id, None);
     jsv::set(&rec, F_BASE_DATA, &JsValue::NULL);
     let view = apply_op(Op::Create, None, &change.data);
-    let local = local_record(&change.entity_type, &change.entity_id, view.as_ref(), 1);
-    let writes = Array::of2(&idb::write(QUEUE, "add", &rec), &idb::write(LOCAL, "put", &local));
-    let at = |store: &str| JsValue::from(Array::of2(&JsValue::from_str(store), &key));
-    let absent = Array::of2(&at(ENTITIES), &at(LOCAL));
-    let done = idb::write_unless(db, &[ENTITIES, LOCAL, QUEUE], &absent, &writes, &JsValue::from_str(&id)).await?;
+    let local = local_part(view.as_ref(), 1);
+    let entity = record_write(
+        &change.entity_type,
+        &change.entity_id,
+        with_local(&change.entity_type, &change.entity_id, None, Some(&local)),
+    );
+    let writes = Array::of2(&idb::write(QUEUE, "add", &rec), &entity);
+    let absent = Array::of1(&Array::of2(&JsValue::from_str(ENTITIES), &key));
+    let done = idb::write_unless(db, &[ENTITIES, QUEUE], &absent, &writes, &JsValue::from_str(&id)).await?;
     Ok(done.map(|_| id))
 }
 
@@ -139,12 +139,13 @@ fn clone_error(e: SyncError, change: &Change) -> SyncError {
 /// or `{ more }` when it needs to know how far a push read and how many entries the
 /// entity has queued.
 fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
-    let local = jsv::defined(r.get(1));
-    let tail = jsv::defined(r.get(2));
+    let stored = jsv::defined(r.get(0));
+    let local = local_of(stored.as_ref());
+    let tail = jsv::defined(r.get(1));
     let tail_meta = tail.as_ref().and_then(meta_of);
     let mut decision = fold(tail_meta.as_ref(), &change.entity_type, &change.entity_id, change.op);
     let known = pending_of(local.as_ref());
-    if r.length() == 3 && (decision != Fold::Append || known.is_none()) {
+    if r.length() == 2 && (decision != Fold::Append || known.is_none()) {
         let key = entity_key(&change.entity_type, &change.entity_id);
         let plan = jsv::object();
         let more = Array::of2(
@@ -155,13 +156,13 @@ fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
         return plan;
     }
     // A push read the tail: it may be on its way to the server.
-    let read_up_to = r.get(3).as_f64().map(|n| n as u64);
+    let read_up_to = r.get(2).as_f64().map(|n| n as u64);
     if tail_meta.as_ref().zip(read_up_to).is_some_and(|(t, read)| t.seq <= read) {
         decision = Fold::Append;
     }
-    // The local record counts the entity's queued entries (else the index did).
-    let queued = known.map(f64::from).or(r.get(4).as_f64()).unwrap_or(0.0) as i64;
-    let cur = view::current_of(jsv::defined(r.get(0)), local);
+    // The local part counts the entity's queued entries (else the index did).
+    let queued = known.map(f64::from).or(r.get(3).as_f64()).unwrap_or(0.0) as i64;
+    let cur = view::current_of(stored);
     // The queue write, how the entity's entry count moves, and the mutation id the
     // change goes out under.
     let key = entity_key(&change.entity_type, &change.entity_id);
@@ -197,11 +198,10 @@ fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
     };
     let pending = (queued + delta).max(0) as u32;
     let next = apply_op(change.op, cur.view.as_ref(), &change.data);
-    let local_write = match pending {
-        0 => idb::write(LOCAL, "delete", &key),
-        n => idb::write(LOCAL, "put", &local_record(&change.entity_type, &change.entity_id, next.as_ref(), n)),
-    };
-    let writes = Array::of2(&queue_write, &local_write);
+    let local = (pending > 0).then(|| local_part(next.as_ref(), pending));
+    let (et, id) = (&change.entity_type, &change.entity_id);
+    let entity_write = record_write(et, id, with_local(et, id, cur.server, local.as_ref()));
+    let writes = Array::of2(&queue_write, &entity_write);
     if let Some(c) = chain {
         writes.push(&c);
     }
@@ -209,16 +209,6 @@ fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
     jsv::set(&plan, "writes", &writes);
     jsv::set(&plan, "result", &mutation_id);
     plan
-}
-
-async fn write_local(tx: &Tx, entity_type: &str, id: &str, view: Option<&JsValue>, pending: u32) -> Result<()> {
-    let local = tx.store(LOCAL)?;
-    if pending == 0 {
-        local.delete(&entity_key(entity_type, id)).await.map_err(|e| storage("write", e))
-    } else {
-        let rec = local_record(entity_type, id, view, pending);
-        local.put(&rec, None).await.map_err(|e| storage("write", e)).map(|_| ())
-    }
 }
 
 /// Queue records, with their rule fields, after position `after` (all, when `None`),
@@ -308,7 +298,7 @@ impl Settled {
 type Group = (String, String, Vec<(JsValue, Outcome)>);
 
 /// Records the server's answers in one transaction: server state, queue, local
-/// view and conflicts move together or not at all. Also answers the queue entries
+/// views and conflicts move together or not at all. Also answers the queue entries
 /// it rewrote (later changes rebased on the server's answer, records re-keyed), so
 /// a push holding copies of them sends them as they are now.
 ///
@@ -319,7 +309,7 @@ pub async fn settle(
     answers: Vec<(JsValue, Outcome)>,
     span: Option<(u64, u64)>,
 ) -> Result<(Settled, Vec<JsValue>)> {
-    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CONFLICTS, CHAINED])?;
+    let tx = store.write(&[ENTITIES, QUEUE, CONFLICTS, CHAINED])?;
     let rekeys = rekeys_of(&answers);
     // One entity's answers stay together and in order.
     let mut groups: Vec<Group> = Vec::new();
@@ -336,19 +326,19 @@ pub async fn settle(
     // When this batch holds every queued entry of an entity, settling it is blind
     // writes (no queue reads, nothing to rebase). An entity not in `chained` has one
     // entry at most, so one answered entry is all of them; for the others the local
-    // record counts them, and only those local records are read.
+    // part of their record counts them, and only those records are read.
     let chained = chained_among(&tx, &groups).await?;
     let keys: Array = chained.iter().map(|&i| entity_key(&groups[i].0, &groups[i].1)).collect();
-    let locals = match keys.length() {
+    let records = match keys.length() {
         0 => Array::new(),
-        _ => tx.store(LOCAL)?.get_many(&keys).await.map_err(|e| storage("read", e))?,
+        _ => tx.store(ENTITIES)?.get_many(&keys).await.map_err(|e| storage("read", e))?,
     };
     let (mut whole, mut partial, unchain) = (Vec::new(), Vec::new(), Array::new());
     for (i, g) in groups.into_iter().enumerate() {
         let local_at = chained.iter().position(|&c| c == i);
         let all_in_batch = match local_at {
             None => g.2.len() == 1,
-            Some(at) => pending_of(jsv::defined(locals.get(at as u32)).as_ref()) == Some(g.2.len() as u32),
+            Some(at) => pending_of(local_of(Some(&records.get(at as u32))).as_ref()) == Some(g.2.len() as u32),
         };
         if all_in_batch && g.2.iter().all(|(_, o)| !matches!(o, Outcome::Rejected(_))) {
             if local_at.is_some() {
@@ -389,9 +379,9 @@ pub async fn settle(
     Ok((n, rewritten))
 }
 
-/// Settles entities whose every queued entry is in the batch: their server state
-/// is the last answer, their entries and local records go. Counts, and the writes
-/// as one future (issued together).
+/// Settles entities whose every queued entry is in the batch: their record is the
+/// last answer (which has no local part), their entries go. Counts, and the writes
+/// as one future (issued together): one request per entity.
 fn settle_whole(
     tx: &Tx,
     groups: Vec<Group>,
@@ -399,8 +389,7 @@ fn settle_whole(
     unchain: Array,
 ) -> (Settled, impl std::future::Future<Output = Result<()>> + '_) {
     let mut n = Settled::default();
-    let (server_puts, server_deletes, done, locals, conflicts) =
-        (Array::new(), Array::new(), Array::new(), Array::new(), Array::new());
+    let (server_puts, server_deletes, done, conflicts) = (Array::new(), Array::new(), Array::new(), Array::new());
     for (et, id, answers) in groups {
         let mut last = None;
         for (rec, outcome) in answers {
@@ -419,16 +408,17 @@ fn settle_whole(
             }
         }
         match last.flatten().filter(|e| data_of(e).is_some()) {
-            Some(e) => server_puts.push(&e),
+            Some(e) => {
+                view::without_local(&e);
+                server_puts.push(&e)
+            }
             None => server_deletes.push(&entity_key(&et, &id)),
         };
-        locals.push(&entity_key(&et, &id));
     }
     let writes = async move {
         let entities = tx.store(ENTITIES)?;
-        let (queue, local, conflict_store) = (tx.store(QUEUE)?, tx.store(LOCAL)?, tx.store(CONFLICTS)?);
-        let chained = tx.store(CHAINED)?;
-        let ((a, b, c), (d, e, f)) = futures_util::future::join(
+        let (queue, conflict_store, chained) = (tx.store(QUEUE)?, tx.store(CONFLICTS)?, tx.store(CHAINED)?);
+        let ((a, b, c), (e, f)) = futures_util::future::join(
             futures_util::future::join3(
                 entities.put_many(&server_puts),
                 entities.delete_many(&server_deletes),
@@ -439,14 +429,10 @@ fn settle_whole(
                     }
                 },
             ),
-            futures_util::future::join3(
-                local.delete_many(&locals),
-                conflict_store.put_many(&conflicts),
-                chained.delete_many(&unchain),
-            ),
+            futures_util::future::join(conflict_store.put_many(&conflicts), chained.delete_many(&unchain)),
         )
         .await;
-        a.and(b).and(c).and(d).and(e).and(f).map_err(|e| storage("settle", e))
+        a.and(b).and(c).and(e).and(f).map_err(|e| storage("settle", e))
     };
     (n, writes)
 }
@@ -637,10 +623,15 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<(Set
     Ok((n, rebased))
 }
 
+/// Writes the server's state of an entity without a local part: `rebase_local`
+/// lays what is still queued over it.
 async fn write_server(tx: &Tx, et: &str, id: &str, entity: Option<&JsValue>) -> Result<()> {
     let store = tx.store(ENTITIES)?;
     match entity.filter(|e| data_of(e).is_some()) {
-        Some(e) => store.put(e, None).await.map(|_| ()),
+        Some(e) => {
+            view::without_local(e);
+            store.put(e, None).await.map(|_| ())
+        }
         None => store.delete(&entity_key(et, id)).await,
     }
     .map_err(|e| storage("write entity", e))
@@ -657,17 +648,26 @@ pub async fn rebase_local(tx: &Tx, et: &str, id: &str) -> Result<()> {
         _ => chained.put(&JsValue::from_f64(1.0), Some(&key)).await.map(|_| ()),
     }
     .map_err(|e| storage("write", e))?;
-    if remaining.is_empty() {
-        return write_local(tx, et, id, None, 0).await;
+    let entities = tx.store(ENTITIES)?;
+    let stored = entities.get(&key).await.map_err(|e| storage("read", e))?;
+    if remaining.is_empty() && local_of(stored.as_ref()).is_none() {
+        return Ok(());
     }
-    let server = tx.store(ENTITIES)?.get(&entity_key(et, id)).await.map_err(|e| storage("read", e))?;
-    let mut view = server.as_ref().and_then(data_of);
-    for r in &remaining {
-        if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
-            view = apply_op(op, view.as_ref(), &jsv::get(r, F_PAYLOAD));
+    let local = (!remaining.is_empty()).then(|| {
+        // The server's state: `data_of` reads a record's own fields, not its local part.
+        let mut view = stored.as_ref().and_then(data_of);
+        for r in &remaining {
+            if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
+                view = apply_op(op, view.as_ref(), &jsv::get(r, F_PAYLOAD));
+            }
         }
+        local_part(view.as_ref(), remaining.len() as u32)
+    });
+    match with_local(et, id, stored, local.as_ref()) {
+        Some(rec) => entities.put(&rec, None).await.map(|_| ()),
+        None => entities.delete(&key).await,
     }
-    write_local(tx, et, id, view.as_ref(), remaining.len() as u32).await
+    .map_err(|e| storage("write", e))
 }
 
 /// Counts of pending and failed entries.
@@ -722,7 +722,7 @@ pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32
 /// the local view of their entities without them.
 pub async fn discard_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32> {
     let failed = in_state(store, EntryState::Failed).await?;
-    let tx = store.write(&[ENTITIES, LOCAL, QUEUE, CHAINED])?;
+    let tx = store.write(&[ENTITIES, QUEUE, CHAINED])?;
     let mut n = 0;
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
         tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
@@ -792,14 +792,15 @@ mod tests {
         enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
         load_after(&store, None, None).await.unwrap();
         // As a record written by hand (or by some older writer) might be.
-        let tx = store.write(&[LOCAL]).unwrap();
-        let rec = view::local_record("course", "c", Some(&js_sys::JSON::parse(r#"{"title":"a"}"#).unwrap()), 1);
-        js_sys::Reflect::delete_property(rec.unchecked_ref::<js_sys::Object>(), &JsValue::from_str("pending")).unwrap();
-        tx.store(LOCAL).unwrap().put(&rec, None).await.unwrap();
+        let tx = store.write(&[ENTITIES]).unwrap();
+        let part = local_part(Some(&js_sys::JSON::parse(r#"{"title":"a"}"#).unwrap()), 1);
+        js_sys::Reflect::delete_property(part.unchecked_ref::<js_sys::Object>(), &JsValue::from_str("pending"))
+            .unwrap();
+        let rec = with_local("course", "c", None, Some(&part)).unwrap();
+        tx.store(ENTITIES).unwrap().put(&rec, None).await.unwrap();
         tx.commit().await.unwrap();
         enqueue(&store, &change(Op::Update, r#"{"title":"ab"}"#)).await.unwrap();
-        let tx = store.read(&[LOCAL]).unwrap();
-        let local = tx.store(LOCAL).unwrap().get(&entity_key("course", "c")).await.unwrap().unwrap();
+        let local = local_of(&store).await.unwrap();
         assert_eq!(jsv::get_u64(&local, "pending"), Some(2), "both entries counted");
         store.close();
     }
@@ -808,9 +809,10 @@ mod tests {
         js_sys::JSON::parse(s).unwrap()
     }
 
+    /// The local part of `c`'s record.
     async fn local_of(store: &Store) -> Option<JsValue> {
-        let tx = store.read(&[LOCAL]).unwrap();
-        tx.store(LOCAL).unwrap().get(&entity_key("course", "c")).await.unwrap()
+        let tx = store.read(&[ENTITIES]).unwrap();
+        view::local_of(tx.store(ENTITIES).unwrap().get(&entity_key("course", "c")).await.unwrap().as_ref())
     }
 
     async fn chained_keys(store: &Store) -> u32 {
@@ -879,12 +881,12 @@ mod tests {
     #[wasm_bindgen_test]
     async fn a_version_2_database_marks_every_queued_entity_when_upgraded() {
         let name = format!("t-v2-{}", jsv::new_id());
-        // Version 2 had every store but `chained` (the last one).
-        let v2 = &schema::STORES[..schema::STORES.len() - 1];
+        // Version 2 had every store of version 3 but `chained` (the last one).
+        let v2 = &schema::V3[..schema::V3.len() - 1];
         assert!(v2.iter().all(|s| s.name != CHAINED));
         let db = idb::open(&name, 2, v2).await.unwrap();
-        let t = idb::Transaction::begin(&db, &[QUEUE, LOCAL], true).unwrap();
-        let (queue, local) = (t.store(QUEUE).unwrap(), t.store(LOCAL).unwrap());
+        let t = idb::Transaction::begin(&db, &[QUEUE, schema::RETIRED_LOCAL], true).unwrap();
+        let (queue, local) = (t.store(QUEUE).unwrap(), t.store(schema::RETIRED_LOCAL).unwrap());
         for (n, (op, data)) in
             [(Op::Create, r#"{"id":"c","title":"a"}"#), (Op::Update, r#"{"title":"abc"}"#)].iter().enumerate()
         {
@@ -893,10 +895,9 @@ mod tests {
         }
         // A record that names no entity (none of ours would): the upgrade passes it over.
         queue.put(&json(r#"{"note":"written by hand"}"#), None).await.unwrap();
-        local
-            .put(&view::local_record("course", "c", Some(&json(r#"{"id":"c","title":"abc"}"#)), 2), None)
-            .await
-            .unwrap();
+        let old_local =
+            r#"{"entityType":"course","id":"c","data":{"id":"c","title":"abc"},"deleted":false,"dirty":1,"pending":2}"#;
+        local.put(&json(old_local), None).await.unwrap();
         t.done().await.unwrap();
         idb::close(&db);
 
@@ -904,6 +905,71 @@ mod tests {
         assert_eq!(chained_keys(&store).await, 1, "the queued entity is marked");
         settle_first(&store).await;
         assert_second_kept_and_rebased(&store).await;
+        store.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_version_3_database_folds_its_local_views_into_the_entity_records() {
+        let name = format!("t-v3-{}", jsv::new_id());
+        let db = idb::open(&name, 3, schema::V3).await.unwrap();
+        let t = idb::Transaction::begin(&db, &[ENTITIES, QUEUE, schema::RETIRED_LOCAL], true).unwrap();
+        let (entities, queue, local) =
+            (t.store(ENTITIES).unwrap(), t.store(QUEUE).unwrap(), t.store(schema::RETIRED_LOCAL).unwrap());
+        // `c`: on the server and edited here; `n`: created here, without its count
+        // (an older writer); `s`: only on the server.
+        let server = |id: &str| {
+            json(&format!(
+                r#"{{"entityType":"course","id":"{id}","version":3,"deleted":false,"data":{{"id":"{id}","title":"server"}},"etag":"e3"}}"#
+            ))
+        };
+        entities.put(&server("c"), None).await.unwrap();
+        entities.put(&server("s"), None).await.unwrap();
+        let mut edit = new_record(&change(Op::Update, r#"{"title":"mine"}"#), "m0", Some(3));
+        queue.put(&edit, None).await.unwrap();
+        edit = new_record(
+            &Change { entity_id: "n".into(), ..change(Op::Create, r#"{"id":"n","title":"new"}"#) },
+            "m1",
+            None,
+        );
+        queue.put(&edit, None).await.unwrap();
+        let old = r#"{"entityType":"course","id":"c","data":{"id":"c","title":"mine"},"deleted":false,"dirty":1,"pending":1}"#;
+        local.put(&json(old), None).await.unwrap();
+        local
+            .put(&json(r#"{"entityType":"course","id":"n","data":{"id":"n","title":"new"},"deleted":false}"#), None)
+            .await
+            .unwrap();
+        t.done().await.unwrap();
+        idb::close(&db);
+
+        let store = Store::open(&name).await.unwrap();
+        let db = store.db().unwrap();
+        let names = Array::from(&jsv::get(&db, "objectStoreNames"));
+        assert!(names.length() > 0);
+        assert!(!names.includes(&JsValue::from_str(schema::RETIRED_LOCAL), 0), "the retired store is gone");
+        let title = |v: JsValue| jsv::get_str(&v, "title");
+        assert_eq!(title(view::get(&store, "course", "c").await.unwrap()).as_deref(), Some("mine"));
+        assert_eq!(title(view::get(&store, "course", "n").await.unwrap()).as_deref(), Some("new"));
+        assert_eq!(title(view::get(&store, "course", "s").await.unwrap()).as_deref(), Some("server"));
+        assert_eq!(view::list(&store, "course").await.unwrap().length(), 3);
+        let tx = store.read(&[ENTITIES]).unwrap();
+        let by_dirty = tx.store(ENTITIES).unwrap().index(schema::BY_DIRTY).unwrap();
+        let dirty = by_dirty.get_all_keys(None, None);
+        assert_eq!(dirty.await.unwrap().length(), 2, "both local views are marked, the one without a count too");
+        let c = tx.store(ENTITIES).unwrap().get(&entity_key("course", "c")).await.unwrap().unwrap();
+        assert_eq!(jsv::get_str(&c, F_ETAG).as_deref(), Some("e3"), "the server's state is kept beside it");
+        drop(tx);
+        // `c`'s one entry settles blind; `n`'s next change counts its entries from the queue.
+        let queued = load_after(&store, None, None).await.unwrap();
+        let applied =
+            json(r#"{"entityType":"course","id":"c","version":4,"deleted":false,"data":{"id":"c","title":"mine"}}"#);
+        let seq = queued[0].1.seq;
+        settle(&store, vec![(queued[0].0.clone(), Outcome::Applied(Some(applied)))], Some((seq, seq))).await.unwrap();
+        assert!(local_of(&store).await.is_none(), "settled: no local view left");
+        enqueue(&store, &Change { entity_id: "n".into(), ..change(Op::Update, r#"{"title":"newer"}"#) }).await.unwrap();
+        let tx = store.read(&[ENTITIES]).unwrap();
+        let n = tx.store(ENTITIES).unwrap().get(&entity_key("course", "n")).await.unwrap();
+        assert_eq!(jsv::get_u64(&view::local_of(n.as_ref()).unwrap(), "pending"), Some(2));
+        drop(tx);
         store.close();
     }
 

@@ -1,40 +1,59 @@
 //! The IndexedDB schema, every version of it, in one place.
 //!
 //! Upgrades are additive (`idb.js`): opening at version N creates the stores and
-//! indexes of N that are missing and leaves everything else with its data. A test
-//! opens a database at the previous version, fills it, and reopens it at the current one.
+//! indexes of N that are missing and leaves everything else with its data. The one
+//! store ever retired (`local`, at version 4) is folded into the store that replaced
+//! it in the same upgrade transaction, and only then deleted. Tests open databases at
+//! earlier versions, fill them, and reopen them at the current one.
 //!
 //! | version | change |
 //! |---------|--------|
 //! | 1 | `entities` (server state), `local` (unsynced local view), `queue` (outbox), `meta` |
 //! | 2 | `conflicts` (local changes the server refused), `queue` index `byStatus` |
 //! | 3 | `chained` (entities that may have more than one queued entry), seeded from `queue` |
+//! | 4 | `local` folded into `entities` (a record's `local` field), index `byDirty`; `local` deleted |
 
 use super::idb::StoreDef;
 
-pub const CURRENT_VERSION: u32 = 3;
+pub const CURRENT_VERSION: u32 = 4;
 
+/// One record per entity: the server's state (`version`, `data`, `deleted`, `etag`,
+/// as pulled) and, while the entity has unsynced changes, its local view in the
+/// field `local` (`view::F_LOCAL`). One record, so settling a pushed change is one
+/// put and a read of what the app sees is one get.
 pub const ENTITIES: &str = "entities";
-pub const LOCAL: &str = "local";
 pub const QUEUE: &str = "queue";
 pub const META: &str = "meta";
 pub const CONFLICTS: &str = "conflicts";
 /// Entity keys (`[entityType, id]`, out-of-line) of entities that have, or may
 /// have, more than one queued entry. An entity not in it has at most one, so
-/// settling its pushed entry is blind writes, with no read of its local record.
+/// settling its pushed entry is a blind write, with no read of its record.
 /// It may say "maybe" wrongly (that costs a read), never "one" wrongly.
 pub const CHAINED: &str = "chained";
 
 pub const BY_TYPE: &str = "byType";
 pub const BY_ENTITY: &str = "byEntity";
 pub const BY_STATUS: &str = "byStatus";
+/// The entities with a local view (`local.dirty` is set on every one, and only
+/// there): a pull finds which records of a page it must not overwrite blindly.
+pub const BY_DIRTY: &str = "byDirty";
+
+/// The store `entities` took over at version 4.
+pub const RETIRED_LOCAL: &str = "local";
 
 const ENTITY_KEY: &[&str] = &["entityType", "id"];
 
 /// The stores at the current version.
 pub const STORES: &[StoreDef] = &[
-    StoreDef { name: ENTITIES, key_path: Some(ENTITY_KEY), indexes: &[(BY_TYPE, &["entityType"])], ..StoreDef::NEW },
-    StoreDef { name: LOCAL, key_path: Some(ENTITY_KEY), indexes: &[(BY_TYPE, &["entityType"])], ..StoreDef::NEW },
+    StoreDef {
+        name: ENTITIES,
+        key_path: Some(ENTITY_KEY),
+        indexes: &[(BY_TYPE, &["entityType"]), (BY_DIRTY, &["local.dirty"])],
+        // A database from before version 4: each `local` record becomes the `local`
+        // field of its entity's record (one is made when the server has none).
+        absorbs: Some((RETIRED_LOCAL, "local")),
+        ..StoreDef::NEW
+    },
     StoreDef { name: META, ..StoreDef::NEW },
     StoreDef {
         name: QUEUE,
@@ -46,5 +65,28 @@ pub const STORES: &[StoreDef] = &[
     StoreDef { name: CONFLICTS, key_path: Some(&["mutationId"]), ..StoreDef::NEW },
     // Created at version 3 over a queue that may already hold several entries of
     // one entity: every queued entity is marked (a "maybe"), so none is settled blind.
+    StoreDef { name: CHAINED, seed_from: Some((QUEUE, &["entity", "entityId"])), ..StoreDef::NEW },
+];
+
+/// The stores at version 3, as it shipped, for upgrade tests; version 2 is these
+/// without `chained` (the last).
+#[cfg(test)]
+pub const V3: &[StoreDef] = &[
+    StoreDef { name: ENTITIES, key_path: Some(ENTITY_KEY), indexes: &[(BY_TYPE, &["entityType"])], ..StoreDef::NEW },
+    StoreDef {
+        name: RETIRED_LOCAL,
+        key_path: Some(ENTITY_KEY),
+        indexes: &[(BY_TYPE, &["entityType"])],
+        ..StoreDef::NEW
+    },
+    StoreDef { name: META, ..StoreDef::NEW },
+    StoreDef {
+        name: QUEUE,
+        key_path: Some(&["id"]),
+        auto_increment: true,
+        indexes: &[(BY_ENTITY, &["entity", "entityId"]), (BY_STATUS, &["status"])],
+        ..StoreDef::NEW
+    },
+    StoreDef { name: CONFLICTS, key_path: Some(&["mutationId"]), ..StoreDef::NEW },
     StoreDef { name: CHAINED, seed_from: Some((QUEUE, &["entity", "entityId"])), ..StoreDef::NEW },
 ];

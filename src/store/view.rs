@@ -1,15 +1,14 @@
 //! What the app reads: the local view of an entity is its unsynced local state when
-//! it has one, else the server's.
+//! it has one (the `local` part of its record), else the server's.
 
-use super::schema::{BY_TYPE, ENTITIES, LOCAL};
+use super::schema::{BY_TYPE, ENTITIES};
 use super::{entity_key, idb, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
 use offline_sync_core::protocol::{field, Op};
-use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 
-/// The data of a stored entity or local record; `None` when it is deleted.
+/// The data of a server record or of a local part; `None` when it is deleted.
 pub fn data_of(record: &JsValue) -> Option<JsValue> {
     if jsv::get_bool(record, field::DELETED).unwrap_or(false) {
         return None;
@@ -27,17 +26,68 @@ pub fn apply_op(op: Op, current: Option<&JsValue>, data: &JsValue) -> Option<JsV
     }
 }
 
-/// The local record for an entity with unsynced changes.
-pub fn local_record(entity_type: &str, id: &str, view: Option<&JsValue>, pending: u32) -> JsValue {
-    let rec = jsv::object();
-    jsv::set(&rec, field::ENTITY_TYPE, &JsValue::from_str(entity_type));
-    jsv::set(&rec, field::ID, &JsValue::from_str(id));
-    jsv::set(&rec, field::DATA, view.unwrap_or(&JsValue::NULL));
-    jsv::set(&rec, field::DELETED, &JsValue::from_bool(view.is_none()));
-    // A number, not a boolean: IndexedDB cannot index booleans.
-    jsv::set(&rec, "dirty", &JsValue::from_f64(1.0));
-    jsv::set(&rec, F_PENDING, &JsValue::from_f64(pending as f64));
-    rec
+/// The field of an entity's record that holds its local view while it has unsynced
+/// changes: `{ data, deleted, dirty: 1, pending }`, `pending` counting its queued
+/// entries. `dirty` (a number: IndexedDB cannot index booleans) puts the record in
+/// the `byDirty` index.
+pub const F_LOCAL: &str = "local";
+const F_PENDING: &str = "pending";
+
+/// The local part of an entity record, for a view (`None`: deleted) and a count.
+pub fn local_part(view: Option<&JsValue>, pending: u32) -> JsValue {
+    let part = jsv::object();
+    jsv::set(&part, field::DATA, view.unwrap_or(&JsValue::NULL));
+    jsv::set(&part, field::DELETED, &JsValue::from_bool(view.is_none()));
+    jsv::set(&part, "dirty", &JsValue::from_f64(1.0));
+    jsv::set(&part, F_PENDING, &JsValue::from_f64(pending as f64));
+    part
+}
+
+/// The local part of a stored record, if it has one.
+pub fn local_of(record: Option<&JsValue>) -> Option<JsValue> {
+    record.map(|r| jsv::get(r, F_LOCAL)).filter(JsValue::is_object)
+}
+
+/// Whether a stored record holds server state (and not only a local view).
+fn has_server_state(record: &JsValue) -> bool {
+    !jsv::get(record, field::VERSION).is_undefined() || !jsv::get(record, field::DATA).is_undefined()
+}
+
+/// The record to store for an entity: the server state of `stored` (as read, or
+/// `None`) with `local` as its local part (`None`: no unsynced changes). `None`
+/// when that leaves nothing to store.
+pub fn with_local(entity_type: &str, id: &str, stored: Option<JsValue>, local: Option<&JsValue>) -> Option<JsValue> {
+    let rec = match stored.filter(has_server_state) {
+        Some(r) => r,
+        None if local.is_none() => return None,
+        None => {
+            let r = jsv::object();
+            jsv::set(&r, field::ENTITY_TYPE, &JsValue::from_str(entity_type));
+            jsv::set(&r, field::ID, &JsValue::from_str(id));
+            r
+        }
+    };
+    match local {
+        Some(l) => jsv::set(&rec, F_LOCAL, l),
+        None => without_local(&rec),
+    }
+    Some(rec)
+}
+
+/// Drops the local part of a record (a server's record never has one, and a field
+/// of that name from a server must not pass for an unsynced change).
+pub fn without_local(record: &JsValue) {
+    if let Some(o) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Object>(record) {
+        let _ = js_sys::Reflect::delete_property(o, &JsValue::from_str(F_LOCAL));
+    }
+}
+
+/// The write of an entity's record: a put of it, or the delete of its key.
+pub fn record_write(entity_type: &str, id: &str, rec: Option<JsValue>) -> JsValue {
+    match rec {
+        Some(r) => idb::write(ENTITIES, "put", &r),
+        None => idb::write(ENTITIES, "delete", &super::entity_key(entity_type, id)),
+    }
 }
 
 pub struct Current {
@@ -45,11 +95,11 @@ pub struct Current {
     pub view: Option<JsValue>,
     /// Server version the client knows, if the server has the entity.
     pub server_version: Option<u64>,
-    /// The server's record as stored (for its ETag), if any.
+    /// The entity's record as stored (for the server's ETag), if any.
     pub server: Option<JsValue>,
 }
 
-/// The queue entries an entity's local record counts.
+/// The queue entries a local part counts (0 without one; `None` when it lacks its count).
 pub fn pending_of(local: Option<&JsValue>) -> Option<u32> {
     match local {
         None => Some(0),
@@ -57,74 +107,32 @@ pub fn pending_of(local: Option<&JsValue>) -> Option<u32> {
     }
 }
 
-const F_PENDING: &str = "pending";
-
-/// Reads the current view inside a transaction over `entities` and `local`.
+/// Reads the current view inside a transaction over `entities`.
 pub async fn current(tx: &Tx, entity_type: &str, id: &str) -> Result<Current> {
-    let key = entity_key(entity_type, id);
-    // Both reads in one round trip.
-    let (entities, local) = (tx.store(ENTITIES)?, tx.store(LOCAL)?);
-    let (server, local) = futures_util::future::join(entities.get(&key), local.get(&key)).await;
-    let server = server.map_err(|e| storage("read", e))?;
-    let local = local.map_err(|e| storage("read", e))?;
-    Ok(current_of(server, local))
+    let rec = tx.store(ENTITIES)?.get(&entity_key(entity_type, id)).await.map_err(|e| storage("read", e))?;
+    Ok(current_of(rec))
 }
 
-/// The current view from the entity's server record and local record, as read.
-pub fn current_of(server: Option<JsValue>, local: Option<JsValue>) -> Current {
-    let server_version = server.as_ref().and_then(|s| jsv::get_u64(s, field::VERSION));
-    let view = match (&local, &server) {
-        (Some(l), _) => data_of(l),
-        (None, Some(s)) => data_of(s),
-        (None, None) => None,
+/// The current view from the entity's record, as read.
+pub fn current_of(record: Option<JsValue>) -> Current {
+    let server_version = record.as_ref().and_then(|s| jsv::get_u64(s, field::VERSION));
+    let view = match local_of(record.as_ref()) {
+        Some(l) => data_of(&l),
+        None => record.as_ref().and_then(data_of),
     };
-    Current { view, server_version, server }
+    Current { view, server_version, server: record }
 }
 
 pub async fn get(store: &Store, entity_type: &str, id: &str) -> Result<JsValue> {
-    let tx = store.read(&[ENTITIES, LOCAL])?;
+    let tx = store.read(&[ENTITIES])?;
     let c = current(&tx, entity_type, id).await?;
     Ok(c.view.unwrap_or(JsValue::UNDEFINED))
 }
 
 pub async fn list(store: &Store, entity_type: &str) -> Result<js_sys::Array> {
-    let tx = store.read(&[ENTITIES, LOCAL])?;
+    let tx = store.read(&[ENTITIES])?;
     let only = idb::only(&JsValue::from_str(entity_type)).map_err(|e| storage("key range", e))?;
-    let index = |name: &str| tx.store(name)?.index(BY_TYPE).map_err(|e| storage("index", e));
-    // Both reads in one round trip.
-    let (server, local) = futures_util::future::join(
-        index(ENTITIES)?.get_all(Some(&only), None),
-        index(LOCAL)?.get_all(Some(&only), None),
-    )
-    .await;
-    let server = server.map_err(|e| storage("list", e))?;
-    let local = local.map_err(|e| storage("list", e))?;
-    let mut overrides: HashMap<String, Option<JsValue>> = HashMap::with_capacity(local.length() as usize);
-    for l in local.iter() {
-        let id = jsv::get_str(&l, field::ID).unwrap_or_default();
-        overrides.insert(id, data_of(&l));
-    }
-    let out = js_sys::Array::new();
-    for s in server.iter() {
-        let id = jsv::get_str(&s, field::ID).unwrap_or_default();
-        match overrides.remove(&id) {
-            Some(Some(d)) => {
-                out.push(&d);
-            }
-            Some(None) => {}
-            None => {
-                if let Some(d) = data_of(&s) {
-                    out.push(&d);
-                }
-            }
-        }
-    }
-    // What is left was created locally and is not on the server yet.
-    for l in local.iter() {
-        let id = jsv::get_str(&l, field::ID).unwrap_or_default();
-        if let Some(Some(d)) = overrides.remove(&id) {
-            out.push(&d);
-        }
-    }
-    Ok(out)
+    let index = tx.store(ENTITIES)?.index(BY_TYPE).map_err(|e| storage("index", e))?;
+    let all = index.get_all(Some(&only), None).await.map_err(|e| storage("list", e))?;
+    Ok(all.iter().filter_map(|r| current_of(Some(r)).view).collect())
 }
