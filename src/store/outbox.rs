@@ -987,7 +987,7 @@ mod tests {
         assert_eq!(q.len(), 1);
         assert_eq!(q[0].1.base_version, Some(4), "based on the server's version");
         assert_eq!(jsv::get_str(&jsv::get(&q[0].0, F_BASE_DATA), "title").as_deref(), Some("s"), "what the app saw");
-        // A second create of an id with a local record: counted with the first.
+        // A second create of an id with a local view: counted with the first.
         store.close();
         let store = Store::open(&format!("t-create2-{}", jsv::new_id())).await.unwrap();
         enqueue(&store, &change(Op::Create, r#"{"id":"c","title":"a"}"#)).await.unwrap();
