@@ -54,18 +54,10 @@ pub const STORES: &[StoreDef] = &[
         absorbs: Some((RETIRED_LOCAL, "local")),
         ..StoreDef::NEW
     },
-    StoreDef { name: META, ..StoreDef::NEW },
-    StoreDef {
-        name: QUEUE,
-        key_path: Some(&["id"]),
-        auto_increment: true,
-        indexes: &[(BY_ENTITY, &["entity", "entityId"]), (BY_STATUS, &["status"])],
-        ..StoreDef::NEW
-    },
-    StoreDef { name: CONFLICTS, key_path: Some(&["mutationId"]), ..StoreDef::NEW },
-    // Created at version 3 over a queue that may already hold several entries of
-    // one entity: every queued entity is marked (a "maybe"), so none is settled blind.
-    StoreDef { name: CHAINED, seed_from: Some((QUEUE, &["entity", "entityId"])), ..StoreDef::NEW },
+    META_STORE,
+    QUEUE_STORE,
+    CONFLICTS_STORE,
+    CHAINED_STORE,
 ];
 
 /// The stores at version 3, as it shipped, for upgrade tests; version 2 is these
@@ -79,14 +71,23 @@ pub const V3: &[StoreDef] = &[
         indexes: &[(BY_TYPE, &["entityType"])],
         ..StoreDef::NEW
     },
-    StoreDef { name: META, ..StoreDef::NEW },
-    StoreDef {
-        name: QUEUE,
-        key_path: Some(&["id"]),
-        auto_increment: true,
-        indexes: &[(BY_ENTITY, &["entity", "entityId"]), (BY_STATUS, &["status"])],
-        ..StoreDef::NEW
-    },
-    StoreDef { name: CONFLICTS, key_path: Some(&["mutationId"]), ..StoreDef::NEW },
-    StoreDef { name: CHAINED, seed_from: Some((QUEUE, &["entity", "entityId"])), ..StoreDef::NEW },
+    META_STORE,
+    QUEUE_STORE,
+    CONFLICTS_STORE,
+    CHAINED_STORE,
 ];
+
+// The stores unchanged since version 3.
+const META_STORE: StoreDef = StoreDef { name: META, ..StoreDef::NEW };
+const QUEUE_STORE: StoreDef = StoreDef {
+    name: QUEUE,
+    key_path: Some(&["id"]),
+    auto_increment: true,
+    indexes: &[(BY_ENTITY, &["entity", "entityId"]), (BY_STATUS, &["status"])],
+    ..StoreDef::NEW
+};
+const CONFLICTS_STORE: StoreDef = StoreDef { name: CONFLICTS, key_path: Some(&["mutationId"]), ..StoreDef::NEW };
+// Created at version 3 over a queue that may already hold several entries of one
+// entity: every queued entity is marked (a "maybe"), so none is settled blind.
+const CHAINED_STORE: StoreDef =
+    StoreDef { name: CHAINED, seed_from: Some((QUEUE, &["entity", "entityId"])), ..StoreDef::NEW };
