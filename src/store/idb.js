@@ -40,20 +40,27 @@ export function open(name, version, stores) {
   });
 }
 
+// Calls `visit` with a cursor at each record of `store`, in an upgrade, then `end`.
+function eachRecord(store, visit, end = () => {}) {
+  const c = store.openCursor();
+  c.onsuccess = () => {
+    const cur = c.result;
+    if (!cur) return end();
+    visit(cur);
+    cur.continue();
+  };
+}
+
 // A store created in an upgrade, filled from an older one in the same (versionchange)
 // transaction: the database opens only once every record is written.
 function seed(tx, target, [from, fields]) {
-  const c = tx.objectStore(from).openCursor();
-  c.onsuccess = () => {
-    const cur = c.result;
-    if (!cur) return;
+  eachRecord(tx.objectStore(from), (cur) => {
     // A record without those fields (none of ours) is no key: skipped, since a throw
     // here would abort the upgrade and leave the database unopenable.
     try {
       target.put(1, fields.map((f) => cur.value[f]));
     } catch (_) {}
-    cur.continue();
-  };
+  });
 }
 
 // A retired store folded into `target`, in the same (versionchange) transaction:
@@ -62,10 +69,7 @@ function seed(tx, target, [from, fields]) {
 // once every record was read, so an upgrade that fails half-way (an abort) leaves
 // the old version whole.
 function absorb(db, tx, target, [from, field]) {
-  const c = tx.objectStore(from).openCursor();
-  c.onsuccess = () => {
-    const cur = c.result;
-    if (!cur) return db.deleteObjectStore(from);
+  const visit = (cur) => {
     const { entityType, id, ...part } = cur.value || {};
     // Marks it for the `byDirty` index whatever wrote it.
     part.dirty = 1;
@@ -78,8 +82,8 @@ function absorb(db, tx, target, [from, field]) {
         // since a throw here would leave the database unopenable.
       }
     };
-    cur.continue();
   };
+  eachRecord(tx.objectStore(from), visit, () => db.deleteObjectStore(from));
 }
 
 export function begin(db, names, write) {

@@ -92,6 +92,12 @@ impl Tx {
     }
 }
 
+/// The `(entityType, id)` of a compound key as IndexedDB answers it (`getAllKeys`).
+pub fn key_parts(key: &JsValue) -> (String, String) {
+    let k = js_sys::Array::from(key);
+    (k.get(0).as_string().unwrap_or_default(), k.get(1).as_string().unwrap_or_default())
+}
+
 /// The compound key `[entityType, id]` of `entities` (and of `chained`).
 pub fn entity_key(entity_type: &str, id: &str) -> JsValue {
     let a = js_sys::Array::new_with_length(2);

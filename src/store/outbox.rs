@@ -7,7 +7,7 @@
 use super::pull_write::F_ETAG;
 use super::schema::{BY_ENTITY, BY_STATUS, CHAINED, CONFLICTS, ENTITIES, META, QUEUE};
 use super::view::{self, apply_op, data_of, local_of, local_part, pending_of, record_write, with_local};
-use super::{entity_key, idb, meta, Store, Tx};
+use super::{entity_key, idb, key_parts, meta, Store, Tx};
 use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
 use js_sys::Array;
@@ -455,13 +455,7 @@ async fn chained_among(tx: &Tx, groups: &[Group]) -> Result<Vec<usize>> {
         let marks = store.get_many(&mine).await.map_err(|e| storage("read", e))?;
         return Ok((0..groups.len()).filter(|&i| !marks.get(i as u32).is_undefined()).collect());
     }
-    let marked: std::collections::HashSet<(String, String)> = keys
-        .iter()
-        .map(|k| {
-            let k: Array = k.into();
-            (k.get(0).as_string().unwrap_or_default(), k.get(1).as_string().unwrap_or_default())
-        })
-        .collect();
+    let marked: std::collections::HashSet<(String, String)> = keys.iter().map(|k| key_parts(&k)).collect();
     Ok((0..groups.len()).filter(|&i| marked.contains(&(groups[i].0.clone(), groups[i].1.clone()))).collect())
 }
 

@@ -2,7 +2,7 @@
 //! that starts only after the page arrived.
 
 use super::schema::{BY_DIRTY, BY_TYPE, ENTITIES, META};
-use super::{entity_key, idb, meta, view, Store};
+use super::{entity_key, idb, key_parts, meta, view, Store};
 use crate::failure::{protocol, storage, Result};
 use crate::jsv;
 use offline_sync_core::protocol::{field, Scope};
@@ -111,15 +111,8 @@ async fn keep_local(
     if dirty.length() == 0 {
         return Ok(deleted.iter().map(|(et, id)| entity_key(et, id)).collect());
     }
-    let marked: Option<std::collections::HashSet<(String, String)>> = (dirty.length() < DIRTY_READ_LIMIT).then(|| {
-        dirty
-            .iter()
-            .map(|k| {
-                let k = js_sys::Array::from(&k);
-                (k.get(0).as_string().unwrap_or_default(), k.get(1).as_string().unwrap_or_default())
-            })
-            .collect()
-    });
+    let marked: Option<std::collections::HashSet<(String, String)>> =
+        (dirty.length() < DIRTY_READ_LIMIT).then(|| dirty.iter().map(|k| key_parts(&k)).collect());
     let maybe = |k: &(String, String)| marked.as_ref().is_none_or(|m| m.contains(k));
     // (index in `puts`, or None for a deletion, and the key)
     let mut candidates: Vec<(Option<u32>, (String, String))> = Vec::new();

@@ -86,7 +86,7 @@ pub fn without_local(record: &JsValue) {
 pub fn record_write(entity_type: &str, id: &str, rec: Option<JsValue>) -> JsValue {
     match rec {
         Some(r) => idb::write(ENTITIES, "put", &r),
-        None => idb::write(ENTITIES, "delete", &super::entity_key(entity_type, id)),
+        None => idb::write(ENTITIES, "delete", &entity_key(entity_type, id)),
     }
 }
 
