@@ -547,9 +547,7 @@ async fn entries_of(tx: &Tx, et: &str, id: &str) -> Result<Vec<JsValue>> {
     let only = idb::only(&entity_key(et, id)).map_err(|e| storage("key range", e))?;
     let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
     let all = idx.get_all(Some(&only), None).await.map_err(|e| storage("read queue", e))?;
-    let mut all: Vec<JsValue> = all.iter().collect();
-    all.sort_by_key(|r| jsv::get_u64(r, F_SEQ).unwrap_or(0));
-    Ok(all)
+    Ok(jsv::sorted_by_number(&all, F_SEQ))
 }
 
 /// After a change of an entity was applied, the entity's later queued changes are
@@ -740,12 +738,7 @@ fn selected(rec: &JsValue, ids: &Option<Vec<String>>) -> bool {
 pub async fn conflicts(store: &Store) -> Result<Array> {
     let tx = store.read(&[CONFLICTS])?;
     let all = tx.store(CONFLICTS)?.get_all(None, None).await.map_err(|e| storage("read conflicts", e))?;
-    let mut all: Vec<JsValue> = all.iter().collect();
-    all.sort_by(|a, b| {
-        let (x, y) = (jsv::get_f64(a, "at").unwrap_or(0.0), jsv::get_f64(b, "at").unwrap_or(0.0));
-        x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
-    });
-    Ok(all.into_iter().collect())
+    Ok(jsv::sorted_by_number(&all, "at").into_iter().collect())
 }
 
 #[cfg(test)]
