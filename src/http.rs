@@ -100,11 +100,24 @@ impl Http {
     /// come back as replies (their JSON body, or null), and a 2xx may have an
     /// empty body (null).
     pub async fn send_passing(&self, req: Req<'_>, pass: Option<Pass>) -> Result<Reply> {
+        self.head(&req, pass).await?.read(pass).await
+    }
+
+    /// Sends the request and waits for the answer's head only: its body stays
+    /// with the browser (off the JS heap) until [`Head::read`]. The timeout covers
+    /// the wait for the head, and the body's read again.
+    pub async fn send_ahead(&self, req: Req<'_>) -> Result<Head> {
+        let mut head = self.head(&req, None).await?;
+        head.timer = None;
+        Ok(head)
+    }
+
+    async fn head(&self, req: &Req<'_>, pass: Option<Pass>) -> Result<Head> {
         let token = self.auth.token(false).await?;
-        match self.send_once(&req, token.as_deref(), pass).await {
+        match self.head_once(req, token.as_deref(), pass).await {
             Err(e) if e.kind == ErrorKind::Auth && self.auth.callback.is_some() => {
                 let fresh = self.auth.token(true).await?;
-                self.send_once(&req, fresh.as_deref(), pass).await.map_err(|e| {
+                self.head_once(req, fresh.as_deref(), pass).await.map_err(|e| {
                     if e.kind == ErrorKind::Auth {
                         SyncError::new(
                             ErrorKind::Auth,
@@ -122,16 +135,11 @@ impl Http {
         }
     }
 
-    async fn send_once(&self, req: &Req<'_>, token: Option<&str>, pass: Option<Pass>) -> Result<Reply> {
+    /// A 2xx answer's head, or one whose status `pass` accepts; any other status
+    /// is an error, with the server's words from its body.
+    async fn head_once(&self, req: &Req<'_>, token: Option<&str>, pass: Option<Pass>) -> Result<Head> {
         let controller = web_sys::AbortController::new().map_err(|e| network(req, &jsv::error_text(&e)))?;
-        let timeout_ms = self.timeout_ms;
-        let abort = controller.clone();
-        // Dropping the guard cancels the timer; it lives until the body is read.
-        let _guard = gloo_timers::callback::Timeout::new(timeout_ms, move || {
-            let reason = js_sys::Error::new(&format!("timed out after {timeout_ms} ms"));
-            reason.set_name("TimeoutError");
-            abort.abort_with_reason(&reason);
-        });
+        let timer = arm(&controller, self.timeout_ms);
         let headers = js_sys::Array::new();
         let header = |k: &str, v: &str| {
             headers.push(&js_sys::Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)));
@@ -160,35 +168,89 @@ impl Http {
             .map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?
             .unchecked_into();
         let status = raw.status();
+        if !(200..300).contains(&status) && !pass.is_some_and(|p| p(status)) {
+            let text = read_text(&raw).await;
+            return Err(http_error(req, status, &raw.headers(), &text));
+        }
+        let (method, url) = (req.method.to_string(), req.url.to_string());
+        Ok(Head { raw, controller, timer: Some(timer), timeout_ms: self.timeout_ms, method, url, done: false })
+    }
+}
+
+/// Aborts the request, with a `TimeoutError`, if it is not done in time. Dropping
+/// the timer cancels it.
+fn arm(controller: &web_sys::AbortController, timeout_ms: u32) -> gloo_timers::callback::Timeout {
+    let abort = controller.clone();
+    gloo_timers::callback::Timeout::new(timeout_ms, move || {
+        let reason = js_sys::Error::new(&format!("timed out after {timeout_ms} ms"));
+        reason.set_name("TimeoutError");
+        abort.abort_with_reason(&reason);
+    })
+}
+
+/// An answer whose status and headers have come, and whose body is still unread.
+pub struct Head {
+    raw: web_sys::Response,
+    controller: web_sys::AbortController,
+    timer: Option<gloo_timers::callback::Timeout>,
+    timeout_ms: u32,
+    method: String,
+    url: String,
+    /// Whether the body was read; an answer dropped unread (its pull failed
+    /// before it got to it) is aborted, so the browser drops its connection and
+    /// buffer now rather than when the collector finds the `Response`.
+    done: bool,
+}
+
+impl Drop for Head {
+    fn drop(&mut self) {
+        if !self.done {
+            self.controller.abort();
+        }
+    }
+}
+
+impl Head {
+    /// Reads the body: JSON, parsed by the browser; null for a 204; with `pass`
+    /// (REST), an empty body is null, and so is a body that is not JSON for a
+    /// status `pass` accepted outside 2xx.
+    pub async fn read(mut self, pass: Option<Pass>) -> Result<Reply> {
+        let _timer = self.timer.take().unwrap_or_else(|| arm(&self.controller, self.timeout_ms));
+        let reply = self.read_body(pass).await;
+        self.done = true;
+        reply
+    }
+
+    async fn read_body(&self, pass: Option<Pass>) -> Result<Reply> {
+        let req = Req { method: &self.method, url: &self.url, body: None, headers: &[] };
+        let (raw, controller) = (&self.raw, &self.controller);
+        let status = raw.status();
         let headers = raw.headers();
         if !(200..300).contains(&status) {
-            let text = read_text(&raw).await;
-            if pass.is_some_and(|p| p(status)) {
-                let body = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
-                return Ok(Reply { status, body, headers });
-            }
-            return Err(http_error(req, status, &headers, &text));
+            let text = read_text(raw).await;
+            let body = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+            return Ok(Reply { status, body, headers });
         }
         let body = if status == 204 {
             JsValue::NULL
         } else if pass.is_some() {
-            let p = raw.text().map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
-            let text = JsFuture::from(p).await.map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
+            let p = raw.text().map_err(|e| failed_fetch(&req, controller, &jsv::error_text(&e)))?;
+            let text = JsFuture::from(p).await.map_err(|e| failed_fetch(&req, controller, &jsv::error_text(&e)))?;
             let text = text.as_string().unwrap_or_default();
             if text.trim().is_empty() {
                 JsValue::NULL
             } else {
-                js_sys::JSON::parse(&text).map_err(|e| invalid_json(req, status, &e))?
+                js_sys::JSON::parse(&text).map_err(|e| invalid_json(&req, status, &e))?
             }
         } else {
-            let p = raw.json().map_err(|e| failed_fetch(req, &controller, &jsv::error_text(&e)))?;
+            let p = raw.json().map_err(|e| failed_fetch(&req, controller, &jsv::error_text(&e)))?;
             JsFuture::from(p).await.map_err(|e| {
                 if controller.signal().aborted() {
-                    failed_fetch(req, &controller, &jsv::error_text(&e))
+                    failed_fetch(&req, controller, &jsv::error_text(&e))
                 } else if jsv::error_text(&e).starts_with("SyntaxError") {
-                    invalid_json(req, status, &e)
+                    invalid_json(&req, status, &e)
                 } else {
-                    network(req, &jsv::error_text(&e))
+                    network(&req, &jsv::error_text(&e))
                 }
             })?
         };

@@ -56,9 +56,10 @@ impl Engine {
             self.write_guard(generation)?;
             let next_cursor = page.cursor.clone();
             let fetch_next = page.has_more && next_cursor.is_some() && next_cursor != cursor;
-            // The next page is fetched while this one is written, so the network and
-            // IndexedDB work at the same time (fetch and JSON are a fifth to a quarter
-            // of a pull in the benchmark).
+            // The next page is asked for while this one is written, so the network
+            // and IndexedDB work at the same time (fetch and JSON are a fifth to a
+            // quarter of a pull in the benchmark); its body is read once this one
+            // is written, so two parsed pages are never on the heap together.
             // The cursor still goes in with its page.
             let write = async {
                 let mut n = pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref()).await?;
@@ -70,7 +71,7 @@ impl Engine {
             };
             let next = async {
                 match fetch_next {
-                    true => Some(ready.transport.pull(scope, next_cursor.as_deref(), size).await),
+                    true => Some(ready.transport.pull_ahead(scope, next_cursor.as_deref(), size).await),
                     false => None,
                 }
             };
@@ -83,7 +84,7 @@ impl Engine {
                 return Err(protocol("pull answer says `hasMore` but its cursor did not move"));
             };
             cursor = next_cursor;
-            page = next?;
+            page = next?.finish().await?;
             // Let the page breathe between pages: input and rendering run here.
             gloo_timers::future::TimeoutFuture::new(0).await;
         }

@@ -27,6 +27,22 @@ pub struct PullPage {
     pub sweep: Option<Sweep>,
 }
 
+/// A page asked for by [`Transport::pull_ahead`].
+pub enum PendingPage {
+    /// Our protocol's answer, its body not read yet.
+    Answer(crate::http::Head),
+    Page(PullPage),
+}
+
+impl PendingPage {
+    pub async fn finish(self) -> Result<PullPage> {
+        match self {
+            PendingPage::Answer(head) => protocol::decode_pull(&head.read(None).await?.body),
+            PendingPage::Page(page) => Ok(page),
+        }
+    }
+}
+
 pub enum Transport {
     Protocol(protocol::ProtocolTransport),
     Rest(rest::RestTransport),
@@ -50,6 +66,19 @@ impl Transport {
             Transport::Protocol(t) => t.pull(scope, cursor, limit).await,
             Transport::Rest(t) => t.pull(scope, cursor).await,
             Transport::Js(t) => t.pull(scope, cursor, limit).await,
+        }
+    }
+
+    /// Like [`Transport::pull`], in two steps: this one asks for the page and waits
+    /// for the answer's head, [`PendingPage::finish`] reads its body. A pull asks
+    /// for the next page while it writes the one before, and reads it after: the
+    /// network works alongside IndexedDB, yet one parsed page at a time is on the
+    /// JS heap. The app's own functions (REST `request`, `transport.pull`) answer
+    /// whole pages, so theirs is read at once.
+    pub async fn pull_ahead(&self, scope: &Scope, cursor: Option<&str>, limit: u32) -> Result<PendingPage> {
+        match self {
+            Transport::Protocol(t) => t.pull_ahead(scope, cursor, limit).await,
+            _ => Ok(PendingPage::Page(self.pull(scope, cursor, limit).await?)),
         }
     }
 

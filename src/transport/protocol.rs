@@ -1,7 +1,7 @@
 //! Our sync protocol (`docs/PROTOCOL.md`): batched push with mutation ids, paged
 //! pull with an opaque cursor. Exactly-once comes from the server's mutation log.
 
-use super::PullPage;
+use super::{PendingPage, PullPage};
 use crate::failure::{protocol, Result};
 use crate::http::{Http, Req};
 use crate::jsv;
@@ -31,12 +31,25 @@ impl ProtocolTransport {
     }
 
     pub async fn pull(&self, scope: &Scope, cursor: Option<&str>, limit: u32) -> Result<PullPage> {
+        let url = self.pull_url(scope, cursor, limit);
+        let reply = self.http.send(Req { method: "GET", url: &url, body: None, headers: &[] }).await?;
+        decode_pull(&reply.body)
+    }
+
+    /// Asks for a page and waits for the answer's head; [`PendingPage::finish`]
+    /// reads and decodes its body.
+    pub async fn pull_ahead(&self, scope: &Scope, cursor: Option<&str>, limit: u32) -> Result<PendingPage> {
+        let url = self.pull_url(scope, cursor, limit);
+        let head = self.http.send_ahead(Req { method: "GET", url: &url, body: None, headers: &[] }).await?;
+        Ok(PendingPage::Answer(head))
+    }
+
+    fn pull_url(&self, scope: &Scope, cursor: Option<&str>, limit: u32) -> String {
         let mut url = format!("{}{}?limit={limit}&scope={}", self.base_url, PULL_PATH, enc(&scope.key()));
         if let Some(c) = cursor {
             url.push_str(&format!("&cursor={}", enc(c)));
         }
-        let reply = self.http.send(Req { method: "GET", url: &url, body: None, headers: &[] }).await?;
-        decode_pull(&reply.body)
+        url
     }
 }
 
