@@ -53,6 +53,15 @@ export function wrongFunctions(kind) {
     case 'pull-changes': return { push: applied, pull: async () => ({ changes: 5, cursor: 'x', hasMore: false }) };
     case 'pull-null': return { push: applied, pull: async () => null };
     case 'pull-cursor': return { push: applied, pull: async () => ({ changes: [], hasMore: false }) };
+    // What no read of a plain object does: a proxy (an Immer draft, say), a getter that throws.
+    case 'pull-proxy': {
+      const draft = new Proxy({ entityType: 'course', id: 'p', version: 1, data: {} }, { get() { throw new TypeError('draft revoked'); } });
+      return { push: applied, pull: async () => ({ changes: [draft], cursor: '1', hasMore: false }) };
+    }
+    case 'push-getter': return {
+      push: async (ms) => ms.map((m) => ({ mutationId: m.mutationId, status: 'applied', get entity() { throw new Error('getter threw'); } })),
+      pull: emptyPull,
+    };
   }
   throw new Error('unknown kind ' + kind);
 }
@@ -205,6 +214,11 @@ async fn wrong_shapes_are_clear_sync_errors_and_nothing_is_lost() {
     fails_with("pull-null", "protocol", "transport.pull resolved a wrong shape").await;
     fails_with("pull-cursor", "protocol", "transport.pull resolved a wrong shape: pull answer has no string `cursor`")
         .await;
+    // Read as plain data once copied: the engine keeps working (`fails_with` goes
+    // on using it), nothing is stored, nothing is dropped from the queue.
+    fails_with("pull-proxy", "protocol", "transport.pull resolved a wrong shape: it cannot be copied as data").await;
+    fails_with("push-getter", "protocol", "transport.push resolved a wrong shape: it cannot be copied as data").await;
+    fails_with("push-getter", "protocol", "getter threw").await;
     // Failures the functions report themselves keep their meaning.
     fails_with("push-503", "server", "transport.push failed: busy").await;
     fails_with("push-throws", "network", "transport.push failed: TypeError: Failed to fetch").await;

@@ -16,10 +16,12 @@ pub fn check_change(change: &JsValue, index: u32) -> Result<bool> {
         return Err(bad("not an object"));
     }
     // Runs once per record of every page: the field names are JS strings made once,
-    // and strings are checked in JS without copying them into Rust, so a large pull
-    // leaves no per-record garbage for the collector.
-    CHANGE_KEYS.with(|[entity_type, id, version, deleted, data, local]| {
-        let get = |key: &JsValue| js_sys::Reflect::get(change, key).unwrap_or(JsValue::UNDEFINED);
+    // the reads do not catch (a change is plain data: parsed JSON, or what the
+    // app's transport answered, cloned), and strings are checked in JS without
+    // copying them into Rust, so a large pull leaves no per-record garbage for the
+    // collector.
+    CHANGE_KEYS.with(|[entity_type, id, version, deleted, data, local, ..]| {
+        let get = |key: &JsValue| jsv::get_plain(change, key);
         let non_empty =
             |v: JsValue| wasm_bindgen::JsCast::dyn_ref::<js_sys::JsString>(&v).is_some_and(|s| s.length() > 0);
         if !non_empty(get(entity_type)) {
@@ -50,8 +52,8 @@ pub fn check_change(change: &JsValue, index: u32) -> Result<bool> {
 }
 
 thread_local! {
-    static CHANGE_KEYS: [JsValue; 6] =
-        [field::ENTITY_TYPE, field::ID, field::VERSION, field::DELETED, field::DATA, view::F_LOCAL]
+    static CHANGE_KEYS: [JsValue; 8] =
+        [field::ENTITY_TYPE, field::ID, field::VERSION, field::DELETED, field::DATA, view::F_LOCAL, F_LIST_RUN, F_ETAG]
             .map(JsValue::from_str);
 }
 
@@ -156,8 +158,12 @@ pub const F_ETAG: &str = "etag";
 /// A record read from a list (REST) comes without its `ETag`; if it is unchanged,
 /// the `ETag` it had still names it, so `If-Match` keeps working after a full sync.
 async fn keep_etags(entities: &idb::Table, puts: &js_sys::Array) -> Result<()> {
-    let listed: Vec<JsValue> =
-        puts.iter().filter(|c| jsv::get(c, F_LIST_RUN).is_string() && jsv::get(c, F_ETAG).is_undefined()).collect();
+    // Every record of every page is asked: plain reads, with names made once.
+    let listed: Vec<JsValue> = CHANGE_KEYS.with(|[.., list_run, etag]| {
+        puts.iter()
+            .filter(|c| jsv::get_plain(c, list_run).is_string() && jsv::get_plain(c, etag).is_undefined())
+            .collect()
+    });
     if listed.is_empty() {
         return Ok(());
     }

@@ -96,7 +96,10 @@ async fn call(name: &str, f: &js_sys::Function, args: &js_sys::Array) -> Result<
         },
         Err(e) => Err(e),
     };
-    settled.map_err(|e| {
+    // Checked and stored as it came, so read with reads that do not catch: a
+    // clone makes it plain data (no getters, no proxies, nothing the app can
+    // change afterwards).
+    let answer = settled.map_err(|e| {
         let kind = match jsv::get_str(&e, "kind").as_deref() {
             Some("network") => Some(ErrorKind::Network),
             Some("server") => Some(ErrorKind::Transient),
@@ -107,6 +110,12 @@ async fn call(name: &str, f: &js_sys::Function, args: &js_sys::Array) -> Result<
         let status = jsv::get_f64(&e, "status").filter(|s| s.fract() == 0.0 && (400.0..=599.0).contains(s));
         let kind = kind.or(status.map(|s| classify_status(s as u16))).unwrap_or(ErrorKind::Network);
         SyncError::new(kind, format!("transport.{name} failed: {}", jsv::error_text(&e)))
+    })?;
+    jsv::structured_clone(&answer).map_err(|e| {
+        wrong_shape(
+            name,
+            SyncError::new(ErrorKind::Protocol, format!("it cannot be copied as data ({})", jsv::error_text(&e))),
+        )
     })
 }
 
