@@ -243,28 +243,20 @@ export function readThenWrite(db, names, reads, decide) {
   });
 }
 
-// Writes made on a guess, checked in the same transaction: `absent` ([store, key])
-// are read first (IndexedDB runs a transaction's requests in order, so they see what
-// was there before the writes), the writes go out at once behind them, and if any of
-// those keys held a record the transaction is aborted before it can commit, so
-// nothing of it is written. One round trip instead of a read and then the writes.
+// Writes made on the guess that a key holds no record, checked by IndexedDB itself:
+// the record of that key is written with `add`, which fails with a ConstraintError
+// when the key holds one; a failed request aborts its transaction before it can
+// commit, so nothing of it is written. One round trip, and not even a read.
 // Resolves with `result` once committed, with undefined when the guess was wrong.
-export function writeUnless(db, names, absent, writes, result) {
+export function addUnlessHeld(db, names, writes, result) {
   return new Promise((resolve, reject) => {
     const tx = db.transaction(names, 'readwrite');
-    let present = false;
     tx.oncomplete = () => resolve(result);
     tx.onabort = () =>
-      present ? resolve(undefined) : reject(tx.error || new DOMException('the transaction was aborted', 'AbortError'));
+      tx.error?.name === 'ConstraintError'
+        ? resolve(undefined)
+        : reject(tx.error || new DOMException('the transaction was aborted', 'AbortError'));
     try {
-      for (const [name, key] of absent) {
-        tx.objectStore(name).get(key).onsuccess = (e) => {
-          if (e.target.result !== undefined && !present) {
-            present = true;
-            abort(tx);
-          }
-        };
-      }
       issue(tx, writes);
     } catch (e) {
       reject(e);

@@ -44,14 +44,8 @@ extern "C" {
     fn get_many_js(s: &JsValue, keys: &Array) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = readThenWrite)]
     fn read_then_write_js(db: &JsValue, names: &Array, reads: &Array, decide: &JsValue) -> JsResult<Promise>;
-    #[wasm_bindgen(catch, js_name = writeUnless)]
-    fn write_unless_js(
-        db: &JsValue,
-        names: &Array,
-        absent: &Array,
-        writes: &Array,
-        result: &JsValue,
-    ) -> JsResult<Promise>;
+    #[wasm_bindgen(catch, js_name = addUnlessHeld)]
+    fn add_unless_held_js(db: &JsValue, names: &Array, writes: &Array, result: &JsValue) -> JsResult<Promise>;
     #[wasm_bindgen(catch, js_name = only)]
     pub fn only(v: &JsValue) -> JsResult<JsValue>;
     #[wasm_bindgen(catch, js_name = between)]
@@ -98,17 +92,16 @@ pub async fn read_then_write(db: &JsValue, stores: &[&str], reads: &Array, decid
     wait(read_then_write_js(db, &names(stores), reads, decide)).await
 }
 
-/// Writes made on the guess that none of `absent` (`[store, key]` pairs) holds a
-/// record, checked in the same transaction: `Some(result)` once committed, `None`
-/// (nothing written) when one did.
-pub async fn write_unless(
+/// Writes made on the guess that the keys the `add`s among them write hold no
+/// record, checked by IndexedDB in the same transaction: `Some(result)` once
+/// committed, `None` (nothing written) when one did.
+pub async fn add_unless_held(
     db: &JsValue,
     stores: &[&str],
-    absent: &Array,
     writes: &Array,
     result: &JsValue,
 ) -> JsResult<Option<JsValue>> {
-    wait(write_unless_js(db, &names(stores), absent, writes, result)).await.map(crate::jsv::defined)
+    wait(add_unless_held_js(db, &names(stores), writes, result)).await.map(crate::jsv::defined)
 }
 
 /// An object store as created, for `open`'s upgrade.

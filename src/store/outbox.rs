@@ -98,24 +98,21 @@ pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
 
 /// A create is nearly always of an id that nothing holds yet: no record of it (so
 /// no local view and no queued entry either). Then its writes depend on no read, and
-/// they go out on that guess, checked in the same transaction
-/// (`idb::write_unless`): one round trip to IndexedDB instead of two. `None` when
-/// the guess was wrong and nothing was written.
+/// they go out on that guess, the record written with `add`, which IndexedDB
+/// refuses for a key that holds one (`idb::add_unless_held`): one round trip to
+/// IndexedDB instead of two, and no read. `None` when the guess was wrong and
+/// nothing was written.
 async fn enqueue_new(db: &JsValue, change: &Change) -> std::result::Result<Option<String>, JsValue> {
-    let key = entity_key(&change.entity_type, &change.entity_id);
     let id = jsv::new_id();
     let rec = new_record(change, &id, None);
     jsv::set(&rec, F_BASE_DATA, &JsValue::NULL);
     let view = apply_op(Op::Create, None, &change.data);
     let local = local_part(view.as_ref(), 1);
-    let entity = record_write(
-        &change.entity_type,
-        &change.entity_id,
-        with_local(&change.entity_type, &change.entity_id, None, Some(&local)),
-    );
-    let writes = Array::of2(&idb::write(QUEUE, "add", &rec), &entity);
-    let absent = Array::of1(&Array::of2(&JsValue::from_str(ENTITIES), &key));
-    let done = idb::write_unless(db, &[ENTITIES, QUEUE], &absent, &writes, &JsValue::from_str(&id)).await?;
+    let Some(entity) = with_local(&change.entity_type, &change.entity_id, None, Some(&local)) else {
+        return Ok(None);
+    };
+    let writes = Array::of2(&idb::write(QUEUE, "add", &rec), &idb::write(ENTITIES, "add", &entity));
+    let done = idb::add_unless_held(db, &[ENTITIES, QUEUE], &writes, &JsValue::from_str(&id)).await?;
     Ok(done.map(|_| id))
 }
 
