@@ -84,6 +84,9 @@ impl Engine {
                 return Err(protocol("pull answer says `hasMore` but its cursor did not move"));
             };
             cursor = next_cursor;
+            // This page's records go before the next is parsed: held while it is,
+            // they would outlive a scavenge and be promoted for nothing.
+            drop(page);
             page = next?.finish().await?;
             // Let the page breathe between pages: input and rendering run here.
             gloo_timers::future::TimeoutFuture::new(0).await;
