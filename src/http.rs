@@ -276,7 +276,7 @@ fn failed_fetch(req: &Req<'_>, controller: &web_sys::AbortController, detail: &s
         let reason = jsv::error_text(&signal.reason());
         SyncError::new(
             ErrorKind::Network,
-            format!("{} {} {}", req.method, req.url, reason.trim_start_matches("TimeoutError: ")),
+            format!("{} {} {}", req.method, req.url, reason.strip_prefix("TimeoutError: ").unwrap_or(&reason)),
         )
     } else {
         network(req, detail)

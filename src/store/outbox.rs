@@ -119,7 +119,7 @@ async fn enqueue_new(db: &JsValue, change: &Change) -> std::result::Result<Optio
 /// A value IndexedDB cannot clone (a function, a symbol) is the app's mistake, not
 /// a storage fault: say so.
 fn clone_error(e: SyncError, change: &Change) -> SyncError {
-    if e.message.contains("DataCloneError") {
+    if crate::failure::mentions(&e.message, "DataCloneError") {
         input(format!(
             "offline-sync: data for {} {}/{} cannot be stored: {}",
             change.op.as_str(),
