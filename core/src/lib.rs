@@ -8,6 +8,7 @@ pub mod backoff;
 pub mod config;
 pub mod error;
 pub mod id;
+pub mod keyed;
 pub mod merge;
 pub mod protocol;
 pub mod queue;

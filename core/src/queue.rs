@@ -5,8 +5,8 @@
 //! blocks every later entry of the same entity, so per-entity order holds while the
 //! rest of the queue goes on.
 
+use crate::keyed::KeySet;
 use crate::protocol::Op;
-use std::collections::HashSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryState {
@@ -54,7 +54,7 @@ pub fn sendable(entries: &[EntryMeta], limit: usize) -> Vec<usize> {
 /// a batch still on its way: their later entries wait until it is settled, as
 /// settling rebases them).
 pub fn sendable_except(entries: &[EntryMeta], limit: usize, held: &[(&str, &str)]) -> Vec<usize> {
-    let mut blocked: HashSet<(&str, &str)> = held.iter().copied().collect();
+    let mut blocked: KeySet<(&str, &str)> = held.iter().copied().collect();
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let key = (e.entity_type.as_str(), e.entity_id.as_str());

@@ -10,9 +10,9 @@ use super::{Engine, Ready, SyncResult};
 use crate::failure::{ErrorKind, Result};
 use crate::jsv;
 use crate::store::outbox::{self, Outcome, F_ENTITY, F_ENTITY_ID, F_SEQ};
+use offline_sync_core::keyed::KeySet;
 use offline_sync_core::protocol::MAX_PUSH_BATCH;
 use offline_sync_core::queue::{sendable_except, EntryMeta, EntryState};
-use std::collections::HashSet;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
@@ -56,15 +56,15 @@ impl Window {
 
     /// The span of queue positions `batch` covers, if the window has nothing else in
     /// it (new entries only ever come after it).
-    fn span_of(&self, batch: &HashSet<u64>) -> Option<(u64, u64)> {
-        let (lo, hi) = (*batch.iter().min()?, *batch.iter().max()?);
+    fn span_of(&self, batch: &KeySet<u64>) -> Option<(u64, u64)> {
+        let (lo, hi) = (*batch.first()?, *batch.last()?);
         let others = self.metas.iter().any(|m| m.seq >= lo && m.seq <= hi && !batch.contains(&m.seq));
         (!others).then_some((lo, hi))
     }
 
     /// Settled entries leave; refused ones stay, as failed, so they keep holding back
     /// later changes of their entity; rewritten ones are taken as they are now.
-    fn settled(&mut self, done: &HashSet<u64>, refused: &HashSet<u64>, rewritten: Vec<JsValue>) {
+    fn settled(&mut self, done: &KeySet<u64>, refused: &KeySet<u64>, rewritten: Vec<JsValue>) {
         for r in rewritten {
             let Some(seq) = jsv::get_u64(&r, F_SEQ) else { continue };
             if let Some(i) = self.metas.iter().position(|m| m.seq == seq) {
@@ -96,7 +96,7 @@ fn entities(batch: &[JsValue]) -> Vec<(String, String)> {
     out
 }
 
-fn seqs(batch: &[JsValue]) -> HashSet<u64> {
+fn seqs(batch: &[JsValue]) -> KeySet<u64> {
     batch.iter().filter_map(|r| jsv::get_u64(r, F_SEQ)).collect()
 }
 
@@ -180,7 +180,7 @@ impl Engine {
     ) -> Result<()> {
         self.write_guard(generation)?;
         let done = seqs(&batch);
-        let refused: HashSet<u64> = batch
+        let refused: KeySet<u64> = batch
             .iter()
             .zip(&outcomes)
             .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))

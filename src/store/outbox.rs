@@ -12,6 +12,7 @@ use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
 use js_sys::Array;
 use offline_sync_core::backoff::Backoff;
+use offline_sync_core::keyed::{KeyMap, KeySet};
 use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::queue::{fold, EntryMeta, EntryState, Fold};
 use wasm_bindgen::{JsCast, JsValue};
@@ -310,11 +311,11 @@ pub async fn settle(
     let rekeys = rekeys_of(&answers);
     // One entity's answers stay together and in order.
     let mut groups: Vec<Group> = Vec::new();
-    let mut group_of: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    let mut group_of: KeyMap<(String, String), usize> = KeyMap::new();
     for (rec, outcome) in answers {
         let key =
             (jsv::get_str(&rec, F_ENTITY).unwrap_or_default(), jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default());
-        let i = *group_of.entry(key.clone()).or_insert_with(|| {
+        let i = *group_of.get_or_insert_with(key.clone(), || {
             groups.push((key.0, key.1, Vec::new()));
             groups.len() - 1
         });
@@ -452,7 +453,7 @@ async fn chained_among(tx: &Tx, groups: &[Group]) -> Result<Vec<usize>> {
         let marks = store.get_many(&mine).await.map_err(|e| storage("read", e))?;
         return Ok((0..groups.len()).filter(|&i| !marks.get(i as u32).is_undefined()).collect());
     }
-    let marked: std::collections::HashSet<(String, String)> = keys.iter().map(|k| key_parts(&k)).collect();
+    let marked: KeySet<(String, String)> = keys.iter().map(|k| key_parts(&k)).collect();
     Ok((0..groups.len()).filter(|&i| marked.contains(&(groups[i].0.clone(), groups[i].1.clone()))).collect())
 }
 

@@ -113,7 +113,7 @@ async fn keep_local(
     if dirty.length() == 0 {
         return Ok(deleted.iter().map(|(et, id)| entity_key(et, id)).collect());
     }
-    let marked: Option<std::collections::HashSet<(String, String)>> =
+    let marked: Option<offline_sync_core::keyed::KeySet<(String, String)>> =
         (dirty.length() < DIRTY_READ_LIMIT).then(|| dirty.iter().map(|k| key_parts(&k)).collect());
     let maybe = |k: &(String, String)| marked.as_ref().is_none_or(|m| m.contains(k));
     // (index in `puts`, or None for a deletion, and the key)

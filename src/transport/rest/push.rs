@@ -7,10 +7,10 @@ use crate::failure::{protocol, Result};
 use crate::jsv;
 use crate::store::outbox::{Outcome, F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_PAYLOAD, F_TYPE};
 use crate::store::pull_write::text_of;
+use offline_sync_core::keyed::KeyMap;
 use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::rest::plan::version_tag;
 use offline_sync_core::rest::{classify_write, plan_write, Body, Method, Resource, WriteAnswer};
-use std::collections::HashMap;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// What earlier requests of this push changed, for the later ones: the server
@@ -21,7 +21,7 @@ use wasm_bindgen::{JsCast, JsValue};
 #[derive(Default)]
 struct Batch {
     rekeyed: Vec<(String, String, String)>,
-    written: HashMap<(String, String), Option<JsValue>>,
+    written: KeyMap<(String, String), Option<JsValue>>,
 }
 
 impl Batch {
