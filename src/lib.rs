@@ -26,6 +26,8 @@ mod jsv;
 #[cfg(target_arch = "wasm32")]
 mod store;
 #[cfg(target_arch = "wasm32")]
+mod task;
+#[cfg(target_arch = "wasm32")]
 mod transport;
 
 #[cfg(target_arch = "wasm32")]

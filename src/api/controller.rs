@@ -138,7 +138,7 @@ impl OfflineSync {
     #[wasm_bindgen(js_name = performSync, unchecked_return_type = "Promise<SyncResult>")]
     pub fn perform_sync(&self) -> js_sys::Promise {
         let h = hub();
-        wasm_bindgen_futures::future_to_promise(async move { Ok(sync_result(&h.sync().await)) })
+        crate::task::promise(async move { Ok(sync_result(&h.sync().await)) })
     }
 
     #[wasm_bindgen(js_name = startAutoSync)]

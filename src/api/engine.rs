@@ -24,7 +24,7 @@ impl SyncEngine {
         T: Into<JsValue>,
     {
         let fut = f(self.inner.clone());
-        wasm_bindgen_futures::future_to_promise(async move { fut.await.map(Into::into) })
+        crate::task::promise(async move { fut.await.map(Into::into) })
     }
 }
 

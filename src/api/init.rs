@@ -67,14 +67,14 @@ pub fn init_offline_sync(
     });
     // Active controllers move over to the new engine at once.
     crate::controller::hub();
-    wasm_bindgen_futures::future_to_promise(async move {
+    crate::task::promise(async move {
         engine.ready().await.map_err(|e| to_js(&e))?;
         crate::browser::request_persistence();
         if let Some(url) = worker {
             // In the background: a first visit does not wait for the worker. Without
             // it, syncing still works (next start, online, visibility); say why
             // background sync will not, and carry on.
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::task::spawn(async move {
                 if let Err(e) = crate::browser::background_sync::register_worker(&url).await {
                     web_sys::console::warn_1(&JsValue::from_str(&format!(
                         "offline-sync: could not register the service worker {url}: {e}; background sync is off, changes still go out on the next start, on `online` and when the page becomes visible"
@@ -86,7 +86,7 @@ pub fn init_offline_sync(
         // Background Sync) go out now, on this start.
         if matches!(engine.counts().await, Ok((p, _)) if p > 0) && crate::browser::is_online() {
             let e = engine.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::task::spawn(async move {
                 e.full_sync().await;
             });
         }

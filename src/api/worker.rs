@@ -17,7 +17,7 @@ pub fn handle_sync_event(
     #[wasm_bindgen(unchecked_param_type = "Event & { tag: string; lastChance?: boolean }")] event: JsValue,
 ) -> js_sys::Promise {
     let engine = current_engine();
-    wasm_bindgen_futures::future_to_promise(async move {
+    crate::task::promise(async move {
         let ev: SyncEvent = event.unchecked_into();
         if ev.tag() != SYNC_TAG && ev.tag() != PERIODIC_TAG {
             return Ok(JsValue::NULL);

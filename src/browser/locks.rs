@@ -59,7 +59,7 @@ pub async fn exclusive<T, Fut: Future<Output = T>>(name: &str, work: impl FnOnce
     let opts = jsv::object();
     jsv::set(&opts, "ifAvailable", &JsValue::TRUE);
     match locks.request(name, &opts, callback.unchecked_ref()) {
-        Ok(p) => wasm_bindgen_futures::spawn_local(async move {
+        Ok(p) => crate::task::spawn(async move {
             // A refused request (e.g. SecurityError) never calls back: unblock below.
             if JsFuture::from(p).await.is_err() {
                 let _ = answer.call1(&JsValue::NULL, &JsValue::from_str("unsupported"));

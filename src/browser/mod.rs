@@ -45,7 +45,7 @@ pub fn request_persistence() {
         if let Ok(p) = f.call0(&storage) {
             if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
                 // A rejection only means "not granted".
-                wasm_bindgen_futures::spawn_local(async move {
+                crate::task::spawn(async move {
                     let _ = wasm_bindgen_futures::JsFuture::from(p).await;
                 });
             }

@@ -184,7 +184,7 @@ impl Hub {
     fn refresh_counts(&self) {
         let me = self.me.clone();
         let engine = self.engine.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             if let Ok((pending, failed)) = engine.counts().await {
                 if let Some(h) = me.upgrade() {
                     h.apply(Event::Counts { pending, failed });
@@ -201,7 +201,7 @@ impl Hub {
     /// Starts a sync without waiting for it.
     pub fn trigger(&self) {
         if let Some(h) = self.me.upgrade() {
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::task::spawn(async move {
                 h.sync().await;
             });
         }

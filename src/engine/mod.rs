@@ -291,7 +291,7 @@ impl Engine {
         self.recount.set(Recount::Running);
         let me = self.clone();
         let generation = self.generation();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             loop {
                 gloo_timers::future::TimeoutFuture::new(RECOUNT_DELAY_MS).await;
                 if me.generation() != generation {
