@@ -359,7 +359,7 @@ pub async fn settle(
     // one round trip per step for the batch, not one per entity.
     let (blind, rest) = futures_util::future::join(
         blind,
-        futures_util::future::join_all(partial.into_iter().map(|(_, _, g)| settle_entity(&tx, g))),
+        crate::task::join_all(partial.into_iter().map(|(_, _, g)| settle_entity(&tx, g))),
     )
     .await;
     blind?;
