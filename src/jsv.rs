@@ -81,11 +81,7 @@ extern "C" {
     /// their order: `Array.prototype.sort` is stable, and the standard Rust sort
     /// it replaces was 5 KB of wasm.
     #[wasm_bindgen(js_name = sortedByNumber)]
-    fn sorted_by_number_js(records: &js_sys::Array, key: &str) -> js_sys::Array;
-}
-
-pub fn sorted_by_number(records: &js_sys::Array, key: &str) -> Vec<JsValue> {
-    sorted_by_number_js(records, key).iter().collect()
+    pub fn sorted_by_number(records: &js_sys::Array, key: &str) -> js_sys::Array;
 }
 
 pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {
@@ -208,7 +204,7 @@ mod tests {
             [rec(Some(10.0), "a"), rec(Some(2.0), "b"), rec(None, "c"), rec(Some(2.0), "d"), rec(Some(0.5), "e")]
                 .into_iter()
                 .collect();
-        let tags: Vec<String> = sorted_by_number(&all, "seq").iter().filter_map(|r| get_str(r, "tag")).collect();
+        let tags: Vec<String> = sorted_by_number(&all, "seq").iter().filter_map(|r| get_str(&r, "tag")).collect();
         assert_eq!(tags, ["c", "e", "b", "d", "a"]);
     }
 }

@@ -6,7 +6,7 @@
 
 use super::pull_write::F_ETAG;
 use super::schema::{BY_ENTITY, BY_STATUS, CHAINED, CONFLICTS, ENTITIES, META, QUEUE};
-use super::view::{self, apply_op, data_of, local_of, local_part, pending_of, record_write, with_local};
+use super::view::{self, apply_op, data_of, local_of, local_only, local_part, pending_of, record_write, with_local};
 use super::{entity_key, idb, key_parts, meta, Store, Tx};
 use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
@@ -109,9 +109,7 @@ async fn enqueue_new(db: &JsValue, change: &Change) -> std::result::Result<Optio
     jsv::set(&rec, F_BASE_DATA, &JsValue::NULL);
     let view = apply_op(Op::Create, None, &change.data);
     let local = local_part(view.as_ref(), 1);
-    let Some(entity) = with_local(&change.entity_type, &change.entity_id, None, Some(&local)) else {
-        return Ok(None);
-    };
+    let entity = local_only(&change.entity_type, &change.entity_id, &local);
     let writes = Array::of2(&idb::write(QUEUE, "add", &rec), &idb::write(ENTITIES, "add", &entity));
     let done = idb::add_unless_held(db, &[ENTITIES, QUEUE], &writes, &JsValue::from_str(&id)).await?;
     Ok(done.map(|_| id))
@@ -545,7 +543,7 @@ async fn entries_of(tx: &Tx, et: &str, id: &str) -> Result<Vec<JsValue>> {
     let only = idb::only(&entity_key(et, id)).map_err(|e| storage("key range", e))?;
     let idx = tx.store(QUEUE)?.index(BY_ENTITY).map_err(|e| storage("index", e))?;
     let all = idx.get_all(Some(&only), None).await.map_err(|e| storage("read queue", e))?;
-    Ok(jsv::sorted_by_number(&all, F_SEQ))
+    Ok(jsv::sorted_by_number(&all, F_SEQ).iter().collect())
 }
 
 /// After a change of an entity was applied, the entity's later queued changes are
@@ -736,7 +734,7 @@ fn selected(rec: &JsValue, ids: &Option<Vec<String>>) -> bool {
 pub async fn conflicts(store: &Store) -> Result<Array> {
     let tx = store.read(&[CONFLICTS])?;
     let all = tx.store(CONFLICTS)?.get_all(None, None).await.map_err(|e| storage("read conflicts", e))?;
-    Ok(jsv::sorted_by_number(&all, "at").into_iter().collect())
+    Ok(jsv::sorted_by_number(&all, "at"))
 }
 
 #[cfg(test)]

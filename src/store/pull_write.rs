@@ -139,9 +139,7 @@ async fn keep_local(
         match (at, local) {
             (Some(i), Some(l)) => jsv::set(&puts.get(*i), view::F_LOCAL, &l),
             (None, Some(l)) => {
-                if let Some(r) = view::with_local(et, id, None, Some(&l)) {
-                    puts.push(&r);
-                }
+                puts.push(&view::local_only(et, id, &l));
             }
             (None, None) => {
                 deletes.push(&entity_key(et, id));

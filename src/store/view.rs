@@ -57,21 +57,27 @@ fn has_server_state(record: &JsValue) -> bool {
 /// `None`) with `local` as its local part (`None`: no unsynced changes). `None`
 /// when that leaves nothing to store.
 pub fn with_local(entity_type: &str, id: &str, stored: Option<JsValue>, local: Option<&JsValue>) -> Option<JsValue> {
-    let rec = match stored.filter(has_server_state) {
-        Some(r) => r,
-        None if local.is_none() => return None,
-        None => {
-            let r = jsv::object();
-            jsv::set(&r, field::ENTITY_TYPE, &JsValue::from_str(entity_type));
-            jsv::set(&r, field::ID, &JsValue::from_str(id));
-            r
+    match (stored.filter(has_server_state), local) {
+        (Some(rec), Some(l)) => {
+            jsv::set(&rec, F_LOCAL, l);
+            Some(rec)
         }
-    };
-    match local {
-        Some(l) => jsv::set(&rec, F_LOCAL, l),
-        None => without_local(&rec),
+        (Some(rec), None) => {
+            without_local(&rec);
+            Some(rec)
+        }
+        (None, Some(l)) => Some(local_only(entity_type, id, l)),
+        (None, None) => None,
     }
-    Some(rec)
+}
+
+/// The record of an entity the server has not given us: its key and `local`.
+pub fn local_only(entity_type: &str, id: &str, local: &JsValue) -> JsValue {
+    let r = jsv::object();
+    jsv::set(&r, field::ENTITY_TYPE, &JsValue::from_str(entity_type));
+    jsv::set(&r, field::ID, &JsValue::from_str(id));
+    jsv::set(&r, F_LOCAL, local);
+    r
 }
 
 /// Drops the local part of a record (a server's record never has one, and a field
