@@ -6,29 +6,13 @@
 // what was allocated, by function, garbage included (what the collector has to
 // clear: the peak `bench/run.mjs` reports rises with it). Not a timing: the GCs it
 // forces slow the pull down.
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from './serve.mjs';
+import { arg, launch, openPage } from './browser.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(HERE, '..', 'tools', 'package.json'));
-const { chromium } = require('playwright-core');
-const arg = (k, d) => {
-  const i = process.argv.indexOf(`--${k}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const impl = arg('impl', 'wasm');
 const count = Number(arg('count', 100000));
-const site = await serve({ pageDir: path.join(HERE, 'page'), pkgDir: arg('pkg'), dexieDir: path.join(HERE, 'node_modules', 'dexie', 'dist', 'modern') });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'],
-});
-const page = await browser.newPage();
-await page.goto(`${site.url}/`);
-await page.waitForFunction(() => window.bench?.ready);
+const { site, browser } = await launch(arg('pkg'));
+const page = await openPage(browser, site);
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('HeapProfiler.enable');
 // Objects the collector has already cleared count too: garbage is what this is about.

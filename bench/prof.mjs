@@ -3,26 +3,16 @@
 // (a pull needs a seeded user: `pull-<n>`, as bench/run.mjs seeds it).
 // (scripts/bench.sh starts the server; run it the same way with this script).
 // Prints the functions with the most self time and writes bench/results/<fn>.cpuprofile.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from './serve.mjs';
+import { arg, launch, openPage } from './browser.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(HERE, '..', 'tools', 'package.json'));
-const { chromium } = require('playwright-core');
-const arg = (k, d) => {
-  const i = process.argv.indexOf(`--${k}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const fn = arg('fn', 'push');
 const count = Number(arg('count', fn === 'queue' ? 2000 : 10000));
-const site = await serve({ pageDir: path.join(HERE, 'page'), pkgDir: arg('pkg'), dexieDir: path.join(HERE, 'node_modules', 'dexie', 'dist', 'modern') });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--enable-precise-memory-info'] });
-const page = await browser.newPage();
-await page.goto(`${site.url}/`);
-await page.waitForFunction(() => window.bench?.ready);
+const { site, browser } = await launch(arg('pkg'));
+const page = await openPage(browser, site);
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });

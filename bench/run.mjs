@@ -7,35 +7,18 @@
 //   node bench/run.mjs --api http://127.0.0.1:PORT --pkg DIR [--smoke] [--rounds N]
 //        [--sizes 10000,50000,100000] [--push N] [--queue N] [--page-size N] [--out FILE]
 
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { serve } from './serve.mjs';
+import { CHROMIUM_ARGS, launch } from './browser.mjs';
 import { ENTITY_TYPE, itemData, itemId } from './page/data.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const require = createRequire(path.join(ROOT, 'tools', 'package.json'));
-const { chromium } = require('playwright-core');
-
 const IMPLS = ['wasm', 'raw', 'dexie'];
 const NAMES = { wasm: 'offline-sync', raw: 'raw IndexedDB', dexie: 'Dexie 4' };
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-  '--enable-precise-memory-info',
-  // gc() before each timed window, so every run starts from the same heap floor.
-  '--js-flags=--expose-gc',
-];
 
 // ---------------------------------------------------------------- options
 
@@ -211,12 +194,7 @@ async function main() {
   log(`seeding ${o.sizes.join(', ')} entities through ${o.api}/sync/push`);
   const users = Object.fromEntries(await Promise.all(o.sizes.map(async (n) => [n, await seed(o.api, n)])));
 
-  const site = await serve({
-    pageDir: path.join(HERE, 'page'),
-    pkgDir: o.pkg,
-    dexieDir: path.join(HERE, 'node_modules', 'dexie', 'dist', 'modern'),
-  });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const { site, browser } = await launch(o.pkg);
   const context = await browser.newContext();
   const loadAvg = [os.loadavg()];
   const results = { pull: {}, push: {}, queue: {}, startup: {} };
