@@ -351,3 +351,40 @@ async fn bad_transport_options_are_type_errors_naming_the_option() {
     let err = SyncEngine::construct(json(r#"{"transport": {"request": 1}}"#)).err().unwrap();
     assert!(error_message(&err).contains("`transport.request` must be a function"), "{}", error_message(&err));
 }
+
+#[wasm_bindgen_test]
+async fn through_request_an_outage_counts_attempts_only_against_the_change_sent() {
+    let user = unique("jsoutage");
+    let api = flaky_api(server(), &token(&user), "");
+    let rest = json(
+        r#"{ "resources": { "course": { "collection": "/courses", "item": "/courses/:id", "record": "data",
+             "list": "data.courses", "pagination": { "style": "page", "totalPages": "data.pagination.totalPages" } } } }"#,
+    );
+    let transport = js_sys::Object::new();
+    js_sys::Reflect::set(&transport, &v("request"), &get(&api, "request")).unwrap();
+    let base = format!("{}/api/v2", server());
+    let e = engine_with(
+        &unique("ns-"),
+        &user,
+        &[("apiBaseUrl", v(&base)), ("rest", rest), ("transport", transport.into())],
+    );
+    let mut ids = Vec::new();
+    for id in ["q1", "q2", "q3"] {
+        ids.push(ok(e.queue_mutation(v("CREATE"), v("course"), v(id), json(r#"{"title":"t"}"#))).await);
+    }
+    faults(&user, r#"{"failNext": {"count": 1000, "status": 503, "path": "rest"}}"#).await;
+    for _ in 0..12 {
+        let r = ok(e.full_sync()).await;
+        assert_eq!(s(&r, "errorKind").as_deref(), Some("server"), "{}", stringify(&r));
+    }
+    // The app's function was called once per sync, for the first change in line.
+    assert_eq!(arr(get(&api, "urls")).length(), 12);
+    let state = |list: JsValue, m: &JsValue| {
+        arr(list).iter().find(|r| get(r, "mutationId") == *m).map(|r| (s(&r, "status").unwrap(), num(&r, "attempts")))
+    };
+    assert_eq!(state(ok(e.failed()).await, &ids[0]), Some(("failed".into(), 10.0)));
+    assert_eq!(state(ok(e.pending()).await, &ids[1]), Some(("pending".into(), 2.0)));
+    assert_eq!(state(ok(e.pending()).await, &ids[2]), Some(("pending".into(), 0.0)), "never sent");
+    faults(&user, "{}").await;
+    assert_eq!(num(&sync(&e).await, "pushed"), 2.0);
+}

@@ -388,3 +388,50 @@ async fn a_change_of_an_unconfigured_type_is_set_aside_with_a_clear_error() {
     assert!(b1.is_object(), "failed: {}", stringify(&failed));
     assert_eq!(s(&b1, "name").as_deref(), Some("x"), "nothing lost");
 }
+
+/// The pending and failed entries, by mutation id: `(status, attempts)`.
+async fn entry_states(e: &SyncEngine) -> Vec<(String, String, f64)> {
+    let mut out = Vec::new();
+    for list in [ok(e.pending()).await, ok(e.failed()).await] {
+        for r in arr(list).iter() {
+            out.push((s(&r, "mutationId").unwrap(), s(&r, "status").unwrap(), num(&r, "attempts")));
+        }
+    }
+    out
+}
+
+#[wasm_bindgen_test]
+async fn an_outage_counts_attempts_only_against_the_change_that_was_sent() {
+    let user = unique("routage");
+    let a = rest_engine(&unique("ns-"), &user, app_rest(100, ""));
+    // Three changes of three records: each could go out on its own.
+    let m1 = ok(a.queue_mutation(v("CREATE"), v("course"), v("o1"), json(r#"{"title":"1"}"#))).await;
+    let m2 = ok(a.queue_mutation(v("CREATE"), v("course"), v("o2"), json(r#"{"title":"2"}"#))).await;
+    let m3 = ok(a.queue_mutation(v("CREATE"), v("course"), v("o3"), json(r#"{"title":"3"}"#))).await;
+    faults(&user, r#"{"failNext": {"count": 1000, "status": 503, "path": "rest"}}"#).await;
+    for round in 0..12 {
+        let r = ok(a.full_sync()).await;
+        assert_eq!(s(&r, "errorKind").as_deref(), Some("server"), "round {round}: {}", stringify(&r));
+    }
+    // One request per sync, each for the first change still in line: the first was
+    // sent 10 times (maxAttempts) and set aside, then the second twice; the third
+    // was never sent and is untouched.
+    assert_eq!(rest_requests(&user).await, 12.0, "one request per failed sync");
+    let states = entry_states(&a).await;
+    let of = |m: &JsValue| states.iter().find(|(id, _, _)| Some(id.as_str()) == m.as_string().as_deref()).cloned();
+    assert_eq!(of(&m1).map(|(_, st, n)| (st, n)), Some(("failed".into(), 10.0)), "{states:?}");
+    assert_eq!(of(&m2).map(|(_, st, n)| (st, n)), Some(("pending".into(), 2.0)), "{states:?}");
+    assert_eq!(of(&m3).map(|(_, st, n)| (st, n)), Some(("pending".into(), 0.0)), "never sent: {states:?}");
+
+    // The outage ends: the two waiting changes go, the one set aside waits for the app.
+    faults(&user, "{}").await;
+    let r = sync(&a).await;
+    assert_eq!(num(&r, "pushed"), 2.0, "{}", stringify(&r));
+    assert_eq!(arr(ok(a.failed()).await).length(), 1);
+    ok(a.retry_failed(JsValue::UNDEFINED)).await;
+    assert_eq!(num(&sync(&a).await, "pushed"), 1.0);
+    let counts = get(&stats(&user).await, "applyCounts");
+    for m in [&m1, &m2, &m3] {
+        assert_eq!(get(&counts, &m.as_string().unwrap()).as_f64(), Some(1.0), "{m:?} applied once");
+    }
+}

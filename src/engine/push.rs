@@ -11,7 +11,6 @@ use crate::failure::{ErrorKind, Result};
 use crate::jsv;
 use crate::store::outbox::{self, Outcome, F_ENTITY, F_ENTITY_ID, F_SEQ};
 use offline_sync_core::keyed::KeySet;
-use offline_sync_core::protocol::MAX_PUSH_BATCH;
 use offline_sync_core::queue::{sendable_except, EntryMeta, EntryState};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -104,9 +103,11 @@ impl Engine {
     /// Sends the queue in order, in batches. A transient failure stops the sync with
     /// everything still queued; a permanent one sets only the offending entry aside.
     pub(super) async fn push_queue(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
+        let mut limit = ready.transport.batch_limit();
+        if limit == 1 {
+            return self.push_in_turn(ready, generation, r).await;
+        }
         let mut w = Window::default();
-        // After a request-level rejection, entries go one at a time to find the bad one.
-        let mut limit = MAX_PUSH_BATCH;
         let mut answered: Option<(Vec<JsValue>, Vec<Outcome>)> = None;
         let mut cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
         loop {
@@ -138,6 +139,7 @@ impl Engine {
                     answered = Some((std::mem::take(&mut cur), outcomes));
                     cur = next;
                 }
+                // After a request-level rejection, entries go one at a time to find the bad one.
                 Some(Err(e)) if e.kind == ErrorKind::Permanent && cur.len() > 1 => {
                     limit = 1;
                     cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
@@ -153,6 +155,32 @@ impl Engine {
                     return Err(e);
                 }
             }
+        }
+    }
+
+    /// Sends the queue one change per request (REST), each answer written to
+    /// IndexedDB, in the transaction that takes the change off the queue or sets it
+    /// aside, before the next request leaves: a reload at any point re-sends only the
+    /// change whose answer was never read. A failed send counts against that change
+    /// alone; the ones behind it were never sent and keep their attempts.
+    async fn push_in_turn(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
+        let mut w = Window::default();
+        loop {
+            let one = self.prepare(ready, &mut w, 1, &[], generation).await?;
+            if one.is_empty() {
+                return Ok(());
+            }
+            let outcomes = match ready.transport.push(&one).await {
+                Ok(outcomes) => outcomes,
+                Err(e) if e.kind == ErrorKind::Permanent => vec![Outcome::Rejected(e.message.clone())],
+                Err(e) => {
+                    if self.generation() == generation {
+                        r.failed += outbox::note_failure(&ready.store, &one, &e, &self.options.backoff).await?;
+                    }
+                    return Err(e);
+                }
+            };
+            self.settle(ready, &mut w, one, outcomes, generation, r).await?;
         }
     }
 

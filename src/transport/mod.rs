@@ -11,7 +11,7 @@ use crate::http::Http;
 use crate::store::outbox::Outcome;
 use crate::store::pull_write::Sweep;
 use offline_sync_core::config::ConfigError;
-use offline_sync_core::protocol::Scope;
+use offline_sync_core::protocol::{Scope, MAX_PUSH_BATCH};
 use offline_sync_core::rest::{rest_option, transport_option, Custom, RestConfig};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -50,9 +50,20 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// Sends queue records in order; answers one outcome per record, in order. A
-    /// transport that sends one request per record may answer a shorter prefix
-    /// (never none): it stopped early, and the rest stay queued and go next.
+    /// How many queued changes one push may carry. Our protocol and the app's
+    /// `transport.push` take a batch in one request; REST sends one request per
+    /// change, so it takes one: the engine writes each answer to IndexedDB before
+    /// the next request leaves, and a reload re-sends only a change whose answer
+    /// was never read.
+    pub fn batch_limit(&self) -> usize {
+        match self {
+            Transport::Rest(_) => 1,
+            Transport::Protocol(_) | Transport::Js(_) => MAX_PUSH_BATCH,
+        }
+    }
+
+    /// Sends queue records in order (at most [`Transport::batch_limit`]); answers
+    /// one outcome per record, in order.
     pub async fn push(&self, records: &[JsValue]) -> Result<Vec<Outcome>> {
         match self {
             Transport::Protocol(t) => t.push(records).await,

@@ -1,80 +1,32 @@
-//! Queued changes, one request each, in order.
+//! Queued changes, one request each, in order: the engine hands over one change
+//! at a time and records its outcome before it hands over the next.
 
 use super::client::Answer;
-use super::record::{self, F_ETAG};
+use super::record;
 use super::RestTransport;
 use crate::failure::{protocol, Result};
 use crate::jsv;
 use crate::store::outbox::{Outcome, F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_PAYLOAD, F_TYPE};
 use crate::store::pull_write::text_of;
-use offline_sync_core::keyed::KeyMap;
 use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::rest::plan::version_tag;
 use offline_sync_core::rest::{classify_write, plan_write, Body, Method, Resource, WriteAnswer};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// What earlier requests of this push changed, for the later ones: the server
-/// ids of records created (a change naming the local id goes to the server id),
-/// and the server's state of records written (a later change of the same record
-/// is based on it: its body, its `If-Match`). The store learns the same when the
-/// answers are settled.
-#[derive(Default)]
-struct Batch {
-    rekeyed: Vec<(String, String, String)>,
-    written: KeyMap<(String, String), Option<JsValue>>,
-}
-
-impl Batch {
-    fn id(&self, et: &str, id: &str) -> String {
-        self.rekeyed
-            .iter()
-            .find(|(t, old, _)| t == et && old == id)
-            .map(|(_, _, new)| new.clone())
-            .unwrap_or_else(|| id.to_string())
-    }
-
-    /// A copy of `v` whose top-level fields naming a re-keyed local id name its server id.
-    fn rewrite(&self, v: &JsValue) -> JsValue {
-        if self.rekeyed.is_empty() || !jsv::is_plain_object(v) {
-            return v.clone();
-        }
-        let out = jsv::shallow_copy(v);
-        for k in js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()) {
-            if let Some(s) = jsv::get_str(v, &k) {
-                if let Some((_, _, new)) = self.rekeyed.iter().find(|(_, old, _)| *old == s) {
-                    jsv::set(&out, &k, &JsValue::from_str(new));
-                }
-            }
-        }
-        out
-    }
-}
-
 impl RestTransport {
-    /// One request per record, in order. Stops after a rejection (later changes
-    /// of that record must wait behind it) and before a request that failed, so
-    /// what the server applied is settled now and the rest is sent again later.
+    /// Sends the first record only: one request, whose outcome the engine writes
+    /// to IndexedDB before it hands over the next one (`Transport::batch_limit`).
+    /// So a reload at any moment re-sends at most the one change whose answer was
+    /// not read, and each record arrives rebased on the answers before it (the
+    /// server's id of a record created, its version and `ETag`).
     pub async fn push(&self, records: &[JsValue]) -> Result<Vec<Outcome>> {
-        let mut batch = Batch::default();
-        let mut out = Vec::with_capacity(records.len());
-        for (i, rec) in records.iter().enumerate() {
-            match self.push_one(rec, &mut batch).await {
-                Ok(o) => {
-                    let stop = matches!(o, Outcome::Rejected(_));
-                    out.push(o);
-                    if stop {
-                        break;
-                    }
-                }
-                Err(e) if i == 0 => return Err(e),
-                // The next push starts with this record and meets the error then.
-                Err(_) => break,
-            }
+        match records.first() {
+            Some(rec) => Ok(vec![self.push_one(rec).await?]),
+            None => Ok(Vec::new()),
         }
-        Ok(out)
     }
 
-    async fn push_one(&self, rec: &JsValue, batch: &mut Batch) -> Result<Outcome> {
+    async fn push_one(&self, rec: &JsValue) -> Result<Outcome> {
         let et = jsv::get_str(rec, F_ENTITY).unwrap_or_default();
         let op = jsv::get_str(rec, F_TYPE).and_then(|t| Op::parse(&t)).unwrap_or(Op::Update);
         let Some(res) = self.config.resource(&et) else {
@@ -82,17 +34,11 @@ impl RestTransport {
                 "no REST resource for entity type {et:?}: add it to rest.resources in initOfflineSync"
             )));
         };
-        let id = batch.id(&et, &jsv::get_str(rec, F_ENTITY_ID).unwrap_or_default());
-        let payload = batch.rewrite(&jsv::get(rec, F_PAYLOAD));
-        let (base, etag, exists) = match batch.written.get(&(et.clone(), id.clone())) {
-            Some(Some(e)) => (jsv::get(e, field::DATA), jsv::get_str(e, F_ETAG), true),
-            Some(None) => (JsValue::NULL, None, false),
-            None => (
-                batch.rewrite(&jsv::get(rec, F_BASE_DATA)),
-                jsv::get_str(rec, F_BASE_ETAG),
-                jsv::get_f64(rec, field::BASE_VERSION).is_some(),
-            ),
-        };
+        let id = jsv::get_str(rec, F_ENTITY_ID).unwrap_or_default();
+        let payload = jsv::get(rec, F_PAYLOAD);
+        let base = jsv::get(rec, F_BASE_DATA);
+        let etag = jsv::get_str(rec, F_BASE_ETAG);
+        let exists = jsv::get_f64(rec, field::BASE_VERSION).is_some();
         let plan = match plan_write(res, op, exists) {
             Ok(p) => p,
             Err(m) => return Ok(Outcome::Rejected(m)),
@@ -162,17 +108,9 @@ impl RestTransport {
                         (id.clone(), data)
                     }
                 };
-                let entity = record::entity(res, &new_id, &rec_data, answer.etag.as_deref());
-                if new_id != id {
-                    batch.rekeyed.push((et.clone(), id.clone(), new_id.clone()));
-                }
-                batch.written.insert((et, new_id), Some(entity.clone()));
-                Ok(Outcome::Applied(Some(entity)))
+                Ok(Outcome::Applied(Some(record::entity(res, &new_id, &rec_data, answer.etag.as_deref()))))
             }
-            WriteAnswer::Gone => {
-                batch.written.insert((et, id), None);
-                Ok(Outcome::Applied(None))
-            }
+            WriteAnswer::Gone => Ok(Outcome::Applied(None)),
             WriteAnswer::Conflict => Ok(Outcome::Conflict(self.current(res, &id, &what, &answer).await?)),
             WriteAnswer::Rejected => {
                 Ok(Outcome::Rejected(format!("{what} answered {}{}", answer.status, record::detail(&answer.body))))
