@@ -84,6 +84,25 @@ extern "C" {
     pub fn sorted_by_number(records: &js_sys::Array, key: &str) -> js_sys::Array;
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+const same = (a, b) => {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a), kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && same(a[k], b[k]));
+};
+export function holdsFields(record, fields) {
+  if (typeof record !== 'object' || record === null || typeof fields !== 'object' || fields === null) return false;
+  return Object.keys(fields).every((k) => Object.prototype.hasOwnProperty.call(record, k) && same(record[k], fields[k]));
+}"#)]
+extern "C" {
+    /// Whether every top-level field of `fields` is in `record` with an equal value
+    /// (compared deeply, key order aside, as a server may reorder them).
+    #[wasm_bindgen(js_name = holdsFields)]
+    pub fn holds_fields(record: &JsValue, fields: &JsValue) -> bool;
+}
+
 pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {
     get(obj, key).as_bool()
 }

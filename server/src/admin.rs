@@ -61,6 +61,12 @@ pub struct FaultsRequest {
     /// Writes are applied and committed, then the answer waits this long: a client
     /// that dies meanwhile (a closed tab) never learns that its change went in.
     pub delay_after_apply_ms: Option<u64>,
+    /// The first this many writes answer at once; `delayAfterApplyMs` holds the
+    /// ones after them (a client reloaded after k of n answers were read).
+    pub delay_after_apply_skip: Option<u32>,
+    /// The REST facade ignores `Idempotency-Key`, as many real APIs do: a repeated
+    /// write is applied again (and counted again under its key).
+    pub ignore_idempotency_key: Option<bool>,
     pub drop_after_apply: Option<u32>,
     pub malformed_next: Option<u32>,
     pub retry_after: Option<RetryAfter>,
@@ -74,6 +80,8 @@ struct UserState {
     push_requests: u64,
     pull_requests: u64,
     rest_requests: u64,
+    rest_writes: u64,
+    lost_answers: u64,
     in_flight: HashMap<String, u32>,
     max_concurrent: BTreeMap<String, u32>,
 }
@@ -85,6 +93,11 @@ pub struct StatsResponse {
     push_requests: u64,
     pull_requests: u64,
     rest_requests: u64,
+    /// REST writes received (POST, PUT, PATCH, DELETE), whatever their answer.
+    rest_writes: u64,
+    /// Writes the server applied whose answer never reached the client: the
+    /// connection closed (a reload, a timeout, `dropAfterApply`) before it was sent.
+    lost_answers: u64,
     max_concurrent: BTreeMap<String, u32>,
 }
 
@@ -159,6 +172,11 @@ impl Admin {
         }
     }
 
+    /// Whether the REST facade is to ignore `Idempotency-Key` for `user`.
+    pub fn ignores_idempotency_key(&self, user: &str) -> bool {
+        self.enabled && self.with(user, |s| s.faults.ignore_idempotency_key == Some(true))
+    }
+
     fn set_faults(&self, f: FaultsRequest) {
         self.with(&f.user.clone(), |s| s.faults = f);
     }
@@ -169,6 +187,8 @@ impl Admin {
             push_requests: s.push_requests,
             pull_requests: s.pull_requests,
             rest_requests: s.rest_requests,
+            rest_writes: s.rest_writes,
+            lost_answers: s.lost_answers,
             max_concurrent: s.max_concurrent.clone(),
         })
     }
@@ -185,7 +205,11 @@ impl Admin {
             match kind {
                 Kind::Push => s.push_requests += 1,
                 Kind::Pull => s.pull_requests += 1,
-                Kind::RestRead | Kind::RestWrite => s.rest_requests += 1,
+                Kind::RestRead => s.rest_requests += 1,
+                Kind::RestWrite => {
+                    s.rest_requests += 1;
+                    s.rest_writes += 1;
+                }
                 Kind::Other => {}
             }
             let n = s.in_flight.entry(client.to_string()).or_default();
@@ -211,6 +235,22 @@ impl Drop for InFlight {
                 *n = n.saturating_sub(1);
             }
         });
+    }
+}
+
+/// An applied write whose answer has not been handed to the connection yet: if the
+/// request is dropped first (the client went away), its answer was lost.
+struct LostAnswer {
+    admin: Arc<Admin>,
+    user: String,
+    armed: bool,
+}
+
+impl Drop for LostAnswer {
+    fn drop(&mut self) {
+        if self.armed {
+            self.admin.with(&self.user, |s| s.lost_answers += 1);
+        }
     }
 }
 
@@ -277,8 +317,17 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
 
     let kill = req.extensions().get::<ConnKill>().cloned();
     let res = next.run(req).await;
-    let delay_after = admin.with(&user, |s| s.faults.delay_after_apply_ms.unwrap_or(0));
-    if delay_after > 0 && kind.writes() && res.status().is_success() {
+    // From here on an applied write's answer can be lost: counted unless it is sent.
+    let mut unsent = (kind.writes() && res.status().is_success()).then(|| LostAnswer {
+        admin: admin.clone(),
+        user: user.clone(),
+        armed: true,
+    });
+    let delay_after = admin.with(&user, |s| match s.faults.delay_after_apply_ms {
+        Some(ms) if kind.writes() && !take(&mut s.faults.delay_after_apply_skip) => ms,
+        _ => 0,
+    });
+    if delay_after > 0 && res.status().is_success() {
         tokio::time::sleep(Duration::from_millis(delay_after)).await;
     }
 
@@ -287,8 +336,12 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
     if drop_conn {
         return break_connection(kill).await;
     }
+    // A truncated answer is as lost as one never sent: the client cannot read it.
     if admin.with(&user, |s| take(&mut s.faults.malformed_next)) {
         return truncate(res).await;
+    }
+    if let Some(u) = unsent.as_mut() {
+        u.armed = false;
     }
     res
 }

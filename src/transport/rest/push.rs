@@ -111,7 +111,19 @@ impl RestTransport {
                 Ok(Outcome::Applied(Some(record::entity(res, &new_id, &rec_data, answer.etag.as_deref()))))
             }
             WriteAnswer::Gone => Ok(Outcome::Applied(None)),
-            WriteAnswer::Conflict => Ok(Outcome::Conflict(self.current(res, &id, &what, &answer).await?)),
+            WriteAnswer::Conflict => {
+                let current = self.current(res, &id, &what, &answer).await?;
+                // A server that ignores Idempotency-Key answers the resend of a write
+                // it applied (its answer lost) with 412, or 409 to a POST: if it holds
+                // every field this request sends, the change is in, and the changes
+                // queued after it go on from there instead of losing to it.
+                let holds =
+                    |e: &JsValue| body.as_ref().is_some_and(|b| jsv::holds_fields(&jsv::get(e, field::DATA), b));
+                match current {
+                    Some(e) if holds(&e) => Ok(Outcome::Applied(Some(e))),
+                    other => Ok(Outcome::Conflict(other)),
+                }
+            }
             WriteAnswer::Rejected => {
                 Ok(Outcome::Rejected(format!("{what} answered {}{}", answer.status, record::detail(&answer.body))))
             }
