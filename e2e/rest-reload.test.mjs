@@ -140,6 +140,7 @@ describe('REST: a reload in the middle of a push', () => {
     assert.equal(r.success, true, JSON.stringify(r));
     const after = await stats(user);
     assert.equal(after.restWrites - mid.restWrites, n - k, 'only the change in flight and those never sent go out');
+    assert.equal(after.resentAfterAnswer, 0, 'no change was sent again after its answer was read');
     const counts = queued.map((m) => after.applyCounts[m] ?? 0);
     assert.ok(counts.every((c, i) => c >= (i === k && ignoreKeys ? 0 : 1)), `every change applied: ${counts}`);
     const extra = counts.reduce((a, c) => a + Math.max(0, c - 1), 0);
@@ -327,10 +328,12 @@ describe('REST: a reload in the middle of a push', () => {
     console.log(
       `chaos-rest seed=${SEED} keys=${ignoreHalf ? 'ignored-half' : 'honoured'} mutations=${mutations} rounds=${ROUNDS} ` +
         `clients=${clients.length} reloads=${reloads} faults=${armed} [${kinds}] failedSyncs=${failedSyncs} ` +
-        `entities=${Object.keys(actual).length} answersLost=${st.lostAnswers} lost=${lost} duplicated=${duplicated} (${secs} s)`,
+        `entities=${Object.keys(actual).length} answersLost=${st.lostAnswers} resentAfterAnswer=${st.resentAfterAnswer} ` +
+        `lost=${lost} duplicated=${duplicated} (${secs} s)`,
     );
     await ctx.close();
     assert.equal(lost, 0, 'changes lost');
+    assert.equal(st.resentAfterAnswer, 0, 'changes sent again after their answer was read');
     if (ignoreHalf) assert.ok(duplicated <= st.lostAnswers, `${duplicated} duplicates for ${st.lostAnswers} lost answers`);
     else assert.equal(duplicated, 0, 'changes applied twice while keys are honoured');
   }

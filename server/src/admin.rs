@@ -82,6 +82,9 @@ struct UserState {
     rest_requests: u64,
     rest_writes: u64,
     lost_answers: u64,
+    resent_after_answer: u64,
+    /// Idempotency-Keys of REST writes whose success answer was sent.
+    answered_keys: std::collections::HashSet<String>,
     in_flight: HashMap<String, u32>,
     max_concurrent: BTreeMap<String, u32>,
 }
@@ -98,6 +101,9 @@ pub struct StatsResponse {
     /// Writes the server applied whose answer never reached the client: the
     /// connection closed (a reload, a timeout, `dropAfterApply`) before it was sent.
     lost_answers: u64,
+    /// REST writes that came again after the answer to their key was sent: a
+    /// change the client was told about and sent anyway (never legitimate).
+    resent_after_answer: u64,
     max_concurrent: BTreeMap<String, u32>,
 }
 
@@ -189,6 +195,7 @@ impl Admin {
             rest_requests: s.rest_requests,
             rest_writes: s.rest_writes,
             lost_answers: s.lost_answers,
+            resent_after_answer: s.resent_after_answer,
             max_concurrent: s.max_concurrent.clone(),
         })
     }
@@ -287,6 +294,16 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
         return error_response(StatusCode::UNAUTHORIZED, "access token expired");
     }
     let _in_flight = admin.begin(&user, &client, kind);
+    let key = (kind == Kind::RestWrite)
+        .then(|| req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string))
+        .flatten();
+    if let Some(k) = &key {
+        admin.with(&user, |s| {
+            if s.answered_keys.contains(k) {
+                s.resent_after_answer += 1;
+            }
+        });
+    }
     let delay = admin.with(&user, |s| s.faults.delay_ms.unwrap_or(0));
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -342,6 +359,9 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     if let Some(u) = unsent.as_mut() {
         u.armed = false;
+        if let Some(k) = key {
+            admin.with(&user, |s| s.answered_keys.insert(k));
+        }
     }
     res
 }
