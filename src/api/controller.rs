@@ -1,7 +1,6 @@
 //! `OfflineSync`: the framework-free controller class; `useOfflineSync` is a thin
 //! React binding over it.
 
-use super::convert::sync_result;
 use crate::controller::{hub, Member};
 use crate::failure::type_error;
 use crate::jsv;
@@ -138,7 +137,7 @@ impl OfflineSync {
     #[wasm_bindgen(js_name = performSync, unchecked_return_type = "Promise<SyncResult>")]
     pub fn perform_sync(&self) -> js_sys::Promise {
         let h = hub();
-        crate::task::promise(async move { Ok(sync_result(&h.sync().await)) })
+        crate::task::promise(async move { Ok(h.sync().await.to_js()) })
     }
 
     #[wasm_bindgen(js_name = startAutoSync)]

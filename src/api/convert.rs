@@ -1,30 +1,9 @@
 //! Rust values to the JS shapes the TypeScript types promise.
 
-use crate::engine::SyncResult;
 use crate::failure::{to_js, SyncError};
 use crate::jsv;
 use offline_sync_core::config::Raw;
 use wasm_bindgen::JsValue;
-
-pub fn sync_result(r: &SyncResult) -> JsValue {
-    let o = jsv::object();
-    jsv::set(&o, "success", &JsValue::from_bool(r.success));
-    let error = r.error.as_ref().map(|e| JsValue::from_str(&e.message)).unwrap_or(JsValue::NULL);
-    jsv::set(&o, "error", &error);
-    let kind = r.error.as_ref().map(|e| JsValue::from_str(e.kind.name())).unwrap_or(JsValue::NULL);
-    jsv::set(&o, "errorKind", &kind);
-    for (k, v) in [
-        ("pushed", r.pushed),
-        ("pulled", r.pulled),
-        ("processed", r.processed),
-        ("failed", r.failed),
-        ("conflicts", r.conflicts),
-    ] {
-        jsv::set(&o, k, &JsValue::from_f64(v as f64));
-    }
-    jsv::set(&o, "durationMs", &JsValue::from_f64(r.duration_ms));
-    o
-}
 
 pub fn err(e: SyncError) -> JsValue {
     to_js(&e)

@@ -1,6 +1,6 @@
 //! `SyncEngine`: the JS class over the page's engine.
 
-use super::convert::{err, ids, sync_result};
+use super::convert::{err, ids};
 use crate::engine::Engine;
 use offline_sync_core::protocol::Op;
 use offline_sync_core::queue::EntryState;
@@ -46,7 +46,7 @@ impl SyncEngine {
     /// While a sync runs, a second call joins it.
     #[wasm_bindgen(js_name = fullSync, unchecked_return_type = "Promise<SyncResult>")]
     pub fn full_sync(&self) -> js_sys::Promise {
-        self.run(|e| async move { Ok::<_, JsValue>(sync_result(&e.full_sync().await)) })
+        self.run(|e| async move { Ok::<_, JsValue>(e.full_sync().await.to_js()) })
     }
 
     /// Pulls a course and everything scoped under it, and remembers it as available offline.

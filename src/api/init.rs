@@ -1,18 +1,12 @@
 //! `initOfflineSync(options)` and `getSyncEngine()`: one engine per page or worker.
 
 use super::engine::SyncEngine;
-use crate::engine::Engine;
+use crate::controller::page;
 use crate::failure::{to_js, type_error};
 use crate::jsv;
 use crate::transport::Connect;
 use offline_sync_core::config::{engine_options, EngineOptions};
-use std::cell::RefCell;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-
-thread_local! {
-    static ENGINE: RefCell<Option<Rc<Engine>>> = const { RefCell::new(None) };
-}
 
 /// The service worker URL option of `initOfflineSync`.
 fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue> {
@@ -29,14 +23,6 @@ pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect
     Ok((opts, connect))
 }
 
-/// The page's engine, created with default options if `initOfflineSync` was not called.
-pub(crate) fn current_engine() -> Rc<Engine> {
-    console_error_panic_hook::set_once();
-    ENGINE.with(|e| {
-        e.borrow_mut().get_or_insert_with(|| Engine::new(EngineOptions::default(), Connect::default())).clone()
-    })
-}
-
 /// Configures the page's engine and opens its database. Calling it again with the
 /// same options is harmless; with other options it replaces the engine.
 #[wasm_bindgen(js_name = initOfflineSync, unchecked_return_type = "Promise<void>")]
@@ -51,22 +37,7 @@ pub fn init_offline_sync(
     };
     // The engine is in place before this returns, so `getSyncEngine()` and
     // controllers created right after an un-awaited call already use it.
-    let engine = ENGINE.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        match &*slot {
-            Some(e) if e.options == opts && e.connect() == &cb => e.clone(),
-            old => {
-                if let Some(old) = old {
-                    old.close();
-                }
-                let e = Engine::new(opts, cb);
-                *slot = Some(e.clone());
-                e
-            }
-        }
-    });
-    // Active controllers move over to the new engine at once.
-    crate::controller::hub();
+    let engine = page::configure(opts, cb);
     crate::task::promise(async move {
         engine.ready().await.map_err(|e| to_js(&e))?;
         crate::browser::request_persistence();
@@ -97,5 +68,5 @@ pub fn init_offline_sync(
 /// The page's engine: `fullSync`, `downloadCourse`, `queueMutation` and local reads.
 #[wasm_bindgen(js_name = getSyncEngine)]
 pub fn get_sync_engine() -> SyncEngine {
-    SyncEngine::new(current_engine())
+    SyncEngine::new(page::current_engine())
 }

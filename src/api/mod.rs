@@ -10,11 +10,5 @@ mod worker;
 
 pub use controller::OfflineSync;
 pub use engine::SyncEngine;
-pub(crate) use init::current_engine;
 pub use init::{get_sync_engine, init_offline_sync};
 pub use worker::{handle_sync_event, sync_tag};
-
-/// The `SyncResult` object handed to `onSyncComplete`.
-pub(crate) fn sync_result_js(r: &crate::engine::SyncResult) -> wasm_bindgen::JsValue {
-    convert::sync_result(r)
-}

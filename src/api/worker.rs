@@ -1,9 +1,8 @@
 //! The service-worker side: what `offline-sync/sw` calls from a `sync` (or
 //! `periodicsync`) event.
 
-use super::convert::sync_result;
-use super::init::current_engine;
 use crate::browser::background_sync::{SyncEvent, SYNC_TAG};
+use crate::controller::page::current_engine;
 use crate::jsv;
 use wasm_bindgen::prelude::*;
 
@@ -25,7 +24,7 @@ pub fn handle_sync_event(
         let last_chance = jsv::get(&ev, "lastChance").as_bool().unwrap_or(false);
         let r = engine.full_sync().await;
         if r.success || last_chance {
-            Ok(sync_result(&r))
+            Ok(r.to_js())
         } else {
             let msg = r.error.map(|e| e.message).unwrap_or_else(|| "sync failed".into());
             Err(js_sys::Error::new(&format!("offline-sync background sync failed, the browser will retry: {msg}"))

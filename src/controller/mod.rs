@@ -5,6 +5,7 @@
 //! components use the hook (the module this replaces ran timers per instance).
 //! Each controller contributes its options while it is active.
 
+pub mod page;
 mod snapshot;
 
 use crate::browser::{self, events::EventListener};
@@ -48,7 +49,7 @@ thread_local! {
 /// engine, the active controllers move over to the new one's hub, and the old hub
 /// lets go of its listeners and timer.
 pub fn hub() -> Rc<Hub> {
-    let engine = crate::api::current_engine();
+    let engine = page::current_engine();
     let (hub, moved) = HUB.with(|h| {
         let mut h = h.borrow_mut();
         match &*h {
@@ -231,7 +232,7 @@ impl Hub {
                 });
                 self.refresh_counts();
                 self.reschedule();
-                let result = crate::api::sync_result_js(r);
+                let result = r.to_js();
                 for f in self.callbacks(|m| m.on_complete.clone()) {
                     call(&f, Some(&result));
                 }
