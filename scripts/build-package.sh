@@ -2,6 +2,7 @@
 # Builds the publishable npm package `offline-sync`:
 #   1. wasm-pack build --release --target web      -> pkg/ (git-ignored)
 #   2. the wasm glue + the hand-written ES modules of js/ -> dist/offline-sync/
+#      (failing when the .wasm and its glue outgrow size-budget.json)
 #   3. npm pack                                       -> dist/offline-sync-<version>.tgz
 #                                                        (and a copy as dist/offline-sync.tgz)
 #   4. checks it is ready to publish: the LICENSE files its licence names are in
@@ -44,6 +45,39 @@ cp pkg/offline_sync.js pkg/offline_sync.d.ts pkg/offline_sync_bg.wasm "$out/wasm
 # `[Symbol.dispose]` needs TypeScript's esnext lib; drop it from the types so apps
 # type-check with skipLibCheck off and an ES2022 lib (it still exists at run time).
 sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$out/wasm/offline_sync.d.ts"
+# The size budget (size-budget.json): the shipped .wasm and its glue (wasm-bindgen's
+# module and snippets/), each gzip -9 as bench/run.mjs measures them. The build
+# fails when they grow more than `toleranceBytes` over `gzipBytes`: a change that
+# needs more raises the budget in the same commit, saying why.
+node - "$out/wasm" size-budget.json <<'EOF' || { say "over the size budget (size-budget.json)"; exit 1; }
+const fs = require('fs'), path = require('path'), zlib = require('zlib');
+const [dir, budgetFile] = process.argv.slice(2);
+const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
+const js = [];
+const collect = (d) => {
+  if (!fs.existsSync(d)) return;
+  for (const f of fs.readdirSync(d).sort()) {
+    const p = path.join(d, f);
+    if (fs.statSync(p).isDirectory()) collect(p);
+    else if (f.endsWith('.js')) js.push(p);
+  }
+};
+collect(path.join(dir, 'snippets'));
+const wasm = gz(fs.readFileSync(path.join(dir, 'offline_sync_bg.wasm')));
+const glue = gz(Buffer.concat([path.join(dir, 'offline_sync.js'), ...js].map((f) => fs.readFileSync(f))));
+const { gzipBytes, toleranceBytes } = JSON.parse(fs.readFileSync(budgetFile, 'utf8'));
+const size = wasm + glue, limit = gzipBytes + toleranceBytes;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const over = size - gzipBytes;
+console.error(`[build-package] size: ${size} bytes gzip (.wasm ${wasm} + glue ${glue}), ${kb(size)}; ` +
+  `budget ${gzipBytes} (${kb(gzipBytes)}) + ${toleranceBytes} tolerance: ${over >= 0 ? `${over} over` : `${-over} under`}`);
+if (size > limit) {
+  console.error(`[build-package] ${size - limit} bytes gzip beyond the budget's tolerance: make it smaller, or raise gzipBytes in ${budgetFile} in this commit, with the reason`);
+  process.exit(1);
+}
+if (-over > toleranceBytes) console.error(`[build-package] well under the budget: lower gzipBytes in ${budgetFile} to ${size} to keep the gain`);
+EOF
+
 # The hand-written API: every .js of js/ with its .d.ts.
 for f in js/*.js; do
   [ -f "${f%.js}.d.ts" ] || { say "missing ${f%.js}.d.ts"; exit 1; }
