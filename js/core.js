@@ -42,3 +42,4 @@ export function getSyncEngine() {
 }
 
 export { OfflineSync } from './controller.js';
+export { isOfflineSyncError } from './errors.js';

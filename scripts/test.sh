@@ -39,6 +39,12 @@ SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox
 # the system Chromium through playwright-core (tools/node_modules).
 echo "== npm package (wasm-pack --target web + js/, npm pack)"
 scripts/build-package.sh
+# ---- package API checks (e2e/errors.test.mjs) ----
+# The built package's API as an app sees it: the error it catches (isOfflineSyncError,
+# from Node: no browser needed).
+echo "== package API: OfflineSyncError and isOfflineSyncError (node --test)"
+node --test e2e/errors.test.mjs
+# ---- end package API checks ----
 echo "== demo (www: npm ci from the package, tsc, vite build)"
 (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball)"
