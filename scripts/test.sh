@@ -39,10 +39,14 @@ SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox
 # the system Chromium through playwright-core (tools/node_modules).
 echo "== npm package (wasm-pack --target web + js/, npm pack)"
 scripts/build-package.sh
-# ---- package API checks (e2e/errors.test.mjs) ----
-# The built package's API as an app sees it: the error it catches (isOfflineSyncError,
-# from Node: no browser needed).
-echo "== package API: OfflineSyncError and isOfflineSyncError (node --test)"
+# ---- package API checks (tests/types, e2e/errors.test.mjs) ----
+# The built package's API as an app sees it: the type test (tsc --noEmit over
+# tests/types/*.test-d.ts and dist/: ENGINE_METHODS in js/core.js, SyncEngineApi in
+# js/core.d.ts and the wasm exports' SyncEngine agree; OfflineSyncError narrows),
+# then the error it catches (isOfflineSyncError, from Node: no browser needed).
+echo "== package API: type test (tsc -p tests/types), OfflineSyncError and isOfflineSyncError (node --test)"
+[ -x tools/node_modules/.bin/tsc ] || (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+tools/node_modules/.bin/tsc --noEmit -p tests/types
 node --test e2e/errors.test.mjs
 # ---- end package API checks ----
 echo "== demo (www: npm ci from the package, tsc, vite build)"
