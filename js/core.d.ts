@@ -10,6 +10,8 @@ export type {
 export { OfflineSync } from './controller.js';
 export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './controller.js';
 export { ready, isReady } from './load.js';
+export { isOfflineSyncError } from './errors.js';
+export type { OfflineSyncError } from './errors.js';
 
 /** Loads the wasm module, configures the page's engine and opens its database. */
 export function initOfflineSync(options?: InitOptions): Promise<void>;

@@ -13,11 +13,16 @@ export function initOfflineSync(options) {
   return p;
 }
 
-const ENGINE_METHODS = [
-  'fullSync', 'downloadCourse', 'queueMutation', 'get', 'list', 'put', 'remove',
-  'pendingCount', 'pending', 'failed', 'retryFailed', 'discardFailed', 'conflicts',
-  'offlineCourses', 'clientId', 'clearLocalData',
-];
+// SyncEngineApi's methods (core.d.ts), each delegating to the wasm SyncEngine's
+// method of the same name. The @satisfies makes the type test (tests/types, tsc
+// with checkJs) fail when this list and SyncEngineApi differ by a name.
+const ENGINE_METHODS = Object.keys(
+  /** @satisfies {Record<keyof import('./core.js').SyncEngineApi, 1>} */ ({
+    fullSync: 1, downloadCourse: 1, queueMutation: 1, get: 1, list: 1, put: 1, remove: 1,
+    pendingCount: 1, pending: 1, failed: 1, retryFailed: 1, discardFailed: 1, conflicts: 1,
+    offlineCourses: 1, clientId: 1, clearLocalData: 1,
+  }),
+);
 
 let engine = null;
 
@@ -42,3 +47,4 @@ export function getSyncEngine() {
 }
 
 export { OfflineSync } from './controller.js';
+export { isOfflineSyncError } from './errors.js';

@@ -2,8 +2,11 @@
 # Builds the publishable npm package `offline-sync`:
 #   1. wasm-pack build --release --target web      -> pkg/ (git-ignored)
 #   2. the wasm glue + the hand-written ES modules of js/ -> dist/offline-sync/
+#      (failing when the .wasm and its glue outgrow size-budget.json)
 #   3. npm pack                                       -> dist/offline-sync-<version>.tgz
 #                                                        (and a copy as dist/offline-sync.tgz)
+#   4. checks it is ready to publish: the LICENSE files its licence names are in
+#      the tarball, `npm publish --dry-run` does not warn (nothing is published).
 #
 # Usage: scripts/build-package.sh [--skip-wasm]
 #   --skip-wasm  reuse pkg/ from an earlier run (JS-only changes).
@@ -42,18 +45,62 @@ cp pkg/offline_sync.js pkg/offline_sync.d.ts pkg/offline_sync_bg.wasm "$out/wasm
 # `[Symbol.dispose]` needs TypeScript's esnext lib; drop it from the types so apps
 # type-check with skipLibCheck off and an ES2022 lib (it still exists at run time).
 sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$out/wasm/offline_sync.d.ts"
+# The size budget (size-budget.json): the shipped .wasm and its glue (wasm-bindgen's
+# module and snippets/), each gzip -9 as bench/run.mjs measures them. The build
+# fails when they grow more than `toleranceBytes` over `gzipBytes`: a change that
+# needs more raises the budget in the same commit, saying why.
+node - "$out/wasm" size-budget.json <<'EOF' || { say "over the size budget (size-budget.json)"; exit 1; }
+const fs = require('fs'), path = require('path'), zlib = require('zlib');
+const [dir, budgetFile] = process.argv.slice(2);
+const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
+const js = [];
+const collect = (d) => {
+  if (!fs.existsSync(d)) return;
+  for (const f of fs.readdirSync(d).sort()) {
+    const p = path.join(d, f);
+    if (fs.statSync(p).isDirectory()) collect(p);
+    else if (f.endsWith('.js')) js.push(p);
+  }
+};
+collect(path.join(dir, 'snippets'));
+const wasm = gz(fs.readFileSync(path.join(dir, 'offline_sync_bg.wasm')));
+const glue = gz(Buffer.concat([path.join(dir, 'offline_sync.js'), ...js].map((f) => fs.readFileSync(f))));
+const { gzipBytes, toleranceBytes } = JSON.parse(fs.readFileSync(budgetFile, 'utf8'));
+const size = wasm + glue, limit = gzipBytes + toleranceBytes;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const over = size - gzipBytes;
+console.error(`[build-package] size: ${size} bytes gzip (.wasm ${wasm} + glue ${glue}), ${kb(size)}; ` +
+  `budget ${gzipBytes} (${kb(gzipBytes)}) + ${toleranceBytes} tolerance: ${over >= 0 ? `${over} over` : `${-over} under`}`);
+if (size > limit) {
+  console.error(`[build-package] ${size - limit} bytes gzip beyond the budget's tolerance: make it smaller, or raise gzipBytes in ${budgetFile} in this commit, with the reason`);
+  process.exit(1);
+}
+if (-over > toleranceBytes) console.error(`[build-package] well under the budget: lower gzipBytes in ${budgetFile} to ${size} to keep the gain`);
+EOF
+
 # The hand-written API: every .js of js/ with its .d.ts.
 for f in js/*.js; do
   [ -f "${f%.js}.d.ts" ] || { say "missing ${f%.js}.d.ts"; exit 1; }
   cp "$f" "${f%.js}.d.ts" "$out/"
 done
 [ -f js/README.md ] && cp js/README.md "$out/README.md"
-for l in LICENSE*; do [ -f "$l" ] && cp "$l" "$out/"; done
+# The licence is the crate's (Cargo.toml's [workspace.package]); each SPDX id in
+# it names a file of the repo's root that ships in the tarball.
+license=$(awk -F'"' '/^license = / {print $2; exit}' Cargo.toml)
+for id in $(printf '%s' "$license" | tr -s ' ()' '\n' | grep -vxE 'OR|AND|WITH|'); do
+  case "$id" in
+    MIT) l=LICENSE-MIT ;;
+    Apache-2.0) l=LICENSE-APACHE ;;
+    *) say "no licence file known for SPDX id $id (license = \"$license\")"; exit 1 ;;
+  esac
+  [ -f "$l" ] || { say "$l missing: the licence field says $license"; exit 1; }
+  cp "$l" "$out/"
+done
 
 # ./sw exists once js/sw.js does (the library's service worker).
-node - "$out" "$version" <<'EOF'
+node - "$out" "$version" "$license" <<'EOF'
 const fs = require('fs');
-const [out, version] = process.argv.slice(2);
+const [out, version, license] = process.argv.slice(2);
 const has = (f) => fs.existsSync(`${out}/${f}`);
 const entry = (name) => ({ types: `./${name}.d.ts`, default: `./${name}.js` });
 const exports = { '.': entry('index'), './core': entry('core') };
@@ -66,7 +113,7 @@ const pkg = {
   name: 'offline-sync',
   version,
   description: 'Offline-first sync for web apps: IndexedDB store, durable mutation queue and background sync, in Rust/WebAssembly. Drop-in useOfflineSync for React.',
-  license: 'MIT OR Apache-2.0',
+  license,
   type: 'module',
   main: './index.js',
   module: './index.js',
@@ -92,5 +139,21 @@ node --input-type=module -e "
 
 tgz=$(cd dist && npm pack ./offline-sync --silent --pack-destination . | tail -1)
 cp "dist/$tgz" dist/offline-sync.tgz # the same, under a name without the version
+listing=$(tar tzf "dist/$tgz")
+for l in $(ls "$out" | grep '^LICENSE'); do
+  grep -qx "package/$l" <<<"$listing" || { say "$l is not in the tarball"; exit 1; }
+done
+
+# Ready to publish: `npm publish --dry-run` on the built package must not warn
+# (a missing field, a file it cannot find, a field it had to correct). The one
+# warning it always gives without an npm login is not about the package.
+say "npm publish --dry-run"
+dry=$(cd "$out" && npm publish --dry-run --ignore-scripts 2>&1) || { printf '%s\n' "$dry" >&2; say "npm publish --dry-run failed"; exit 1; }
+warns=$(printf '%s\n' "$dry" | grep -iE '^npm (warn|err)' | grep -v 'requires you to be logged in' || true)
+if [ -n "$warns" ]; then
+  printf '%s\n' "$warns" >&2
+  say "npm publish --dry-run warns about the package (above)"
+  exit 1
+fi
 say "$(du -b "$out/wasm/offline_sync_bg.wasm" | cut -f1) bytes wasm, $(gzip -9c "$out/wasm/offline_sync_bg.wasm" | wc -c) gzipped; tarball $(du -b "dist/$tgz" | cut -f1) bytes"
 echo "dist/$tgz"

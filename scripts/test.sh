@@ -2,8 +2,20 @@
 # Runs every test of offline-sync on a fresh machine: installs what is missing,
 # lint, native unit and server tests, then the browser suites in real Chromium
 # (and Firefox) against the real reference server.
+#
+# Usage: scripts/test.sh [--quick]
+#   (no argument)  everything, what .ci/run runs.
+#   --quick        the edit loop: format and lint, native tests, and the Chromium
+#                  browser suites; stops before the chaos summary, Firefox, the npm
+#                  package and its checks, end-to-end, bench smoke and background sync.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=false
+case "${1:-}" in
+  --quick) quick=true ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
 scripts/setup.sh
 source scripts/env.sh
 
@@ -21,6 +33,10 @@ PORT="$(pick_port "${TEST_SERVER_PORT:-18787}")"
 start_server "127.0.0.1:$PORT" --memory --dev-tokens --enable-admin
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
 SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome
+if $quick; then
+  echo "== quick: passed (not run: chaos summary, Firefox, npm package, end-to-end, bench smoke, background sync; scripts/test.sh runs everything)"
+  exit 0
+fi
 echo "== the seeded chaos run again, to print its one-line summary (wasm-pack hides passing output)"
 SYNC_SERVER_URL="http://127.0.0.1:$PORT" CHROMEDRIVER="$(command -v chromedriver)" \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
@@ -39,6 +55,16 @@ SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox
 # the system Chromium through playwright-core (tools/node_modules).
 echo "== npm package (wasm-pack --target web + js/, npm pack)"
 scripts/build-package.sh
+# ---- package API checks (tests/types, e2e/errors.test.mjs) ----
+# The built package's API as an app sees it: the type test (tsc --noEmit over
+# tests/types/*.test-d.ts and dist/: ENGINE_METHODS in js/core.js, SyncEngineApi in
+# js/core.d.ts and the wasm exports' SyncEngine agree; OfflineSyncError narrows),
+# then the error it catches (isOfflineSyncError, from Node: no browser needed).
+echo "== package API: type test (tsc -p tests/types), OfflineSyncError and isOfflineSyncError (node --test)"
+[ -x tools/node_modules/.bin/tsc ] || (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+tools/node_modules/.bin/tsc --noEmit -p tests/types
+node --test e2e/errors.test.mjs
+# ---- end package API checks ----
 echo "== demo (www: npm ci from the package, tsc, vite build)"
 (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos)"
