@@ -1,11 +1,11 @@
 // offline-sync without React: the engine, the sync controller, and the wasm loader.
 import type {
-  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, QueueEntry, SyncResult,
+  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, Query, QueueEntry, SyncResult,
 } from './wasm/offline_sync.js';
 
 export type {
-  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, QueueEntry, ServerEntity,
-  SyncErrorKind, SyncResult, InitInput,
+  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, Query, QueryCondition, QueryOrder,
+  QueryValue, QueueEntry, ServerEntity, SyncErrorKind, SyncResult, InitInput,
 } from './wasm/offline_sync.js';
 export { OfflineSync } from './controller.js';
 export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './controller.js';
@@ -27,6 +27,12 @@ export interface SyncEngineApi {
   /** The entity as the app sees it now (local changes included). */
   get(entity: string, id: string): Promise<EntityData | undefined>;
   list(entity: string): Promise<EntityData[]>;
+  /**
+   * The entities of a type as the app sees them that match `query`
+   * (`{ where, orderBy, limit, offset }`); a wrong query is a `TypeError` naming it.
+   * `T` is the entity's data type: `query<Lesson>('lesson', { where: { courseId } })`.
+   */
+  query<T extends EntityData = EntityData>(entity: string, query?: Query): Promise<T[]>;
   /** Sets the whole entity locally and queues it; resolves with the mutation id. */
   put(entity: string, id: string, data: EntityData): Promise<string>;
   /** Deletes the entity locally and queues the delete; resolves with the mutation id. */

@@ -90,6 +90,17 @@ impl SyncEngine {
         self.run(|e| async move { e.list(&entity_type).await.map(JsValue::from).map_err(err) })
     }
 
+    /// The entities of a type as the app sees them (unsynced changes included)
+    /// that match `query`: `{ where, orderBy, limit, offset }` (docs/queries.md).
+    #[wasm_bindgen(unchecked_return_type = "Promise<EntityData[]>")]
+    pub fn query(
+        &self,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Query | undefined")] query: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.query(&entity_type, &query).await.map(JsValue::from).map_err(err) })
+    }
+
     /// Sets the whole entity locally and marks it dirty (queued for the server).
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn put(

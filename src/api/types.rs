@@ -9,6 +9,32 @@ export type MutationType = 'CREATE' | 'UPDATE' | 'DELETE';
 /** An entity's data as the app stores it; always carries its `id`. */
 export type EntityData = { id?: string | number; [field: string]: unknown };
 
+/** A value a query compares: across kinds, null < false < true < numbers < Dates < strings. */
+export type QueryValue = string | number | boolean | null | Date;
+
+/** A condition on one field: a value (equality), or operators that must all hold. */
+export type QueryCondition =
+  | QueryValue
+  | { eq?: QueryValue; gt?: QueryValue; gte?: QueryValue; lt?: QueryValue; lte?: QueryValue; in?: QueryValue[] };
+
+/** One sort key: a field (ascending), or a field and its direction. */
+export type QueryOrder = string | { field: string; direction?: 'asc' | 'desc' };
+
+/**
+ * `query(entityType, query)` (docs/queries.md): records whose field is missing or
+ * holds an object, an array or `undefined` match no condition on it and sort last.
+ */
+export interface Query {
+  /** Conditions by field; all must hold. */
+  where?: Record<string, QueryCondition>;
+  /** Sort keys, first one first; ties (and no orderBy) in id order. */
+  orderBy?: QueryOrder | QueryOrder[];
+  /** At most this many results (after `offset`). */
+  limit?: number;
+  /** Results skipped first. */
+  offset?: number;
+}
+
 export interface InitOptions {
   /** Base URL of the sync API. Default `/api`. */
   apiBaseUrl?: string;

@@ -340,6 +340,18 @@ impl Engine {
         .await
     }
 
+    /// The entities of a type as the app sees them that match a query
+    /// (`{ where, orderBy, limit, offset }`), checked before anything is read.
+    pub async fn query(self: &Rc<Self>, et: &JsValue, spec: &JsValue) -> Result<js_sys::Array> {
+        let et = change::key_arg("entity type", et)?;
+        let q = Rc::new(crate::store::query::Query::parse(spec)?);
+        self.with_store(|r| {
+            let (et, q) = (et.clone(), q.clone());
+            async move { crate::store::query::query(&r.store, &et, &q).await }
+        })
+        .await
+    }
+
     pub async fn list(self: &Rc<Self>, et: &JsValue) -> Result<js_sys::Array> {
         let et = change::key_arg("entity type", et)?;
         self.with_store(|r| {

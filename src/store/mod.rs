@@ -9,6 +9,7 @@ pub mod idb;
 pub mod meta;
 pub mod outbox;
 pub mod pull_write;
+pub mod query;
 pub mod schema;
 pub mod view;
 
