@@ -8,11 +8,13 @@ use offline_sync_core::protocol::{Mutation, MutationResult, MutationStatus, Op, 
 use rusqlite::{Connection, Transaction};
 use serde_json::Value;
 
-/// Longest entity type, entity id, mutation id and client id accepted.
+/// Longest entity type, entity id, mutation id and client id accepted, in
+/// characters (Unicode scalar values, what PROTOCOL.md counts), not bytes.
 pub const MAX_ID_LEN: usize = 200;
 
 pub fn valid_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_ID_LEN
+    // No string of more than 4 * MAX_ID_LEN bytes can be short enough.
+    !s.is_empty() && s.len() <= 4 * MAX_ID_LEN && s.chars().count() <= MAX_ID_LEN
 }
 
 pub struct PushOutcome {

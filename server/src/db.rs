@@ -191,6 +191,12 @@ pub fn next_counter(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<u64> {
     .map(|v| v as u64)
 }
 
+/// The latest value taken of the server-wide change counter: no cursor the
+/// server handed out is larger.
+pub fn latest_seq(c: &Connection) -> rusqlite::Result<u64> {
+    c.query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| r.get::<_, i64>(0)).map(|v| v as u64)
+}
+
 /// Takes the next value of the server-wide change counter.
 pub fn next_seq(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
     next_counter(tx, "seq")
@@ -272,7 +278,8 @@ pub fn changes_since(
          ORDER BY seq LIMIT ?4"
     );
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![user, after as i64, scope, limit as i64], row_from_sql)?;
+    let rows =
+        stmt.query_map(params![user, i64::try_from(after).unwrap_or(i64::MAX), scope, limit as i64], row_from_sql)?;
     rows.collect()
 }
 

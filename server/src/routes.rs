@@ -49,13 +49,33 @@ pub struct PullQuery {
 }
 
 /// The cursor is the seq of the last change the client has; "" means none.
+/// Only the form the server writes is accepted (decimal digits, no sign, no
+/// leading zero), so a cursor is either one this server could have handed out
+/// or a 400; whether it is not ahead of the server is checked against the
+/// database (`check_cursor`).
 fn parse_cursor(c: Option<&str>) -> Result<u64, ApiError> {
-    match c {
-        None | Some("") => Ok(0),
-        Some(s) => s.parse().map_err(|_| {
-            ApiError::bad_request(format!("invalid cursor {s:?}: pass back a cursor this server returned"))
-        }),
+    let s = match c {
+        None | Some("") => return Ok(0),
+        Some(s) => s,
+    };
+    let canonical = s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    match s.parse::<u64>() {
+        Ok(n) if canonical => Ok(n),
+        _ => Err(ApiError::bad_request(format!("invalid cursor {s:?}: pass back a cursor this server returned"))),
     }
+}
+
+/// A cursor past the latest change was never handed out: the server's data was
+/// restored from an older backup, or the client talks to another server. Taking
+/// it would skip every change until the counter caught up, silently.
+fn check_cursor(after: u64, latest: u64) -> Result<(), ApiError> {
+    if after <= latest {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "cursor \"{after}\" was never handed out by this server (its latest change is {latest}): \
+         pull again from the beginning, without a cursor"
+    )))
 }
 
 fn parse_limit(l: Option<&str>) -> Result<u32, ApiError> {
@@ -81,7 +101,13 @@ pub async fn pull(
         Some(None) => return Err(ApiError::bad_request("invalid scope: use \"all\" or \"course:<id>\"")),
     };
     // One row more than asked tells whether another page exists.
-    let mut rows = state.db.call(move |c| Ok(db::changes_since(c, &user, after, scope.as_deref(), limit + 1)?)).await?;
+    let mut rows = state
+        .db
+        .call(move |c| {
+            check_cursor(after, db::latest_seq(c)?)?;
+            Ok(db::changes_since(c, &user, after, scope.as_deref(), limit + 1)?)
+        })
+        .await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let cursor = match rows.last() {
