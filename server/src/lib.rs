@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod apply;
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod db;
 pub mod http;
@@ -38,6 +39,10 @@ pub const CLIENT_HEADER: &str = "x-offline-sync-client";
 /// Default request body limit: 5 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 
+/// Default limit of mutations in one push (the client sends at most
+/// `MAX_PUSH_BATCH`, 100; the benchmark seeds with batches of 1000).
+pub const DEFAULT_MAX_PUSH_MUTATIONS: usize = 1000;
+
 /// Everything the server needs to start; `cli` builds it from the command line.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -49,6 +54,7 @@ pub struct Options {
     pub enable_admin: bool,
     pub seed_demo: bool,
     pub max_body_bytes: usize,
+    pub max_push_mutations: usize,
     /// Allow binding a non-loopback address.
     pub public: bool,
 }
@@ -64,6 +70,7 @@ impl Options {
             enable_admin: true,
             seed_demo: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_push_mutations: DEFAULT_MAX_PUSH_MUTATIONS,
             public: false,
         }
     }
@@ -76,6 +83,7 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub admin: Arc<Admin>,
     pub max_body_bytes: usize,
+    pub max_push_mutations: usize,
 }
 
 impl AppState {
@@ -94,6 +102,7 @@ impl AppState {
             auth: Arc::new(Auth::new(&opts.tokens, opts.dev_tokens)?),
             admin: Arc::new(Admin::new(opts.enable_admin)),
             max_body_bytes: opts.max_body_bytes,
+            max_push_mutations: opts.max_push_mutations,
         })
     }
 }

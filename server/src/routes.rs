@@ -1,13 +1,16 @@
 //! Handlers of the sync protocol: `POST /sync/push`, `GET /sync/pull`, `GET /health`.
 
-use crate::apply::{self, valid_id, MAX_ID_LEN};
+use crate::apply;
 use crate::auth::AuthUser;
+use crate::batch;
 use crate::db::{self, Row};
-use crate::http::{ApiError, JsonBody};
+use crate::http::{self, ApiError};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
-use offline_sync_core::protocol::{PullResponse, PushRequest, PushResponse, Scope, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
+use offline_sync_core::protocol::{PullResponse, PushResponse, Scope, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -18,17 +21,24 @@ pub async fn health() -> Json<Value> {
 pub async fn push(
     State(state): State<AppState>,
     Extension(AuthUser(user)): Extension<AuthUser>,
-    JsonBody(req): JsonBody<PushRequest<Value>>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<PushResponse<Value>>, ApiError> {
-    // The client id decides the same-client rule, so it must be a real id.
-    if !valid_id(&req.client_id) {
-        return Err(ApiError::bad_request(format!("clientId must be 1-{MAX_ID_LEN} characters")));
+    http::require_json(&headers)?;
+    let batch = batch::decode(&body).map_err(ApiError::bad_request)?;
+    drop(body);
+    let (n, max) = (batch.items.len(), state.max_push_mutations);
+    if n > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("too many mutations in one push: {n} (this server takes at most {max}): send smaller batches"),
+        ));
     }
     let admin = state.admin.clone();
     let results = state
         .db
         .call(move |c| {
-            let out = apply::push(c, &user, &req)?;
+            let out = apply::push(c, &user, &batch.client_id, &batch.items)?;
             // Counted here, on the blocking thread, so a request dropped after
             // the commit is still counted.
             for id in &out.applied {

@@ -430,7 +430,7 @@ async fn cursor_never_handed_out_is_400() {
 #[tokio::test]
 async fn malformed_json_is_400_json() {
     let s = start().await;
-    for body in ["{not json", "", "[]", r#"{"clientId":"c"}"#, r#"{"clientId":"c","mutations":[{"op":"PATCH"}]}"#] {
+    for body in ["{not json", "", "[]", r#"{"clientId":"c"}"#, r#"{"clientId":"c","mutations":[{"op":"PATCH"}, 5]}"#] {
         let res = s
             .req(Method::POST, "/sync/push", "malformed")
             .header("content-type", "application/json")
