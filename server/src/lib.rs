@@ -163,10 +163,16 @@ pub struct ConnKill(pub Arc<Notify>);
 /// Binds `opts.addr` and serves in a background task. Returns the bound address
 /// (useful with port 0) and the task.
 pub async fn serve(opts: Options) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let state = AppState::new(&opts)?;
+    serve_state(&opts, state).await
+}
+
+/// [`serve`] with state built by the caller, which keeps a clone of it (tests
+/// reach the database through it).
+pub async fn serve_state(opts: &Options, state: AppState) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     if !opts.addr.ip().is_loopback() && !opts.public {
         anyhow::bail!("refusing to listen on non-loopback address {} without --public", opts.addr);
     }
-    let state = AppState::new(&opts)?;
     if !state.auth.has_any() {
         eprintln!("sync-server: warning: no --token and no --dev-tokens: every request will get 401");
     }

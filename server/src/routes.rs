@@ -2,7 +2,7 @@
 
 use crate::apply;
 use crate::auth::AuthUser;
-use crate::batch;
+use crate::batch::{self, Batch};
 use crate::db::{self, Row};
 use crate::http::{self, ApiError};
 use crate::AppState;
@@ -10,13 +10,20 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
-use offline_sync_core::protocol::{PullResponse, PushResponse, Scope, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
+use offline_sync_core::protocol::{
+    MutationResult, PullResponse, PushResponse, Scope, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 pub async fn health() -> Json<Value> {
     Json(json!({"ok": true}))
 }
+
+/// Mutations applied per transaction (and per hold of the database): a longer
+/// push is applied in chunks, so other requests wait for one chunk at most.
+pub const APPLY_CHUNK: usize = 100;
 
 pub async fn push(
     State(state): State<AppState>,
@@ -34,20 +41,39 @@ pub async fn push(
             format!("too many mutations in one push: {n} (this server takes at most {max}): send smaller batches"),
         ));
     }
-    let admin = state.admin.clone();
-    let results = state
-        .db
-        .call(move |c| {
-            let out = apply::push(c, &user, &batch.client_id, &batch.items)?;
-            // Counted here, on the blocking thread, so a request dropped after
-            // the commit is still counted.
-            for id in &out.applied {
-                admin.record_applied(&user, id);
-            }
-            Ok(out.results)
-        })
-        .await?;
+    // Its own task: a push whose client went away still finishes, as one
+    // whose answer is lost after the commit does.
+    let results = tokio::spawn(apply_in_chunks(state, user, batch))
+        .await
+        .map_err(|e| ApiError::internal(format!("push task failed: {e}")))??;
     Ok(Json(PushResponse { results }))
+}
+
+/// Applies a batch in order, `APPLY_CHUNK` mutations per transaction, letting
+/// go of the database between chunks. Each mutation commits with its log entry,
+/// so a batch cut short by a failure is answered from the log when resent.
+async fn apply_in_chunks(state: AppState, user: String, batch: Batch) -> Result<Vec<MutationResult<Value>>, ApiError> {
+    let client: Arc<str> = batch.client_id.into();
+    let items = Arc::new(batch.items);
+    let mut results = Vec::with_capacity(items.len());
+    for start in (0..items.len()).step_by(APPLY_CHUNK) {
+        let (admin, user, client, items) = (state.admin.clone(), user.clone(), client.clone(), items.clone());
+        let chunk = state
+            .db
+            .call(move |c| {
+                let end = (start + APPLY_CHUNK).min(items.len());
+                let out = apply::push(c, &user, &client, &items[start..end])?;
+                // Counted here, on the blocking thread, so a request dropped
+                // after the commit is still counted.
+                for id in &out.applied {
+                    admin.record_applied(&user, id);
+                }
+                Ok(out.results)
+            })
+            .await?;
+        results.extend(chunk);
+    }
+    Ok(results)
 }
 
 /// Query of `GET /sync/pull`. Fields are strings so bad values get our own 400.

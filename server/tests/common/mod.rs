@@ -5,7 +5,7 @@
 
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
-use sync_server::Options;
+use sync_server::{AppState, Options};
 
 #[derive(Clone)]
 pub struct TestServer {
@@ -18,8 +18,14 @@ pub async fn start() -> TestServer {
 }
 
 pub async fn start_with(opts: Options) -> TestServer {
-    let (addr, _task) = sync_server::serve(opts).await.expect("server starts");
-    TestServer { base: format!("http://{addr}"), http: Client::new() }
+    start_with_state(opts).await.0
+}
+
+/// A server and its state, through which a test can reach the database.
+pub async fn start_with_state(opts: Options) -> (TestServer, AppState) {
+    let state = AppState::new(&opts).expect("state");
+    let (addr, _task) = sync_server::serve_state(&opts, state.clone()).await.expect("server starts");
+    (TestServer { base: format!("http://{addr}"), http: Client::new() }, state)
 }
 
 pub fn token(user: &str) -> String {
