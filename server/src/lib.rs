@@ -6,6 +6,7 @@ pub mod admin;
 pub mod apply;
 pub mod auth;
 pub mod batch;
+pub mod body_limit;
 pub mod cli;
 pub mod db;
 pub mod http;
@@ -31,7 +32,6 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Header in which clients send their client id on every request.
 pub const CLIENT_HEADER: &str = "x-offline-sync-client";
@@ -146,10 +146,10 @@ pub fn router(state: AppState) -> Router {
     }
     let limit = state.max_body_bytes;
     app.fallback(http::not_found)
-        // Both limits: tower-http refuses early by Content-Length, axum's
-        // (default 2 MB) would otherwise cut bodies below our configured limit.
+        // Ours reads a body over the limit through before it answers 413;
+        // axum's (default 2 MB) would otherwise cut bodies below ours.
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(from_fn_with_state(limit, body_limit::limit_body))
         .layer(from_fn_with_state(limit, http::json_errors))
         .layer(cors())
         .with_state(state)

@@ -1,11 +1,55 @@
-//! Limits and the answers beyond them: a batch over the mutation limit gets a
-//! 413, a push that is not JSON a 415.
+//! Limits and the answers beyond them: a body over the limit gets a 413 the
+//! client can read, a batch over the mutation limit a 413, a push that is not
+//! JSON a 415.
 
 mod common;
 
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+
+/// A client that sends its whole body before it reads the answer, as a
+/// browser's `fetch` does, receives the 413: the server reads the body through
+/// before it answers. (Answering at once and closing made the client's writes
+/// fail with EPIPE or a reset, and the answer was lost with the connection.)
+#[tokio::test]
+async fn oversized_push_gets_a_readable_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut opts = sync_server::Options::for_tests();
+    opts.max_body_bytes = 64 * 1024;
+    let s = start_with(opts).await;
+    let big = json!({"clientId": "c", "mutations": [m("1", "CREATE", "course", "c", None, Some(json!({"x": "y".repeat(4 << 20)})))]});
+    let body = big.to_string();
+    let head = format!(
+        "POST /sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-big413\r\nOrigin: http://app.example\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    for _ in 0..5 {
+        let mut stream = tokio::net::TcpStream::connect(s.base.trim_start_matches("http://")).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.expect("the whole body is taken, not cut off with a reset");
+        let mut answer = vec![0; 4096];
+        let n = stream.read(&mut answer).await.expect("an answer, not a reset");
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+        let lower = answer.to_ascii_lowercase();
+        assert!(lower.contains("access-control-allow-origin: http://app.example"), "{answer}");
+        assert!(lower.contains("application/json") && answer.contains("65536"), "{answer}");
+    }
+    // A client that reads early (reqwest) gets it too, and its kept-alive
+    // connection goes on working.
+    let res = s
+        .req(Method::POST, "/sync/push", "big413")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("the 413 is received");
+    assert_json_error(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+    let r = s.push("big413", "c", vec![m("2", "CREATE", "course", "c", None, Some(json!({})))]).await;
+    assert_eq!(r[0]["status"], "applied");
+}
 
 #[tokio::test]
 async fn a_batch_over_the_mutation_limit_is_413() {
