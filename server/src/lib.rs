@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod apply;
 pub mod auth;
+pub mod bare_errors;
 pub mod batch;
 pub mod body_limit;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod seed;
 
 use crate::admin::Admin;
 use crate::auth::Auth;
+use crate::bare_errors::JsonBareErrors;
 use crate::db::{Db, DbLocation};
 use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{header, HeaderName, Method};
@@ -42,6 +44,11 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 /// Default limit of mutations in one push (the client sends at most
 /// `MAX_PUSH_BATCH`, 100; the benchmark seeds with batches of 1000).
 pub const DEFAULT_MAX_PUSH_MUTATIONS: usize = 1000;
+
+/// Most headers in one request; more get 431 (from hyper, see `bare_errors`).
+pub const MAX_HEADERS: usize = 100;
+/// Most bytes of request line and headers together; more get 431.
+pub const MAX_HEAD_BYTES: usize = 128 * 1024;
 
 /// Everything the server needs to start; `cli` builds it from the command line.
 #[derive(Clone, Debug)]
@@ -205,7 +212,11 @@ async fn accept_loop(listener: TcpListener, app: Router) {
                 req.extensions_mut().insert(ConnKill(k.clone()));
                 app.clone().oneshot(req)
             });
-            let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+            let io = TokioIo::new(JsonBareErrors::new(stream));
+            let conn = hyper::server::conn::http1::Builder::new()
+                .max_headers(MAX_HEADERS)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .serve_connection(io, svc);
             tokio::select! {
                 _ = conn => {}
                 // Dropping the connection future closes the socket at once.

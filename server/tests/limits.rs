@@ -1,6 +1,6 @@
 //! Limits and the answers beyond them: a body over the limit gets a 413 the
 //! client can read, a batch over the mutation limit a 413, a push that is not
-//! JSON a 415.
+//! JSON a 415, and requests hyper refuses before our router a JSON error too.
 
 mod common;
 
@@ -92,5 +92,64 @@ async fn a_push_must_be_sent_as_json() {
         "application/json;charset=\"UTF-8\"",
     ] {
         assert_eq!(send(Some(ct)).await.unwrap().status(), StatusCode::OK, "{ct}");
+    }
+}
+
+/// What hyper answers itself (the request never reaches the router) carries a
+/// JSON body and CORS headers too.
+#[tokio::test]
+async fn requests_refused_before_the_router_get_json_errors() {
+    let s = start().await;
+    let long_uri = format!("GET /sync/pull?cursor={} HTTP/1.1\r\nHost: x\r\n\r\n", "1".repeat(70_000));
+    let many_headers = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..150).map(|i| format!("x-h{i}: v\r\n")).collect::<String>()
+    );
+    let huge_header = format!("GET /health HTTP/1.1\r\nHost: x\r\nx-big: {}\r\n\r\n", "v".repeat(200_000));
+    let cases = [
+        ("GARBAGE\r\n\r\n".to_string(), 400),
+        ("GET /health HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n".to_string(), 400),
+        (long_uri, 414),
+        (many_headers, 431),
+        (huge_header, 431),
+    ];
+    for (req, status) in cases {
+        let answer = raw_http(&s, req.as_bytes()).await;
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {answer:?}"));
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        let head = head.to_ascii_lowercase();
+        assert!(head.contains("content-type: application/json"), "{head}");
+        assert!(head.contains("access-control-allow-origin: *"), "{head}");
+        let body: Value = serde_json::from_str(body).unwrap();
+        assert!(!body["error"].as_str().unwrap().is_empty());
+    }
+}
+
+/// Errors from every layer the router has (extractors, routing, the body
+/// limit, auth) are JSON with CORS headers.
+#[tokio::test]
+async fn every_error_of_the_router_is_json_with_cors() {
+    let mut opts = sync_server::Options::for_tests();
+    opts.max_body_bytes = 1024;
+    let s = start_with(opts).await;
+    let origin = "http://app.example";
+    let cases = [
+        (s.http.get(s.url("/nope")), StatusCode::NOT_FOUND),
+        (s.req(Method::PUT, "/sync/pull", "layers"), StatusCode::METHOD_NOT_ALLOWED),
+        (s.http.get(s.url("/sync/pull")), StatusCode::UNAUTHORIZED),
+        // A query the extractor cannot take (a repeated field).
+        (s.req(Method::GET, "/sync/pull?limit=1&limit=2", "layers"), StatusCode::BAD_REQUEST),
+        (s.req(Method::GET, "/api/v2/courses/%FF", "layers"), StatusCode::BAD_REQUEST),
+        (
+            s.req(Method::POST, "/sync/push", "layers")
+                .header("content-type", "application/json")
+                .body("x".repeat(5000)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ];
+    for (req, status) in cases {
+        let res = req.header("origin", origin).send().await.unwrap();
+        assert_eq!(res.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()), Some(origin));
+        assert_json_error(res, status).await;
     }
 }

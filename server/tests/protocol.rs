@@ -469,7 +469,7 @@ async fn oversized_body_is_413_json() {
         a.len(),
         b.len()
     );
-    let answer = raw_http(&s, &raw).await;
+    let answer = raw_http(&s, raw.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("application/json") && answer.contains("\"error\""), "{answer}");
     assert_eq!(s.pull("big", "").await["changes"], json!([]));
@@ -540,15 +540,4 @@ async fn refuses_public_address_without_flag() {
     opts.addr = "0.0.0.0:0".parse().unwrap();
     let err = sync_server::serve(opts).await.expect_err("refused");
     assert!(err.to_string().contains("--public"));
-}
-
-async fn raw_http(s: &TestServer, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = s.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    // The server may close while we still write; what it answered is what counts.
-    let _ = stream.read_to_end(&mut out).await;
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -118,6 +118,19 @@ impl TestServer {
     }
 }
 
+/// Sends `request` as it is over a new connection and returns all the server
+/// answered before it closed.
+pub async fn raw_http(s: &TestServer, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = s.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The server may close while we still write; what it answered is what counts.
+    let _ = stream.write_all(request).await;
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Asserts an error response: the status and a JSON `{"error": "<non-empty>"}`.
 pub async fn assert_json_error(res: Response, status: StatusCode) -> String {
     assert_eq!(res.status(), status);
