@@ -59,7 +59,7 @@ impl ProtocolTransport {
     async fn send_push(&self, text: &str, records: &[JsValue]) -> Result<Vec<Outcome>> {
         let url = format!("{}{}", self.base_url, PUSH_PATH);
         let req = Req { method: "POST", url: &url, body: Some(text), headers: &[] };
-        let reply = self.http.send_passing(req, Some(|s| s == TOO_LARGE)).await?;
+        let reply = self.http.send_allowing(req, |s| s == TOO_LARGE).await?;
         if reply.status != TOO_LARGE {
             return decode_push(&reply.body, records);
         }
