@@ -99,5 +99,9 @@ mod tests {
         assert_eq!(o.tokens, vec![("abc".into(), "alice".into()), ("x".into(), "y=z".into())]);
         assert!(Cli::try_parse_from(["sync-server", "--token", "nouser"]).is_err());
         assert!(Cli::try_parse_from(["sync-server", "--memory", "--db", "x"]).is_err());
+        // Fewer than a client's batch would refuse what every server must accept.
+        assert!(Cli::try_parse_from(["sync-server", "--max-push-mutations", "99"]).is_err());
+        let o = Cli::try_parse_from(["sync-server", "--max-push-mutations", "100"]).unwrap().into_options();
+        assert_eq!(o.max_push_mutations, 100);
     }
 }
