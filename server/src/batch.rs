@@ -33,6 +33,17 @@ impl Item {
         }
     }
 
+    /// About the bytes of the mutation's JSON, without writing it: what a
+    /// chunk of the push is measured in.
+    pub fn size(&self) -> usize {
+        match self {
+            Item::Valid(m) => {
+                m.mutation_id.len() + m.entity_type.len() + m.entity_id.len() + m.data.as_ref().map_or(0, json_size)
+            }
+            Item::Malformed { mutation_id, error } => mutation_id.len() + error.len(),
+        }
+    }
+
     fn decode(map: Map<String, Value>) -> Item {
         let mutation_id = map.get(field::MUTATION_ID).and_then(Value::as_str).unwrap_or_default().to_string();
         match mutation(map) {
@@ -63,6 +74,16 @@ fn mutation(mut map: Map<String, Value>) -> Result<Mutation<Value>, String> {
     };
     let data = map.remove(field::DATA).filter(|d| !d.is_null());
     Ok(Mutation { mutation_id, op, entity_type, entity_id, base_version, data })
+}
+
+fn json_size(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(a) => 2 + a.iter().map(|x| json_size(x) + 1).sum::<usize>(),
+        Value::Object(o) => 2 + o.iter().map(|(k, x)| k.len() + 4 + json_size(x)).sum::<usize>(),
+    }
 }
 
 /// The batch in `body`, or why the request as a whole is a 400.

@@ -2,7 +2,7 @@
 
 use crate::apply;
 use crate::auth::AuthUser;
-use crate::batch::{self, Batch};
+use crate::batch::{self, Batch, Item};
 use crate::db::{self, Row};
 use crate::http::{self, ApiError};
 use crate::AppState;
@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
+use offline_sync_core::batching::split_batch;
 use offline_sync_core::protocol::{
     MutationResult, PullResponse, PushResponse, Scope, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
 };
@@ -21,9 +22,14 @@ pub async fn health() -> Json<Value> {
     Json(json!({"ok": true}))
 }
 
-/// Mutations applied per transaction (and per hold of the database): a longer
-/// push is applied in chunks, so other requests wait for one chunk at most.
+/// Most mutations applied per transaction (and per hold of the database): a
+/// longer push is applied in chunks, so other requests wait for one chunk at
+/// most. A client's batch (`MAX_PUSH_BATCH`) fits in one.
 pub const APPLY_CHUNK: usize = 100;
+/// Most bytes of mutations (about their JSON) per chunk, past the first
+/// mutation: 100 mutations of 50 KB each would hold the database for half a
+/// second.
+pub const APPLY_CHUNK_BYTES: usize = 256 * 1024;
 
 pub async fn push(
     State(state): State<AppState>,
@@ -49,20 +55,22 @@ pub async fn push(
     Ok(Json(PushResponse { results }))
 }
 
-/// Applies a batch in order, `APPLY_CHUNK` mutations per transaction, letting
-/// go of the database between chunks. Each mutation commits with its log entry,
-/// so a batch cut short by a failure is answered from the log when resent.
+/// Applies a batch in order, in chunks of `APPLY_CHUNK` mutations and
+/// `APPLY_CHUNK_BYTES` bytes at most (a larger mutation goes alone), one
+/// transaction each, letting go of the database between chunks. Each mutation
+/// commits with its log entry, so a batch cut short by a failure is answered
+/// from the log when resent.
 async fn apply_in_chunks(state: AppState, user: String, batch: Batch) -> Result<Vec<MutationResult<Value>>, ApiError> {
     let client: Arc<str> = batch.client_id.into();
+    let sizes: Vec<usize> = batch.items.iter().map(Item::size).collect();
     let items = Arc::new(batch.items);
     let mut results = Vec::with_capacity(items.len());
-    for start in (0..items.len()).step_by(APPLY_CHUNK) {
+    for run in split_batch(&sizes, 0, APPLY_CHUNK_BYTES, APPLY_CHUNK) {
         let (admin, user, client, items) = (state.admin.clone(), user.clone(), client.clone(), items.clone());
         let chunk = state
             .db
             .call(move |c| {
-                let end = (start + APPLY_CHUNK).min(items.len());
-                let out = apply::push(c, &user, &client, &items[start..end])?;
+                let out = apply::push(c, &user, &client, &items[run])?;
                 // Counted here, on the blocking thread, so a request dropped
                 // after the commit is still counted.
                 for id in &out.applied {

@@ -102,48 +102,78 @@ async fn wait_until(cond: impl Fn() -> bool) {
 }
 
 /// Not a check (no test asserts a timing): prints how long another user's pulls
-/// take while a maximum batch (1000 mutations, about 5 MB) is applied. Run with
+/// take while a maximum batch is applied: the server's (1000 mutations of 5 KB)
+/// and the client's (100 mutations of 50 KB), about 5 MB each. Run with
 /// `cargo test -p sync-server --release --test batches -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn measure_other_users_pull_during_a_maximum_batch() {
     let s = start().await;
     s.push("m-other", "B", vec![m("b1", "CREATE", "course", "c", None, Some(json!({})))]).await;
-    let filler = "x".repeat(5000);
-    let muts: Vec<Value> = (0..sync_server::DEFAULT_MAX_PUSH_MUTATIONS)
-        .map(|i| m(&format!("m{i}"), "CREATE", "lesson", &format!("l{i}"), None, Some(json!({"f": filler}))))
+    for (n, size) in [(sync_server::DEFAULT_MAX_PUSH_MUTATIONS, 5000), (100, 50_000)] {
+        let filler = "x".repeat(size);
+        let muts: Vec<Value> = (0..n)
+            .map(|i| {
+                m(&format!("m{n}-{i}"), "CREATE", "lesson", &format!("l{n}-{i}"), None, Some(json!({"f": filler})))
+            })
+            .collect();
+        let body = json!({"clientId": "A", "mutations": muts}).to_string();
+        let bytes = body.len();
+        let started = Instant::now();
+        let push = tokio::spawn({
+            let s = s.clone();
+            async move {
+                let res = s
+                    .req(Method::POST, "/sync/push", "m-max")
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                started.elapsed()
+            }
+        });
+        let mut waits = Vec::new();
+        while !push.is_finished() {
+            let t = Instant::now();
+            s.pull("m-other", "").await;
+            waits.push(t.elapsed());
+        }
+        let took = push.await.unwrap();
+        waits.sort();
+        let at = |q: f64| waits[((waits.len() - 1) as f64 * q) as usize];
+        println!(
+            "{n} mutations, {bytes} bytes: push took {took:?}; {} pulls of another user meanwhile: p50 {:?}, p99 {:?}, max {:?}",
+            waits.len(),
+            at(0.5),
+            at(0.99),
+            waits.last().unwrap()
+        );
+    }
+}
+
+/// Chunks are bounded in bytes too: three mutations of 200 KB each are applied
+/// one per transaction, so a pull queued behind the first sees exactly one.
+#[tokio::test]
+async fn large_mutations_are_applied_in_chunks_of_at_most_256_kib() {
+    let (s, state) = start_with_state(sync_server::Options::for_tests()).await;
+    let pad = "x".repeat(200 * 1024);
+    let muts: Vec<Value> = (0..3)
+        .map(|i| m(&format!("b{i}"), "CREATE", "lesson", &format!("l{i}"), None, Some(json!({"p": pad}))))
         .collect();
-    let body = json!({"clientId": "A", "mutations": muts}).to_string();
-    println!("batch: {} mutations, {} bytes", muts.len(), body.len());
-    let started = Instant::now();
+    let held = state.db.hold().await;
     let push = tokio::spawn({
         let s = s.clone();
-        async move {
-            let res = s
-                .req(Method::POST, "/sync/push", "m-max")
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), StatusCode::OK);
-            started.elapsed()
-        }
+        async move { s.push("bchunks", "A", muts).await }
     });
-    let mut waits = Vec::new();
-    while !push.is_finished() {
-        let t = Instant::now();
-        s.pull("m-other", "").await;
-        waits.push(t.elapsed());
-    }
-    let took = push.await.unwrap();
-    waits.sort();
-    let at = |q: f64| waits[((waits.len() - 1) as f64 * q) as usize];
-    println!(
-        "push took {took:?}; {} pulls of another user meanwhile: p50 {:?}, p99 {:?}, max {:?}",
-        waits.len(),
-        at(0.5),
-        at(0.99),
-        waits.last().unwrap()
-    );
+    wait_until(|| state.db.waiting() == 1).await;
+    let pull = tokio::spawn({
+        let s = s.clone();
+        async move { s.pull("bchunks", "").await }
+    });
+    wait_until(|| state.db.waiting() == 2).await;
+    drop(held);
+    assert_eq!(pull.await.unwrap()["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(push.await.unwrap().len(), 3);
 }

@@ -393,8 +393,9 @@ async fn r6_create_replaces_update_merges_top_level_fields_null_included_nested_
 }
 
 #[tokio::test]
-async fn s3_1_a_batch_of_up_to_100_mutations_is_all_or_nothing_and_answered_in_order() {
-    // One transaction per 100 (batches.rs shows a longer one is cut in chunks):
+async fn s3_1_a_batch_of_up_to_100_small_mutations_is_one_transaction() {
+    // One transaction per 100 mutations and 256 KiB (batches.rs shows that a
+    // longer or larger batch is cut in chunks):
     // a client's whole batch is seen by a pull either entirely or not at all.
     let s = start().await;
     let muts: Vec<Value> = (0..100).map(|i| create(&format!("t{i}"), "lesson", &format!("l{i}"), json!({}))).collect();
