@@ -103,6 +103,13 @@ impl Http {
         self.head(&req, pass).await?.read(pass).await
     }
 
+    /// Like [`Http::send`] (a 2xx body must be JSON), except that an answer
+    /// whose status `pass` accepts comes back as a reply, with its JSON body or
+    /// null, instead of an error: for a caller that acts on that status itself.
+    pub async fn send_allowing(&self, req: Req<'_>, pass: Pass) -> Result<Reply> {
+        self.head(&req, Some(pass)).await?.read(None).await
+    }
+
     /// Sends the request and waits for the answer's head only: its body stays
     /// with the browser (off the JS heap) until [`Head::read`]. The timeout covers
     /// the wait for the head, and the body's read again.

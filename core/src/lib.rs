@@ -5,6 +5,7 @@
 //! unit-tested natively in milliseconds.
 
 pub mod backoff;
+pub mod batching;
 pub mod config;
 pub mod error;
 pub mod id;

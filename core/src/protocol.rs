@@ -15,8 +15,13 @@ pub const PULL_PATH: &str = "/sync/pull";
 pub const MAX_PULL_LIMIT: u32 = 1000;
 /// Page size the client asks for unless configured otherwise.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
-/// Most mutations the client sends in one push request.
+/// Most mutations the client sends in one push request, and the fewest every
+/// server accepts in one (PROTOCOL.md §3.4).
 pub const MAX_PUSH_BATCH: usize = 100;
+/// Largest push body, in bytes of UTF-8 JSON, the client sends, and the
+/// smallest limit every server accepts (PROTOCOL.md §3.4). A change too large
+/// to go alone in one is set aside as failed without being sent.
+pub const MAX_PUSH_BYTES: usize = 5 * 1024 * 1024;
 
 /// JSON field names of the envelope, as the browser reads them with `Reflect`.
 pub mod field {

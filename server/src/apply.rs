@@ -2,17 +2,20 @@
 //! conflicts, applied with `offline_sync_core::merge::apply`, and logged so a
 //! retried batch is answered without being applied again.
 
+use crate::batch::Item;
 use crate::db::{self, Row};
 use offline_sync_core::merge;
-use offline_sync_core::protocol::{Mutation, MutationResult, MutationStatus, Op, PushRequest};
+use offline_sync_core::protocol::{Mutation, MutationResult, MutationStatus, Op};
 use rusqlite::{Connection, Transaction};
 use serde_json::Value;
 
-/// Longest entity type, entity id, mutation id and client id accepted.
+/// Longest entity type, entity id, mutation id and client id accepted, in
+/// characters (Unicode scalar values, what PROTOCOL.md counts), not bytes.
 pub const MAX_ID_LEN: usize = 200;
 
 pub fn valid_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_ID_LEN
+    // No string of more than 4 * MAX_ID_LEN bytes can be short enough.
+    !s.is_empty() && s.len() <= 4 * MAX_ID_LEN && s.chars().count() <= MAX_ID_LEN
 }
 
 pub struct PushOutcome {
@@ -21,18 +24,19 @@ pub struct PushOutcome {
     pub applied: Vec<String>,
 }
 
-/// Applies a whole push in one transaction: either every result is committed
-/// (rows and log together) or, on a database error, nothing is.
-pub fn push(conn: &mut Connection, user: &str, req: &PushRequest<Value>) -> rusqlite::Result<PushOutcome> {
+/// Applies mutations of one push in one transaction: either every result is
+/// committed (rows and log together) or, on a database error, nothing is.
+pub fn push(conn: &mut Connection, user: &str, client_id: &str, items: &[Item]) -> rusqlite::Result<PushOutcome> {
     let tx = conn.transaction()?;
-    let mut out = PushOutcome { results: Vec::with_capacity(req.mutations.len()), applied: Vec::new() };
-    for m in &req.mutations {
+    let mut out = PushOutcome { results: Vec::with_capacity(items.len()), applied: Vec::new() };
+    for item in items {
+        let mutation_id = item.mutation_id();
         // An invalid mutation id cannot be a log key; answer without logging.
-        if !valid_id(&m.mutation_id) {
-            out.results.push(rejected(m, format!("mutationId must be 1-{MAX_ID_LEN} characters")));
+        if !valid_id(mutation_id) {
+            out.results.push(rejected(mutation_id, format!("mutationId must be 1-{MAX_ID_LEN} characters")));
             continue;
         }
-        if let Some(stored) = db::logged_result(&tx, user, &m.mutation_id)? {
+        if let Some(stored) = db::logged_result(&tx, user, mutation_id)? {
             match serde_json::from_str(&stored) {
                 Ok(r) => {
                     out.results.push(r);
@@ -42,16 +46,19 @@ pub fn push(conn: &mut Connection, user: &str, req: &PushRequest<Value>) -> rusq
                 Err(e) => return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))),
             }
         }
-        let result = apply_one(&tx, user, &req.client_id, m)?;
+        let result = match item {
+            Item::Valid(m) => apply_one(&tx, user, client_id, m)?,
+            Item::Malformed { error, .. } => rejected(mutation_id, error.clone()),
+        };
         // A conflict changed nothing, so it is not logged: a resend of the same
         // mutation id is judged again against the row as it is then.
         if result.status != MutationStatus::Conflict {
             let json =
                 serde_json::to_string(&result).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            db::log_result(&tx, user, &m.mutation_id, &json)?;
+            db::log_result(&tx, user, mutation_id, &json)?;
         }
         if result.status == MutationStatus::Applied {
-            out.applied.push(m.mutation_id.clone());
+            out.applied.push(mutation_id.to_string());
         }
         out.results.push(result);
     }
@@ -59,9 +66,9 @@ pub fn push(conn: &mut Connection, user: &str, req: &PushRequest<Value>) -> rusq
     Ok(out)
 }
 
-fn rejected(m: &Mutation<Value>, error: String) -> MutationResult<Value> {
+fn rejected(mutation_id: &str, error: String) -> MutationResult<Value> {
     MutationResult {
-        mutation_id: m.mutation_id.clone(),
+        mutation_id: mutation_id.to_string(),
         status: MutationStatus::Rejected,
         entity: None,
         error: Some(error),
@@ -95,7 +102,7 @@ fn apply_one(
     m: &Mutation<Value>,
 ) -> rusqlite::Result<MutationResult<Value>> {
     if let Err(e) = validate(m) {
-        return Ok(rejected(m, e));
+        return Ok(rejected(&m.mutation_id, e));
     }
     let row = db::get_row(tx, user, &m.entity_type, &m.entity_id)?;
     let result = |status, entity: Option<&Row>| MutationResult {
@@ -108,21 +115,21 @@ fn apply_one(
         Some(r) if !may_apply(r, m.base_version, client_id) => {
             return Ok(result(MutationStatus::Conflict, Some(r)));
         }
-        None if m.op == Op::Update => return Ok(rejected(m, "entity not found".into())),
+        None if m.op == Op::Update => return Ok(rejected(&m.mutation_id, "entity not found".into())),
         None if m.op == Op::Delete => return Ok(result(MutationStatus::Applied, None)),
         // Deleting a tombstone changes nothing: no new version, no new seq.
         Some(r) if r.deleted && m.op == Op::Delete => {
             return Ok(result(MutationStatus::Applied, Some(r)));
         }
         Some(r) if r.deleted && m.op == Op::Update => {
-            return Ok(rejected(m, "entity was deleted".into()));
+            return Ok(rejected(&m.mutation_id, "entity was deleted".into()));
         }
         _ => {}
     }
     let current = row.as_ref().and_then(Row::live_data);
     let new_data = match merge::apply(m.op, current, m.data.as_ref()) {
         Ok(d) => d,
-        Err(e) => return Ok(rejected(m, e)),
+        Err(e) => return Ok(rejected(&m.mutation_id, e)),
     };
     let written = db::write_row(tx, user, &m.entity_type, &m.entity_id, row.as_ref(), new_data, client_id)?;
     Ok(result(MutationStatus::Applied, Some(&written)))

@@ -1,7 +1,7 @@
 //! Command line of the `sync-server` binary.
 
 use crate::db::DbLocation;
-use crate::{Options, DEFAULT_MAX_BODY_BYTES};
+use crate::{Options, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PUSH_MUTATIONS};
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +45,10 @@ pub struct Cli {
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// Most mutations accepted in one push (more get 413). Clients send at most 100.
+    #[arg(long, default_value_t = DEFAULT_MAX_PUSH_MUTATIONS as u64, value_parser = clap::value_parser!(u64).range(100..))]
+    pub max_push_mutations: u64,
+
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub public: bool,
@@ -67,6 +71,7 @@ impl Cli {
             enable_admin: self.enable_admin,
             seed_demo: self.seed_demo,
             max_body_bytes: self.max_body_bytes,
+            max_push_mutations: self.max_push_mutations as usize,
             public: self.public,
         }
     }
@@ -94,5 +99,9 @@ mod tests {
         assert_eq!(o.tokens, vec![("abc".into(), "alice".into()), ("x".into(), "y=z".into())]);
         assert!(Cli::try_parse_from(["sync-server", "--token", "nouser"]).is_err());
         assert!(Cli::try_parse_from(["sync-server", "--memory", "--db", "x"]).is_err());
+        // Fewer than a client's batch would refuse what every server must accept.
+        assert!(Cli::try_parse_from(["sync-server", "--max-push-mutations", "99"]).is_err());
+        let o = Cli::try_parse_from(["sync-server", "--max-push-mutations", "100"]).unwrap().into_options();
+        assert_eq!(o.max_push_mutations, 100);
     }
 }

@@ -6,8 +6,10 @@ use offline_sync_core::protocol::Entity;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Where the database lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,11 +71,18 @@ INSERT OR IGNORE INTO counters (name, value) VALUES ('rest_id', 0);
 ";
 
 /// One shared connection behind a mutex: SQLite serialises writers anyway, and
-/// a single connection makes `:memory:` databases work.
+/// a single connection makes `:memory:` databases work. The mutex is tokio's,
+/// which is fair (first come, first served): a long push applies in chunks, one
+/// `call` each, and a request that asked for the database during one chunk gets
+/// it before the next chunk does, so it waits one chunk, not the whole push.
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    waiting: Arc<AtomicUsize>,
 }
+
+/// The database held by [`Db::hold`]; released when dropped.
+pub struct Held(#[allow(dead_code)] OwnedMutexGuard<Connection>);
 
 impl Db {
     pub fn open(loc: &DbLocation) -> anyhow::Result<Db> {
@@ -87,32 +96,47 @@ impl Db {
             }
         };
         conn.execute_batch(SCHEMA)?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Db { conn: Arc::new(Mutex::new(conn)), waiting: Arc::default() })
     }
 
-    /// Runs `f` with the connection on the blocking pool. The work finishes (and
-    /// commits) even if the request that started it is dropped midway.
+    /// Runs `f` with the connection on the blocking pool, once the requests that
+    /// asked before this one are done. The work finishes (and commits) even if
+    /// the request that started it is dropped midway.
     pub async fn call<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic inside a transaction rolls it back, so the connection is
-            // still consistent: ignore the poison.
-            let mut c = conn.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut c)
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+        let mut conn = self.acquire().await;
+        // A panic inside a transaction rolls it back and drops the guard, so
+        // the connection stays consistent.
+        tokio::task::spawn_blocking(move || f(&mut conn))
+            .await
+            .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
     }
-}
 
-impl Db {
-    /// Runs `f` on the current thread; for startup and tests only.
+    async fn acquire(&self) -> OwnedMutexGuard<Connection> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let guard = self.conn.clone().lock_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        guard
+    }
+
+    /// Holds the database until the answer is dropped: requests that need it
+    /// queue meanwhile, in order. For tests of that queue.
+    pub async fn hold(&self) -> Held {
+        Held(self.acquire().await)
+    }
+
+    /// How many requests are waiting for the database right now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` on the current thread; for startup (before anything is served)
+    /// and tests only.
     pub fn with_blocking<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
-        let mut c = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = self.conn.try_lock().expect("the database is not in use before the server starts");
         f(&mut c)
     }
 }
@@ -189,6 +213,12 @@ pub fn next_counter(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<u64> {
         r.get::<_, i64>(0)
     })
     .map(|v| v as u64)
+}
+
+/// The latest value taken of the server-wide change counter: no cursor the
+/// server handed out is larger.
+pub fn latest_seq(c: &Connection) -> rusqlite::Result<u64> {
+    c.query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| r.get::<_, i64>(0)).map(|v| v as u64)
 }
 
 /// Takes the next value of the server-wide change counter.
@@ -272,7 +302,8 @@ pub fn changes_since(
          ORDER BY seq LIMIT ?4"
     );
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![user, after as i64, scope, limit as i64], row_from_sql)?;
+    let rows =
+        stmt.query_map(params![user, i64::try_from(after).unwrap_or(i64::MAX), scope, limit as i64], row_from_sql)?;
     rows.collect()
 }
 
@@ -385,7 +416,7 @@ mod tests {
     #[test]
     fn seq_is_monotonic_across_wipes() {
         let db = Db::open(&DbLocation::Memory).unwrap();
-        let mut c = db.conn.lock().unwrap();
+        let mut c = db.conn.try_lock().unwrap();
         let tx = c.transaction().unwrap();
         let a = write_row(&tx, "u", "course", "c", None, Some(json!({})), "x").unwrap();
         tx.commit().unwrap();

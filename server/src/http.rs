@@ -4,7 +4,7 @@
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -82,6 +82,28 @@ where
             .map(JsonBody)
             .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
     }
+}
+
+/// A push body must say it is JSON: `Content-Type: application/json`, any
+/// case, parameters allowed, and a charset, if named, of UTF-8. Otherwise 415.
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let value = headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase());
+    let ok = value.as_deref().is_some_and(|v| {
+        let mut parts = v.split(';').map(str::trim);
+        parts.next() == Some("application/json")
+            && parts.all(|p| match p.split_once('=') {
+                Some(("charset", cs)) => matches!(cs.trim_matches('"'), "utf-8" | "utf8"),
+                _ => true,
+            })
+    });
+    if ok {
+        return Ok(());
+    }
+    let got = value.map_or("none".to_string(), |v| format!("{v:?}"));
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!("the body must be sent as Content-Type: application/json (UTF-8); got {got}"),
+    ))
 }
 
 fn is_json(res: &Response) -> bool {

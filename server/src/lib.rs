@@ -5,6 +5,9 @@
 pub mod admin;
 pub mod apply;
 pub mod auth;
+pub mod bare_errors;
+pub mod batch;
+pub mod body_limit;
 pub mod cli;
 pub mod db;
 pub mod http;
@@ -14,6 +17,7 @@ pub mod seed;
 
 use crate::admin::Admin;
 use crate::auth::Auth;
+use crate::bare_errors::JsonBareErrors;
 use crate::db::{Db, DbLocation};
 use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{header, HeaderName, Method};
@@ -30,13 +34,21 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Header in which clients send their client id on every request.
 pub const CLIENT_HEADER: &str = "x-offline-sync-client";
 
 /// Default request body limit: 5 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+/// Default limit of mutations in one push (the client sends at most
+/// `MAX_PUSH_BATCH`, 100; the benchmark seeds with batches of 1000).
+pub const DEFAULT_MAX_PUSH_MUTATIONS: usize = 1000;
+
+/// Most headers in one request; more get 431 (from hyper, see `bare_errors`).
+pub const MAX_HEADERS: usize = 100;
+/// Most bytes of request line and headers together; more get 431.
+pub const MAX_HEAD_BYTES: usize = 128 * 1024;
 
 /// Everything the server needs to start; `cli` builds it from the command line.
 #[derive(Clone, Debug)]
@@ -49,6 +61,7 @@ pub struct Options {
     pub enable_admin: bool,
     pub seed_demo: bool,
     pub max_body_bytes: usize,
+    pub max_push_mutations: usize,
     /// Allow binding a non-loopback address.
     pub public: bool,
 }
@@ -64,6 +77,7 @@ impl Options {
             enable_admin: true,
             seed_demo: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_push_mutations: DEFAULT_MAX_PUSH_MUTATIONS,
             public: false,
         }
     }
@@ -76,6 +90,7 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub admin: Arc<Admin>,
     pub max_body_bytes: usize,
+    pub max_push_mutations: usize,
 }
 
 impl AppState {
@@ -94,6 +109,7 @@ impl AppState {
             auth: Arc::new(Auth::new(&opts.tokens, opts.dev_tokens)?),
             admin: Arc::new(Admin::new(opts.enable_admin)),
             max_body_bytes: opts.max_body_bytes,
+            max_push_mutations: opts.max_push_mutations,
         })
     }
 }
@@ -137,10 +153,10 @@ pub fn router(state: AppState) -> Router {
     }
     let limit = state.max_body_bytes;
     app.fallback(http::not_found)
-        // Both limits: tower-http refuses early by Content-Length, axum's
-        // (default 2 MB) would otherwise cut bodies below our configured limit.
+        // Ours reads a body over the limit through before it answers 413;
+        // axum's (default 2 MB) would otherwise cut bodies below ours.
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(from_fn_with_state(limit, body_limit::limit_body))
         .layer(from_fn_with_state(limit, http::json_errors))
         .layer(cors())
         .with_state(state)
@@ -154,10 +170,16 @@ pub struct ConnKill(pub Arc<Notify>);
 /// Binds `opts.addr` and serves in a background task. Returns the bound address
 /// (useful with port 0) and the task.
 pub async fn serve(opts: Options) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let state = AppState::new(&opts)?;
+    serve_state(&opts, state).await
+}
+
+/// [`serve`] with state built by the caller, which keeps a clone of it (tests
+/// reach the database through it).
+pub async fn serve_state(opts: &Options, state: AppState) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     if !opts.addr.ip().is_loopback() && !opts.public {
         anyhow::bail!("refusing to listen on non-loopback address {} without --public", opts.addr);
     }
-    let state = AppState::new(&opts)?;
     if !state.auth.has_any() {
         eprintln!("sync-server: warning: no --token and no --dev-tokens: every request will get 401");
     }
@@ -190,7 +212,11 @@ async fn accept_loop(listener: TcpListener, app: Router) {
                 req.extensions_mut().insert(ConnKill(k.clone()));
                 app.clone().oneshot(req)
             });
-            let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+            let io = TokioIo::new(JsonBareErrors::new(stream));
+            let conn = hyper::server::conn::http1::Builder::new()
+                .max_headers(MAX_HEADERS)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .serve_connection(io, svc);
             tokio::select! {
                 _ = conn => {}
                 // Dropping the connection future closes the socket at once.

@@ -8,6 +8,7 @@ mod store;
 
 pub use store::{if_match_ok, Reply};
 
+use crate::apply::{valid_id, MAX_ID_LEN};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::http::{ApiError, JsonBody};
@@ -50,10 +51,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .ok_or_else(|| ApiError::internal("facade route without authentication"))?
             .0
             .clone();
-        let key = text("idempotency-key");
-        if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
-            return Err(ApiError::bad_request("Idempotency-Key must be 1-200 characters"));
-        }
+        // From the raw bytes: `to_str` drops any value with a non-ASCII byte,
+        // and a write whose key is dropped is no longer idempotent.
+        let key = match parts.headers.get("idempotency-key").map(|v| std::str::from_utf8(v.as_bytes())) {
+            None => None,
+            Some(Ok(k)) if valid_id(k) => Some(k.to_string()),
+            Some(_) => {
+                return Err(ApiError::bad_request(format!(
+                    "Idempotency-Key must be 1-{MAX_ID_LEN} characters of UTF-8"
+                )))
+            }
+        };
         Ok(Ctx {
             user,
             client: text(CLIENT_HEADER).filter(|c| !c.is_empty()).unwrap_or_else(|| ANONYMOUS_CLIENT.into()),

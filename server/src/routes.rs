@@ -1,43 +1,87 @@
 //! Handlers of the sync protocol: `POST /sync/push`, `GET /sync/pull`, `GET /health`.
 
-use crate::apply::{self, valid_id, MAX_ID_LEN};
+use crate::apply;
 use crate::auth::AuthUser;
+use crate::batch::{self, Batch, Item};
 use crate::db::{self, Row};
-use crate::http::{ApiError, JsonBody};
+use crate::http::{self, ApiError};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
-use offline_sync_core::protocol::{PullResponse, PushRequest, PushResponse, Scope, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
+use offline_sync_core::batching::split_batch;
+use offline_sync_core::protocol::{
+    MutationResult, PullResponse, PushResponse, Scope, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 pub async fn health() -> Json<Value> {
     Json(json!({"ok": true}))
 }
 
+/// Most mutations applied per transaction (and per hold of the database): a
+/// longer push is applied in chunks, so other requests wait for one chunk at
+/// most. A client's batch (`MAX_PUSH_BATCH`) fits in one.
+pub const APPLY_CHUNK: usize = 100;
+/// Most bytes of mutations (about their JSON) per chunk, past the first
+/// mutation: 100 mutations of 50 KB each would hold the database for half a
+/// second.
+pub const APPLY_CHUNK_BYTES: usize = 256 * 1024;
+
 pub async fn push(
     State(state): State<AppState>,
     Extension(AuthUser(user)): Extension<AuthUser>,
-    JsonBody(req): JsonBody<PushRequest<Value>>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<PushResponse<Value>>, ApiError> {
-    // The client id decides the same-client rule, so it must be a real id.
-    if !valid_id(&req.client_id) {
-        return Err(ApiError::bad_request(format!("clientId must be 1-{MAX_ID_LEN} characters")));
+    http::require_json(&headers)?;
+    let batch = batch::decode(&body).map_err(ApiError::bad_request)?;
+    drop(body);
+    let (n, max) = (batch.items.len(), state.max_push_mutations);
+    if n > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("too many mutations in one push: {n} (this server takes at most {max}): send smaller batches"),
+        ));
     }
-    let admin = state.admin.clone();
-    let results = state
-        .db
-        .call(move |c| {
-            let out = apply::push(c, &user, &req)?;
-            // Counted here, on the blocking thread, so a request dropped after
-            // the commit is still counted.
-            for id in &out.applied {
-                admin.record_applied(&user, id);
-            }
-            Ok(out.results)
-        })
-        .await?;
+    // Its own task: a push whose client went away still finishes, as one
+    // whose answer is lost after the commit does.
+    let results = tokio::spawn(apply_in_chunks(state, user, batch))
+        .await
+        .map_err(|e| ApiError::internal(format!("push task failed: {e}")))??;
     Ok(Json(PushResponse { results }))
+}
+
+/// Applies a batch in order, in chunks of `APPLY_CHUNK` mutations and
+/// `APPLY_CHUNK_BYTES` bytes at most (a larger mutation goes alone), one
+/// transaction each, letting go of the database between chunks. Each mutation
+/// commits with its log entry, so a batch cut short by a failure is answered
+/// from the log when resent.
+async fn apply_in_chunks(state: AppState, user: String, batch: Batch) -> Result<Vec<MutationResult<Value>>, ApiError> {
+    let client: Arc<str> = batch.client_id.into();
+    let sizes: Vec<usize> = batch.items.iter().map(Item::size).collect();
+    let items = Arc::new(batch.items);
+    let mut results = Vec::with_capacity(items.len());
+    for run in split_batch(&sizes, 0, APPLY_CHUNK_BYTES, APPLY_CHUNK) {
+        let (admin, user, client, items) = (state.admin.clone(), user.clone(), client.clone(), items.clone());
+        let chunk = state
+            .db
+            .call(move |c| {
+                let out = apply::push(c, &user, &client, &items[run])?;
+                // Counted here, on the blocking thread, so a request dropped
+                // after the commit is still counted.
+                for id in &out.applied {
+                    admin.record_applied(&user, id);
+                }
+                Ok(out.results)
+            })
+            .await?;
+        results.extend(chunk);
+    }
+    Ok(results)
 }
 
 /// Query of `GET /sync/pull`. Fields are strings so bad values get our own 400.
@@ -49,13 +93,33 @@ pub struct PullQuery {
 }
 
 /// The cursor is the seq of the last change the client has; "" means none.
+/// Only the form the server writes is accepted (decimal digits, no sign, no
+/// leading zero), so a cursor is either one this server could have handed out
+/// or a 400; whether it is not ahead of the server is checked against the
+/// database (`check_cursor`).
 fn parse_cursor(c: Option<&str>) -> Result<u64, ApiError> {
-    match c {
-        None | Some("") => Ok(0),
-        Some(s) => s.parse().map_err(|_| {
-            ApiError::bad_request(format!("invalid cursor {s:?}: pass back a cursor this server returned"))
-        }),
+    let s = match c {
+        None | Some("") => return Ok(0),
+        Some(s) => s,
+    };
+    let canonical = s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    match s.parse::<u64>() {
+        Ok(n) if canonical => Ok(n),
+        _ => Err(ApiError::bad_request(format!("invalid cursor {s:?}: pass back a cursor this server returned"))),
     }
+}
+
+/// A cursor past the latest change was never handed out: the server's data was
+/// restored from an older backup, or the client talks to another server. Taking
+/// it would skip every change until the counter caught up, silently.
+fn check_cursor(after: u64, latest: u64) -> Result<(), ApiError> {
+    if after <= latest {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "cursor \"{after}\" was never handed out by this server (its latest change is {latest}): \
+         pull again from the beginning, without a cursor"
+    )))
 }
 
 fn parse_limit(l: Option<&str>) -> Result<u32, ApiError> {
@@ -81,7 +145,13 @@ pub async fn pull(
         Some(None) => return Err(ApiError::bad_request("invalid scope: use \"all\" or \"course:<id>\"")),
     };
     // One row more than asked tells whether another page exists.
-    let mut rows = state.db.call(move |c| Ok(db::changes_since(c, &user, after, scope.as_deref(), limit + 1)?)).await?;
+    let mut rows = state
+        .db
+        .call(move |c| {
+            check_cursor(after, db::latest_seq(c)?)?;
+            Ok(db::changes_since(c, &user, after, scope.as_deref(), limit + 1)?)
+        })
+        .await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let cursor = match rows.last() {

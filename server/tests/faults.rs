@@ -127,7 +127,13 @@ async fn send_push(s: &TestServer, user: &str, muts: Vec<Value>) -> reqwest::Res
 async fn drop_after_apply_spares_failed_pushes() {
     let s = start().await;
     s.faults(json!({"user": "drop2", "dropAfterApply": 1})).await;
-    let res = s.req(Method::POST, "/sync/push", "drop2").body("{broken").send().await.unwrap();
+    let res = s
+        .req(Method::POST, "/sync/push", "drop2")
+        .header("content-type", "application/json")
+        .body("{broken")
+        .send()
+        .await
+        .unwrap();
     assert_json_error(res, StatusCode::BAD_REQUEST).await;
     // Still armed: the next successful push is the one dropped.
     assert!(send_push(&s, "drop2", create("x", "c")).await.is_err());

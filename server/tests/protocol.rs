@@ -234,6 +234,39 @@ async fn rejected_results_are_replayed_too() {
 }
 
 #[tokio::test]
+async fn lengths_count_characters_not_bytes() {
+    let s = start().await;
+    // 200 two-byte characters (400 bytes) are 200 characters: accepted.
+    let e200 = "é".repeat(200);
+    let r = s.push("chars", &e200, vec![m(&e200, "CREATE", &e200, &e200, None, Some(json!({})))]).await;
+    assert_eq!(r[0]["status"], "applied", "{}", r[0]);
+    assert_eq!(r[0]["entity"]["id"], e200.as_str());
+    // And 200 four-byte ones.
+    let g200 = "𝄞".repeat(200);
+    let r = s.push("chars", "A", vec![m(&g200, "CREATE", "course", &g200, None, Some(json!({})))]).await;
+    assert_eq!(r[0]["status"], "applied", "{}", r[0]);
+    // 201 characters are too many, whatever their size.
+    let e201 = "é".repeat(201);
+    let r = s
+        .push(
+            "chars",
+            "A",
+            vec![
+                m("c1", "CREATE", "course", &e201, None, Some(json!({}))),
+                m("c2", "CREATE", &e201, "x", None, Some(json!({}))),
+                m(&e201, "CREATE", "course", "x", None, Some(json!({}))),
+            ],
+        )
+        .await;
+    for x in &r {
+        assert_eq!(x["status"], "rejected", "{x}");
+        assert!(x["error"].as_str().unwrap().contains("1-200 characters"), "{x}");
+    }
+    let res = s.push_raw("chars", &e201, vec![]).await;
+    assert_json_error(res, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
 async fn stale_base_from_other_client_conflicts_but_own_chain_does_not() {
     let s = start().await;
     let r = s.push("conf", "A", vec![m("a1", "CREATE", "course", "c1", None, Some(json!({"t": "a"})))]).await;
@@ -374,9 +407,30 @@ async fn bad_pull_parameters_are_400() {
 }
 
 #[tokio::test]
+async fn cursor_never_handed_out_is_400() {
+    let s = start().await;
+    s.push("ahead", "A", vec![m("a1", "CREATE", "course", "c1", None, Some(json!({})))]).await;
+    let latest: u64 = s.pull("ahead", "").await["cursor"].as_str().unwrap().parse().unwrap();
+    // The latest cursor itself, and "0", are fine.
+    assert_eq!(s.pull("ahead", &format!("cursor={latest}")).await["changes"], json!([]));
+    assert_eq!(s.pull("ahead", "cursor=0").await["changes"].as_array().unwrap().len(), 1);
+    // Past the latest change (a restored database, another server), 2^63 and
+    // more (which wrapped negative and answered everything), u64 overflow, and
+    // forms the server never writes.
+    let big =
+        [(latest + 1).to_string(), (1u64 << 63).to_string(), u64::MAX.to_string(), "99999999999999999999999".into()];
+    let odd = ["+1", "01", "1.0", " 1", "1e3", "0x1"];
+    for c in big.iter().map(String::as_str).chain(odd) {
+        let res = s.pull_raw("ahead", &format!("cursor={}", c.replace('+', "%2B").replace(' ', "%20"))).await;
+        let msg = assert_json_error(res, StatusCode::BAD_REQUEST).await;
+        assert!(msg.contains("cursor"), "{c}: {msg}");
+    }
+}
+
+#[tokio::test]
 async fn malformed_json_is_400_json() {
     let s = start().await;
-    for body in ["{not json", "", "[]", r#"{"clientId":"c"}"#, r#"{"clientId":"c","mutations":[{"op":"PATCH"}]}"#] {
+    for body in ["{not json", "", "[]", r#"{"clientId":"c"}"#, r#"{"clientId":"c","mutations":[{"op":"PATCH"}, 5]}"#] {
         let res = s
             .req(Method::POST, "/sync/push", "malformed")
             .header("content-type", "application/json")
@@ -415,7 +469,7 @@ async fn oversized_body_is_413_json() {
         a.len(),
         b.len()
     );
-    let answer = raw_http(&s, &raw).await;
+    let answer = raw_http(&s, raw.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("application/json") && answer.contains("\"error\""), "{answer}");
     assert_eq!(s.pull("big", "").await["changes"], json!([]));
@@ -486,15 +540,4 @@ async fn refuses_public_address_without_flag() {
     opts.addr = "0.0.0.0:0".parse().unwrap();
     let err = sync_server::serve(opts).await.expect_err("refused");
     assert!(err.to_string().contains("--public"));
-}
-
-async fn raw_http(s: &TestServer, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = s.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    // The server may close while we still write; what it answered is what counts.
-    let _ = stream.read_to_end(&mut out).await;
-    String::from_utf8_lossy(&out).into_owned()
 }

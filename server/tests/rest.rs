@@ -191,6 +191,39 @@ async fn idempotency_key_replays_and_counts_once() {
 }
 
 #[tokio::test]
+async fn ids_and_idempotency_keys_count_characters() {
+    let s = start().await;
+    let e200 = "é".repeat(200);
+    let (c, _) =
+        ok(s.rest(Method::POST, "/courses", "ikc", Some(json!({"id": e200}))).await, StatusCode::CREATED).await;
+    assert_eq!(c["id"], e200.as_str());
+    let res = s.rest(Method::POST, "/courses", "ikc", Some(json!({"id": "é".repeat(201)}))).await;
+    fail(res, StatusCode::BAD_REQUEST).await;
+
+    // A key is sent as its UTF-8 bytes; 200 characters of it are fine, and it
+    // really is a key (before, a non-ASCII key was ignored: no replay).
+    let key = reqwest::header::HeaderValue::from_bytes(e200.as_bytes()).unwrap();
+    let send = |title: &str| {
+        s.req(Method::POST, &format!("{API}/courses"), "ikc")
+            .header("Idempotency-Key", key.clone())
+            .json(&json!({"title": title}))
+    };
+    let (a, _) = ok(send("once").send().await.unwrap(), StatusCode::CREATED).await;
+    let again = send("once").send().await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(ok(again, StatusCode::CREATED).await.0, a);
+    let long = reqwest::header::HeaderValue::from_bytes("é".repeat(201).as_bytes()).unwrap();
+    let res = s
+        .req(Method::POST, &format!("{API}/courses"), "ikc")
+        .header("Idempotency-Key", long)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_json_error(res, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
 async fn lessons_live_under_their_course() {
     let s = start().await;
     create_course(&s, "ls", "c1").await;

@@ -2,12 +2,13 @@
 //! pull with an opaque cursor. Exactly-once comes from the server's mutation log.
 
 use super::{PendingPage, PullPage};
-use crate::failure::{protocol, Result};
+use crate::failure::{protocol, ErrorKind, Result, SyncError};
 use crate::http::{Http, Req};
 use crate::jsv;
 use crate::store::outbox::{Outcome, F_ENTITY, F_ENTITY_ID, F_PAYLOAD, F_TYPE};
 use crate::store::pull_write::check_change;
-use offline_sync_core::protocol::{field, MutationStatus, Scope, PULL_PATH, PUSH_PATH};
+use offline_sync_core::batching::{body_bytes, split_batch};
+use offline_sync_core::protocol::{field, MutationStatus, Scope, MAX_PUSH_BATCH, MAX_PUSH_BYTES, PULL_PATH, PUSH_PATH};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub struct ProtocolTransport {
@@ -16,18 +17,57 @@ pub struct ProtocolTransport {
 }
 
 impl ProtocolTransport {
+    /// Sends the records in one request, or, when they would be over the
+    /// protocol's limits (`MAX_PUSH_BATCH` mutations, `MAX_PUSH_BYTES` bytes),
+    /// in as few requests within them as they fit in, one after the other.
     pub async fn push(&self, records: &[JsValue]) -> Result<Vec<Outcome>> {
         let mutations = wire_mutations(records);
         let body = jsv::object();
         jsv::set(&body, field::CLIENT_ID, &JsValue::from_str(&self.http.client_id));
         jsv::set(&body, field::MUTATIONS, &mutations);
-        let text = js_sys::JSON::stringify(&body).map_err(|e| {
-            crate::failure::input(format!("a queued change cannot be sent as JSON: {}", jsv::error_text(&e)))
-        })?;
+        let text = json(&body)?;
+        if text.len() <= MAX_PUSH_BYTES && records.len() <= MAX_PUSH_BATCH {
+            return self.send_push(&text, records).await;
+        }
+        let parts = mutations.iter().map(|m| json(&m)).collect::<Result<Vec<String>>>()?;
+        let sizes: Vec<usize> = parts.iter().map(String::len).collect();
+        let head = format!(
+            "{{\"{}\":{},\"{}\":[",
+            field::CLIENT_ID,
+            json(&JsValue::from_str(&self.http.client_id))?,
+            field::MUTATIONS
+        );
+        let envelope = head.len() + "]}".len();
+        let mut out = Vec::with_capacity(records.len());
+        for run in split_batch(&sizes, envelope, MAX_PUSH_BYTES, MAX_PUSH_BATCH) {
+            let bytes = body_bytes(&sizes, envelope, run.clone());
+            if bytes > MAX_PUSH_BYTES {
+                out.push(Outcome::Rejected(format!(
+                    "the change is too large to sync: {bytes} bytes as JSON, over the {MAX_PUSH_BYTES} bytes a push may carry"
+                )));
+                continue;
+            }
+            let text = format!("{head}{}]}}", parts[run.clone()].join(","));
+            out.extend(self.send_push(&text, &records[run]).await?);
+        }
+        Ok(out)
+    }
+
+    /// One push request. A 413 (the server's own limit is lower than the
+    /// protocol's) for a lone change refuses that change for good, with an
+    /// error that says why; for several, the engine sends them one at a time.
+    async fn send_push(&self, text: &str, records: &[JsValue]) -> Result<Vec<Outcome>> {
         let url = format!("{}{}", self.base_url, PUSH_PATH);
-        let text = String::from(text);
-        let reply = self.http.send(Req { method: "POST", url: &url, body: Some(&text), headers: &[] }).await?;
-        decode_push(&reply.body, records)
+        let req = Req { method: "POST", url: &url, body: Some(text), headers: &[] };
+        let reply = self.http.send_allowing(req, |s| s == TOO_LARGE).await?;
+        if reply.status != TOO_LARGE {
+            return decode_push(&reply.body, records);
+        }
+        let detail = jsv::get_str(&reply.body, field::ERROR).unwrap_or_else(|| "request body too large".into());
+        if records.len() == 1 {
+            return Ok(vec![Outcome::Rejected(format!("the change is too large for the server (413: {detail})"))]);
+        }
+        Err(SyncError::new(ErrorKind::Permanent, format!("POST {url} answered 413: {detail}")))
     }
 
     pub async fn pull(&self, scope: &Scope, cursor: Option<&str>, limit: u32) -> Result<PullPage> {
@@ -67,6 +107,16 @@ pub fn wire_mutations(records: &[JsValue]) -> js_sys::Array {
         mutations.push(&m);
     }
     mutations
+}
+
+/// A status the server answers a body over its limit with.
+const TOO_LARGE: u16 = 413;
+
+fn json(v: &JsValue) -> Result<String> {
+    let text = js_sys::JSON::stringify(v).map_err(|e| {
+        crate::failure::input(format!("a queued change cannot be sent as JSON: {}", jsv::error_text(&e)))
+    })?;
+    Ok(String::from(text))
 }
 
 fn enc(s: &str) -> String {

@@ -5,7 +5,7 @@
 
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
-use sync_server::Options;
+use sync_server::{AppState, Options};
 
 #[derive(Clone)]
 pub struct TestServer {
@@ -18,8 +18,14 @@ pub async fn start() -> TestServer {
 }
 
 pub async fn start_with(opts: Options) -> TestServer {
-    let (addr, _task) = sync_server::serve(opts).await.expect("server starts");
-    TestServer { base: format!("http://{addr}"), http: Client::new() }
+    start_with_state(opts).await.0
+}
+
+/// A server and its state, through which a test can reach the database.
+pub async fn start_with_state(opts: Options) -> (TestServer, AppState) {
+    let state = AppState::new(&opts).expect("state");
+    let (addr, _task) = sync_server::serve_state(&opts, state.clone()).await.expect("server starts");
+    (TestServer { base: format!("http://{addr}"), http: Client::new() }, state)
 }
 
 pub fn token(user: &str) -> String {
@@ -110,6 +116,19 @@ impl TestServer {
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
     }
+}
+
+/// Sends `request` as it is over a new connection and returns all the server
+/// answered before it closed.
+pub async fn raw_http(s: &TestServer, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = s.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The server may close while we still write; what it answered is what counts.
+    let _ = stream.write_all(request).await;
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out).await;
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Asserts an error response: the status and a JSON `{"error": "<non-empty>"}`.
