@@ -107,6 +107,10 @@ impl Engine {
         if limit == 1 {
             return self.push_in_turn(ready, generation, r).await;
         }
+        let full = limit;
+        // After a request-level refusal, the refused batch's entries go one at a time
+        // to find the bad one; then batches are whole again.
+        let mut singles_left = 0;
         let mut w = Window::default();
         let mut answered: Option<(Vec<JsValue>, Vec<Outcome>)> = None;
         let mut cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
@@ -118,6 +122,8 @@ impl Engine {
             // sign-out), and its changes must not go out under whoever is signed in now.
             self.write_guard(generation)?;
             let held = entities(&cur);
+            // The last single of a search: what follows it is picked as a whole batch.
+            let next_limit = if limit == 1 && cur.len() == 1 && singles_left <= 1 { full } else { limit };
             let send = async {
                 match cur.is_empty() {
                     true => None,
@@ -128,31 +134,41 @@ impl Engine {
                 if let Some((batch, outcomes)) = answered.take() {
                     self.settle(ready, &mut w, batch, outcomes, generation, r).await?;
                 }
-                self.prepare(ready, &mut w, limit, &held, generation).await
+                self.prepare(ready, &mut w, next_limit, &held, generation).await
             };
             let (answer, next) = futures_util::future::join(send, local).await;
             // A batch picked but not sent (`next`, when this one failed) stays queued.
             let next = next?;
+            let sent = cur.len();
             match answer {
                 None => cur = next,
                 Some(Ok(outcomes)) => {
                     answered = Some((std::mem::take(&mut cur), outcomes));
                     cur = next;
                 }
-                // After a request-level rejection, entries go one at a time to find the bad one.
                 Some(Err(e)) if e.kind == ErrorKind::Permanent && cur.len() > 1 => {
                     limit = 1;
+                    singles_left = sent;
                     cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
+                    continue;
                 }
                 Some(Err(e)) if e.kind == ErrorKind::Permanent => {
                     answered = Some((std::mem::take(&mut cur), vec![Outcome::Rejected(e.message.clone())]));
                     cur = next;
+                    // The bad one is found.
+                    singles_left = 0;
                 }
                 Some(Err(e)) => {
                     if self.generation() == generation {
                         r.failed += outbox::note_failure(&ready.store, &cur, &e, &self.options.backoff).await?;
                     }
                     return Err(e);
+                }
+            }
+            if limit == 1 && sent == 1 {
+                singles_left = singles_left.saturating_sub(1);
+                if singles_left == 0 {
+                    limit = full;
                 }
             }
         }

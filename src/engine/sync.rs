@@ -1,7 +1,7 @@
 //! One full sync: push the queue, pull pages, push again what was queued meanwhile.
 
 use super::{Engine, Ready, SyncResult};
-use crate::failure::{protocol, Result};
+use crate::failure::{protocol, ErrorKind, Result};
 use crate::jsv;
 use crate::store::{meta, pull_write};
 use offline_sync_core::protocol::Scope;
@@ -51,7 +51,17 @@ impl Engine {
         let mut cursor = meta::cursor(&ready.store, scope).await?;
         let mut total = 0;
         let size = self.options.pull_page_size;
-        let mut page = ready.transport.pull(scope, cursor.as_deref(), size).await?;
+        let mut page = match ready.transport.pull(scope, cursor.as_deref(), size).await {
+            // The server refuses our stored cursor: it cannot have handed it out (its
+            // database was restored from an older backup, or this is another server).
+            // Pulling the scope again from the beginning recovers (docs/PROTOCOL.md,
+            // pull); unsynced local edits are never overwritten by a pull.
+            Err(e) if e.kind == ErrorKind::Permanent && cursor.is_some() => {
+                cursor = None;
+                ready.transport.pull(scope, None, size).await?
+            }
+            other => other?,
+        };
         loop {
             self.write_guard(generation)?;
             let next_cursor = page.cursor.clone();
