@@ -41,13 +41,16 @@ export function badValue(kind) {
   throw new Error('unknown bad value ' + kind);
 }
 
-// ---- persistent storage: count navigator.storage.persist() calls on this page
+// ---- persistent storage: count navigator.storage.persist() calls on this page.
+// On the prototype: WebKit drops the JS object of `navigator.storage` when it is
+// garbage-collected and makes a new one on the next read, and a property set on the
+// old one goes with it (docs/safari.md); the prototype stays.
 export function spyPersist() {
   if (globalThis.__persistSpy) return;
   const spy = { calls: 0 };
   globalThis.__persistSpy = spy;
-  if (navigator.storage) {
-    navigator.storage.persist = function () { spy.calls++; return Promise.resolve(false); };
+  if (typeof StorageManager !== 'undefined') {
+    StorageManager.prototype.persist = function () { spy.calls++; return Promise.resolve(false); };
   }
 }
 export function persistCalls() { return globalThis.__persistSpy ? globalThis.__persistSpy.calls : -1; }
