@@ -95,8 +95,11 @@ echo "== npm package (wasm-pack --target web + js/, npm pack)"
 scripts/build-package.sh
 echo "== demo (www: npm ci from the package, tsc, vite build)"
 (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos)"
-node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs
+echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos; the demo in WebKit too)"
+# e2e/demo-webkit.test.mjs drives WebKitGTK's MiniBrowser through the WebDriver
+# HTTP API (e2e/webkit.mjs, with an Xvfb of its own): playwright-core cannot.
+node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs \
+  e2e/demo-webkit.test.mjs
 # ==== end e2e ====
 
 # ==== bench smoke: the benchmark at a tiny size (scripts/bench.sh, docs/performance.md) ====

@@ -1,0 +1,92 @@
+// The demo (www/dist) in WebKit, Safari's engine (e2e/webkit.mjs: WebKitGTK's
+// MiniBrowser through WebKitWebDriver), against a real reference server: first
+// sync, an edit made with the network gone survives a reload with the network
+// gone, and goes out once it is back (the `online` event), applied once.
+//
+// WebKitWebDriver has no network emulation: the browser reaches both the demo and
+// the reference server through relays the test cuts (e2e/webkit.mjs). Cutting them
+// does not change `navigator.onLine`, as on a train whose Wi-Fi has no uplink; the
+// engine finds out from the failed requests, and the test fires `online` itself
+// once they are back.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startStatic, startSyncServer } from './lib.mjs';
+import { relay, startWebKit } from './webkit.mjs';
+
+const DIST = join(ROOT, 'www/dist');
+const EDITED = 'Rust Fundamentals (edited offline in WebKit)';
+const card = (id) => `[data-testid="course-${id}"]`;
+const title = (id) => `${card(id)} [data-testid="title"]`;
+
+describe('demo app in WebKit', () => {
+  let server, demo, api, site, webkit, page, url, seeded;
+  // course-1 as the server has it (one row per entity, its latest version).
+  const serverCourse1 = async () => {
+    const r = await fetch(`${server.url}/sync/pull?cursor=`, { headers: { Authorization: 'Bearer dev-demo' } });
+    assert.equal(r.status, 200);
+    const { changes } = await r.json();
+    const rows = changes.filter((c) => c.entityType === 'course' && c.id === 'course-1');
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    return rows[0];
+  };
+
+  before(async () => {
+    assert.ok(existsSync(join(DIST, 'index.html')), 'www/dist is missing: build the demo first');
+    server = await startSyncServer();
+    api = await relay(server.url);
+    demo = await startStatic(DIST);
+    site = await relay(demo.url);
+    url = `${site.url}/?api=${encodeURIComponent(api.url)}`;
+    webkit = await startWebKit();
+    page = await webkit.session();
+  });
+
+  after(async () => {
+    await page?.close().catch(() => {});
+    await webkit?.stop();
+    await site?.close();
+    await api?.close();
+    await demo?.stop();
+    await server?.stop();
+  });
+
+  test('shows the seeded courses after the first sync', async () => {
+    await page.goto(url);
+    await page.waitFor(() => document.querySelectorAll('[data-testid^="course-"]').length === 6, 'six courses');
+    assert.equal(await page.eval((s) => document.querySelector(s).textContent, title('course-1')), 'Rust Fundamentals');
+    assert.equal(await page.text('pending'), '0');
+    assert.equal(await page.eval(() => typeof SyncManager), 'undefined', 'WebKit has no Background Sync');
+    // The demo's service worker has cached the shell, so the page loads offline.
+    await page.waitFor(() => navigator.serviceWorker.controller !== null, 'the service worker to control the page');
+    seeded = await serverCourse1();
+  });
+
+  test('an edit made with the network gone survives a reload with the network gone', async () => {
+    api.cut(true);
+    site.cut(true);
+    await page.click(`${card('course-1')} [data-testid="edit"]`);
+    await page.fill(`${card('course-1')} input`, EDITED);
+    await page.click(`${card('course-1')} button[type="submit"]`);
+    await page.waitText(title('course-1'), EDITED);
+    await page.waitText('[data-testid="pending"]', '1');
+
+    await page.eval(() => (window.beforeReload = true));
+    await page.reload();
+    assert.equal(await page.eval(() => window.beforeReload ?? false), false, 'a new page, from the service worker');
+    await page.waitText(title('course-1'), EDITED);
+    // The start-up sync failed (no network): the change is still queued.
+    await page.waitText('[data-testid="pending"]', '1');
+  });
+
+  test('back online it syncs, and the server has the edit once', async () => {
+    api.cut(false);
+    site.cut(false);
+    await page.eval(() => window.dispatchEvent(new Event('online')));
+    await page.waitText('[data-testid="pending"]', '0');
+    const now = await serverCourse1();
+    assert.equal(now.data.title, EDITED);
+    assert.equal(now.version, seeded.version + 1, 'applied once');
+  });
+});
