@@ -7,12 +7,14 @@
 // the reference server through relays the test cuts (e2e/webkit.mjs). Cutting them
 // does not change `navigator.onLine`, as on a train whose Wi-Fi has no uplink; the
 // engine finds out from the failed requests, and the test fires `online` itself
-// once they are back.
+// once they are back. Then two tabs of one user, both auto-syncing every second
+// while the test edits in each: one sync at a time (one Web Lock per namespace),
+// every change applied once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startStatic, startSyncServer } from './lib.mjs';
+import { adminStats, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
 import { relay, startWebKit } from './webkit.mjs';
 
 const DIST = join(ROOT, 'www/dist');
@@ -34,7 +36,7 @@ describe('demo app in WebKit', () => {
 
   before(async () => {
     assert.ok(existsSync(join(DIST, 'index.html')), 'www/dist is missing: build the demo first');
-    server = await startSyncServer();
+    server = await startSyncServer(['--enable-admin']);
     api = await relay(server.url);
     demo = await startStatic(DIST);
     site = await relay(demo.url);
@@ -88,5 +90,57 @@ describe('demo app in WebKit', () => {
     const now = await serverCourse1();
     assert.equal(now.data.title, EDITED);
     assert.equal(now.version, seeded.version + 1, 'applied once');
+  });
+
+  test('two tabs auto-syncing every second: one sync at a time, every change applied once', async () => {
+    const user = `wktabs${Date.now()}`;
+    const auth = { Authorization: `Bearer dev-${user}`, 'Content-Type': 'application/json' };
+    for (let i = 1; i <= 4; i++) {
+      const r = await fetch(`${server.url}/api/v2/courses`, {
+        method: 'POST', headers: auth, body: JSON.stringify({ id: `c${i}`, title: `Course ${i}`, level: 'beginner' }),
+      });
+      assert.equal(r.status, 201, await r.text());
+    }
+    const tabUrl = `${demo.url}/?api=${encodeURIComponent(server.url)}&user=${user}&autoSync=1000`;
+    const four = () => document.querySelectorAll('[data-testid^="course-"]').length === 4;
+    const a = await page.newTab();
+    await page.switchTo(a);
+    await page.goto(tabUrl);
+    await page.waitFor(four, 'four courses in tab A');
+    const b = await page.newTab();
+    await page.switchTo(b);
+    await page.goto(tabUrl);
+    await page.waitFor(four, 'four courses in tab B');
+
+    // ~8 s of edits, in turns (one WebDriver session drives one tab at a time),
+    // each tab on its own courses, while both auto-sync.
+    const last = {};
+    const end = Date.now() + 8000;
+    for (let i = 0; Date.now() < end; i++) {
+      for (const [tab, name, ids] of [[a, 'A', ['c1', 'c2']], [b, 'B', ['c3', 'c4']]]) {
+        await page.switchTo(tab);
+        const id = ids[i % 2];
+        const t = `${name} edit ${i}`;
+        await page.click(`${card(id)} [data-testid="edit"]`);
+        await page.fill(`${card(id)} input`, t);
+        await page.click(`${card(id)} button[type="submit"]`);
+        await page.waitText(title(id), t);
+        last[id] = t;
+      }
+    }
+    for (const tab of [a, b]) {
+      await page.switchTo(tab);
+      await page.waitText('[data-testid="pending"]', '0');
+    }
+    assert.deepEqual(await serverTitles(server.url, user), last, 'the server has the last edit of every course');
+    const s = await adminStats(server.url, user);
+    const counts = Object.values(s.applyCounts);
+    assert.ok(counts.length >= 4, `changes were pushed (${counts.length})`);
+    assert.ok(counts.every((n) => n === 1), `every change applied exactly once: ${JSON.stringify(s.applyCounts)}`);
+    // Both tabs share one database, hence one client id: its requests never overlapped.
+    const clients = Object.keys(s.maxConcurrent).filter((k) => k !== '(no client id)');
+    assert.equal(clients.length, 1, `one client id: ${JSON.stringify(s.maxConcurrent)}`);
+    assert.equal(s.maxConcurrent[clients[0]], 1, `never two requests at once: ${JSON.stringify(s.maxConcurrent)}`);
+    assert.ok(s.pushRequests + s.pullRequests >= 6, `the tabs synced repeatedly (${s.pushRequests} pushes, ${s.pullRequests} pulls)`);
   });
 });

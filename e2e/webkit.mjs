@@ -165,10 +165,32 @@ class Page {
   async click(css) {
     await this.call('POST', `${this.path}/element/${await this.element(css)}/click`, {});
   }
+  /**
+   * Empties the input and types `text` into it. Not WebDriver's Element Clear: it
+   * fires no `input` event, so a React input keeps its state and the typing was
+   * appended to the old text, at times. The empty value goes through the native
+   * setter and an `input` event, as a user's deletion would.
+   */
   async fill(css, text) {
     const id = await this.element(css);
-    await this.call('POST', `${this.path}/element/${id}/clear`, {});
+    await this.eval((s) => {
+      const input = document.querySelector(s);
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, '');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, css);
     await this.call('POST', `${this.path}/element/${id}/value`, { text });
+  }
+  /** Opens a new tab in this session; its window handle. */
+  async newTab() {
+    return (await this.call('POST', `${this.path}/window/new`, { type: 'tab' })).handle;
+  }
+  /** The handle of the current window. */
+  window() {
+    return this.call('GET', `${this.path}/window`);
+  }
+  /** Sends the commands that follow to the window `handle`. */
+  switchTo(handle) {
+    return this.call('POST', `${this.path}/window`, { handle });
   }
   close() {
     return this.call('DELETE', this.path);
