@@ -7,7 +7,9 @@
 // the reference server through relays the test cuts (e2e/webkit.mjs). Cutting them
 // does not change `navigator.onLine`, as on a train whose Wi-Fi has no uplink; the
 // engine finds out from the failed requests, and the test fires `online` itself
-// once they are back. Then two tabs of one user, both auto-syncing every second
+// once they are back. A change made with the network gone in a tab that is then
+// closed goes out when the app is opened again (no Background Sync in WebKit: the
+// next start does it). Then two tabs of one user, both auto-syncing every second
 // while the test edits in each: one sync at a time (one Web Lock per namespace),
 // every change applied once.
 import { after, before, describe, test } from 'node:test';
@@ -142,5 +144,40 @@ describe('demo app in WebKit', () => {
     assert.equal(clients.length, 1, `one client id: ${JSON.stringify(s.maxConcurrent)}`);
     assert.equal(s.maxConcurrent[clients[0]], 1, `never two requests at once: ${JSON.stringify(s.maxConcurrent)}`);
     assert.ok(s.pushRequests + s.pullRequests >= 6, `the tabs synced repeatedly (${s.pushRequests} pushes, ${s.pullRequests} pulls)`);
+  });
+
+  test('a change left queued by a closed tab goes out on the next start', async () => {
+    const user = `wkstart${Date.now()}`;
+    const r = await fetch(`${server.url}/api/v2/courses`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer dev-${user}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'c1', title: 'Course 1', level: 'beginner' }),
+    });
+    assert.equal(r.status, 201, await r.text());
+    const appUrl = `${demo.url}/?api=${encodeURIComponent(api.url)}&user=${user}`;
+    const one = () => document.querySelectorAll('[data-testid^="course-"]').length === 1;
+    await page.switchTo(await page.newTab());
+    await page.goto(appUrl);
+    await page.waitFor(one, 'the course');
+    api.cut(true);
+    await page.click(`${card('c1')} [data-testid="edit"]`);
+    await page.fill(`${card('c1')} input`, 'Sent on the next start');
+    await page.click(`${card('c1')} button[type="submit"]`);
+    await page.waitText('[data-testid="pending"]', '1');
+    await page.closeTab();
+
+    api.cut(false);
+    await page.switchTo(await page.newTab());
+    await page.goto(appUrl);
+    // The local view has it from the queue; the start-up sync sends it.
+    await page.waitText(title('c1'), 'Sent on the next start');
+    for (let i = 0; (await serverTitles(server.url, user)).c1 !== 'Sent on the next start'; i++) {
+      assert.ok(i < 100, 'the server got the change within 15 s of the start');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await page.waitText('[data-testid="pending"]', '0');
+    const s = await adminStats(server.url, user);
+    assert.deepEqual(Object.values(s.applyCounts), [1], JSON.stringify(s.applyCounts));
+    await page.closeTab();
   });
 });

@@ -192,6 +192,11 @@ class Page {
   switchTo(handle) {
     return this.call('POST', `${this.path}/window`, { handle });
   }
+  /** Closes the current tab and switches to another one of the session. */
+  async closeTab() {
+    const left = await this.call('DELETE', `${this.path}/window`);
+    if (left.length) await this.switchTo(left[0]);
+  }
   close() {
     return this.call('DELETE', this.path);
   }
