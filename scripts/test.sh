@@ -61,6 +61,7 @@ SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox 2>&
 # No SyncManager there either: the fallback paths, as in Firefox. The chaos run
 # goes last, on its own, so its one-line summary is printed. Adds about 4-6 minutes.
 echo "== browser tests in WebKit (Safari's engine: WebKitGTK under Xvfb; no SyncManager)"
+had_display="${DISPLAY-}"
 start_xvfb
 webkit_suites=(--lib)
 for f in tests/*.rs; do
@@ -81,6 +82,7 @@ fi
 grep -E "^chaos seed=|test result" "$LOGS/webkit-chaos.log"
 kill "$XVFB_PID" 2>/dev/null || true
 XVFB_PID=""
+if [ -n "$had_display" ]; then export DISPLAY="$had_display"; else unset DISPLAY; fi
 echo "== browser tests run, per browser (every suite of tests/ and src/, the service worker's and the chaos run)"
 tally Chromium "$LOGS/chromium.log"
 tally Firefox "$LOGS/firefox.log"
