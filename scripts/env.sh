@@ -41,3 +41,22 @@ else:
     s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
 PY
 }
+
+# Starts Xvfb on the first free display (Xvfb picks it: -displayfd) for WebKitGTK's
+# MiniBrowser, which needs an X server; exports DISPLAY and sets XVFB_PID.
+start_xvfb() {
+  local fd_file log
+  fd_file=$(mktemp); log=$(mktemp)
+  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$fd_file" >"$log" 2>&1 &
+  XVFB_PID=$!
+  for _ in $(seq 1 100); do
+    if [ -s "$fd_file" ]; then
+      export DISPLAY=":$(head -1 "$fd_file")"
+      rm -f "$fd_file" "$log"
+      return 0
+    fi
+    if ! kill -0 "$XVFB_PID" 2>/dev/null; then cat "$log"; echo "Xvfb exited" >&2; return 1; fi
+    sleep 0.1
+  done
+  cat "$log"; echo "Xvfb did not start" >&2; return 1
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing offline-sync needs, and only what is missing:
 # the wasm32 target, wasm-pack and the wasm-bindgen-cli matching Cargo.lock (both
-# from crates.io), Debian's chromium, chromium-driver and firefox-esr, geckodriver
-# (crates.io), and the npm dev tools (binaryen's wasm-opt, playwright-core).
+# from crates.io), Debian's chromium, chromium-driver, firefox-esr, webkit2gtk-driver
+# and xvfb, geckodriver (crates.io), and the npm dev tools (binaryen's wasm-opt,
+# playwright-core).
 # Nothing is downloaded from anywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,10 @@ apt_missing=()
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || apt_missing+=(chromium-driver)
 command -v firefox-esr >/dev/null 2>&1 || apt_missing+=(firefox-esr) # Firefox suites (no Background Sync)
+# WebKit suites (Safari's engine): WebKitGTK's WebKitWebDriver (it brings MiniBrowser
+# with libwebkit2gtk) and the X server MiniBrowser runs in.
+command -v WebKitWebDriver >/dev/null 2>&1 || apt_missing+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null 2>&1 || apt_missing+=(xvfb)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing ${apt_missing[*]} (Debian packages)"
   as_root apt-get update -qq

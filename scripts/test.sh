@@ -31,10 +31,32 @@ echo "== browser tests (Chromium, IndexedDB, reference server)"
 cargo build -p sync-server
 PORT="$(pick_port "${TEST_SERVER_PORT:-18787}")"
 start_server "127.0.0.1:$PORT" --memory --dev-tokens --enable-admin
-trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
-SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome
+# Each browser's output is kept, to count the tests it ran (tally, at the end).
+LOGS=$(mktemp -d)
+XVFB_PID=""
+cleanup() {
+  kill $SERVER_PID 2>/dev/null || true
+  if [ -n "$XVFB_PID" ]; then kill "$XVFB_PID" 2>/dev/null || true; fi
+  rm -rf "$LOGS"
+}
+trap cleanup EXIT
+# Prints "<browser>: N tests run in S suites (P passed, F failed, I ignored)" from
+# the runner's "test result:" lines in the given logs.
+tally() {
+  local browser="$1"; shift
+  cat "$@" | awk -v b="$browser" '/test result:/ {
+      s++
+      for (i = 2; i <= NF; i++) {
+        if ($i ~ /^passed/) p += $(i - 1)
+        if ($i ~ /^failed/) f += $(i - 1)
+        if ($i ~ /^ignored/) ig += $(i - 1)
+      }
+    }
+    END { printf "%-9s %d tests run in %d suites (%d passed, %d failed, %d ignored)\n", b ":", p + f, s, p, f, ig }'
+}
+SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome 2>&1 | tee "$LOGS/chromium.log"
 if $quick; then
-  echo "== quick: passed (not run: chaos summary, Firefox, npm package, end-to-end, bench smoke, background sync; scripts/test.sh runs everything)"
+  echo "== quick: passed (not run: chaos summary, Firefox, WebKit, npm package, end-to-end, bench smoke, background sync; scripts/test.sh runs everything)"
   exit 0
 fi
 echo "== the seeded chaos run again, to print its one-line summary (wasm-pack hides passing output)"
@@ -46,7 +68,41 @@ SYNC_SERVER_URL="http://127.0.0.1:$PORT" CHROMEDRIVER="$(command -v chromedriver
 # fallbacks (next start, `online`, visibility; tests/fallback.rs). The service
 # worker suite (tests/worker.rs) runs there too. Adds about 2-4 minutes.
 echo "== browser tests in Firefox (no SyncManager: the fallback paths)"
-SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox
+SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox 2>&1 | tee "$LOGS/firefox.log"
+# The same suites in WebKit, the engine of Safari and of every browser on iPhone
+# (docs/safari.md): Debian's WebKitGTK MiniBrowser through WebKitWebDriver, both
+# from scripts/setup.sh, under an Xvfb of our own (MiniBrowser has no working
+# headless mode here). wasm-bindgen-test-runner drives it as its Safari driver
+# through scripts/webkitdriver, which starts MiniBrowser with Safari's feature set.
+# No SyncManager there either: the fallback paths, as in Firefox. The chaos run
+# goes last, on its own, so its one-line summary is printed. Adds about 4-6 minutes.
+echo "== browser tests in WebKit (Safari's engine: WebKitGTK under Xvfb; no SyncManager)"
+had_display="${DISPLAY-}"
+start_xvfb
+webkit_suites=(--lib)
+for f in tests/*.rs; do
+  n=$(basename "$f" .rs)
+  [ "$n" = chaos ] || webkit_suites+=(--test "$n")
+done
+webkit() {
+  SYNC_SERVER_URL="http://127.0.0.1:$PORT" SAFARIDRIVER="$ROOT/scripts/webkitdriver" \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown "$@"
+}
+webkit "${webkit_suites[@]}" 2>&1 | tee "$LOGS/webkit.log"
+echo "== the seeded chaos run in WebKit"
+if ! webkit --test chaos -- --nocapture >"$LOGS/webkit-chaos.log" 2>&1; then
+  cat "$LOGS/webkit-chaos.log"
+  exit 1
+fi
+grep -E "^chaos seed=|test result" "$LOGS/webkit-chaos.log"
+kill "$XVFB_PID" 2>/dev/null || true
+XVFB_PID=""
+if [ -n "$had_display" ]; then export DISPLAY="$had_display"; else unset DISPLAY; fi
+echo "== browser tests run, per browser (every suite of tests/ and src/, the service worker's and the chaos run)"
+tally Chromium "$LOGS/chromium.log"
+tally Firefox "$LOGS/firefox.log"
+tally WebKit "$LOGS/webkit.log" "$LOGS/webkit-chaos.log"
 
 # ==== e2e: npm package, demo and browser end-to-end (js/, www/, e2e/) ====
 # Builds the package (dist/), installs and builds the demo from it (www/dist), then
@@ -67,8 +123,11 @@ node --test e2e/errors.test.mjs
 # ---- end package API checks ----
 echo "== demo (www: npm ci from the package, tsc, vite build)"
 (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos)"
-node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs
+echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos; the demo in WebKit too)"
+# e2e/demo-webkit.test.mjs drives WebKitGTK's MiniBrowser through the WebDriver
+# HTTP API (e2e/webkit.mjs, with an Xvfb of its own): playwright-core cannot.
+node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs \
+  e2e/demo-webkit.test.mjs
 # ==== end e2e ====
 
 # ==== bench smoke: the benchmark at a tiny size (scripts/bench.sh, docs/performance.md) ====
