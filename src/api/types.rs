@@ -237,6 +237,12 @@ export interface OfflineSyncOptions {
   syncOnVisibility?: boolean;
   /** Sync when the controller starts (component mount). Default true. */
   syncOnMount?: boolean;
+  /**
+   * Push a local change this many ms after it (each change restarts the wait, so a
+   * burst of edits is one request). Default 250; 0 or false disables it. Offline,
+   * or after a sync that failed to reach the server, changes wait for a trigger.
+   */
+  pushDelayMs?: number | false;
   onSyncStart?: () => void;
   onSyncComplete?: (result: SyncResult) => void;
 }

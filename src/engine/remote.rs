@@ -4,7 +4,8 @@ use super::EngineEvent;
 use crate::jsv;
 use wasm_bindgen::JsValue;
 
-pub fn encode(ev: &EngineEvent) -> JsValue {
+/// `None` for what stays in this context.
+pub fn encode(ev: &EngineEvent) -> Option<JsValue> {
     let m = jsv::object();
     let kind = match ev {
         EngineEvent::SyncStarted | EngineEvent::RemoteStarted => "start",
@@ -25,9 +26,10 @@ pub fn encode(ev: &EngineEvent) -> JsValue {
             jsv::set(&m, "failed", &JsValue::from_f64(*f as f64));
             "queue"
         }
+        EngineEvent::Changed => return None,
     };
     jsv::set(&m, "kind", &JsValue::from_str(kind));
-    m
+    Some(m)
 }
 
 /// Anything else on the channel (another version, another app) is ignored.
