@@ -1,5 +1,6 @@
 //! What users see while syncing (issue 22), in real Chromium against the reference
-//! server: local changes pushed at once, debounced, and held back while offline.
+//! server: local changes pushed at once, debounced, and held back while offline;
+//! a status a person can read, its kind, and an unreachable server told apart.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -126,4 +127,36 @@ async fn push_delay_ms_zero_turns_the_push_at_once_off() {
     c.dispose();
     let err = OfflineSync::new(json(r#"{"pushDelayMs": true}"#)).err().expect("rejected");
     assert!(error_message(&err).contains("`pushDelayMs`"), "{}", error_message(&err));
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_is_told_apart_from_being_offline() {
+    let user = unique("ux-dead");
+    let dead = [("apiBaseUrl", v("http://127.0.0.1:9/api"))];
+    ok(init_offline_sync(options(&unique("ns-"), &user, &dead))).await;
+    let c = quiet_controller();
+    let r = ok(c.perform_sync()).await;
+    assert!(s(&r, "error").unwrap_or_default().contains("127.0.0.1:9"), "the developer's detail stays in the result");
+    let st = status(&c);
+    assert_eq!(s(&st, "errorKind").as_deref(), Some("network"), "{}", stringify(&st));
+    assert_eq!(get(&st, "serverReachable"), JsValue::FALSE);
+    assert_eq!(get(&c.get_snapshot(), "isOnline"), JsValue::TRUE);
+    let message = s(&st, "error").expect("status.error set");
+    for word in ["http", "127.0.0.1", "/api", "Failed to fetch", "TypeError"] {
+        assert!(!message.contains(word), "status.error names {word:?}: {message}");
+    }
+    assert!(message.contains("reach the server"), "{message}");
+    fire("offline");
+    assert_eq!(get(&c.get_snapshot(), "isOnline"), JsValue::FALSE);
+    c.dispose();
+    fire("online");
+
+    // Reached again: the error and its kind clear, the server is reachable.
+    ok(init_offline_sync(options(&unique("ns-"), &user, &[]))).await;
+    let c = quiet_controller();
+    ok(c.perform_sync()).await;
+    let st = status(&c);
+    assert!(get(&st, "error").is_null() && get(&st, "errorKind").is_null(), "{}", stringify(&st));
+    assert_eq!(get(&st, "serverReachable"), JsValue::TRUE);
+    c.dispose();
 }

@@ -253,8 +253,20 @@ export interface SyncStatus {
   lastSyncAt: number | null;
   /** Next automatic sync, ms since the epoch; null when none is scheduled. */
   nextSyncAt: number | null;
-  /** Last sync error; cleared by the next good sync. */
+  /**
+   * What went wrong in the last sync, in words for the person using the app (no
+   * URL, no browser error text); cleared by the next good sync. The developer's
+   * message is `SyncResult.error`.
+   */
   error: string | null;
+  /** The kind of `error`; null when there is none. */
+  errorKind: SyncErrorKind | null;
+  /**
+   * False when the last sync could not reach the server although the device was
+   * online (the server, or the way to it, is down); true again after a sync that
+   * reaches it. Offline, `isOnline` is false and this says nothing new.
+   */
+  serverReachable: boolean;
   /** Syncs performed (finished, successful or not). */
   syncCount: number;
   /** Changes waiting for the server. */

@@ -256,12 +256,7 @@ impl Hub {
                     _ => LastSync::default(),
                 });
                 let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);
-                self.apply(Event::Finished {
-                    at: jsv::now_ms(),
-                    error: r.error.as_ref().map(|e| e.message.clone()),
-                    pending,
-                    failed,
-                });
+                self.apply(Event::Finished { at: jsv::now_ms(), error: r.error.clone(), pending, failed });
                 self.refresh_counts();
                 // A push at once that went through leaves the timer of the next
                 // pull as it was; a failure arms the retry.

@@ -33,7 +33,7 @@ pub enum EngineEvent {
     /// Another tab or the service worker started a sync of this namespace.
     RemoteStarted,
     /// ... and finished it, with this error if it failed.
-    RemoteFinished(Option<String>),
+    RemoteFinished(Option<SyncError>),
     /// A local change was made here and is durable (for the push at once; other
     /// contexts are not told: each pushes its own changes).
     Changed,
@@ -271,14 +271,8 @@ impl Engine {
     fn on_remote(&self, msg: &JsValue) {
         let Some(ev) = remote::decode(msg) else { return };
         if let EngineEvent::RemoteFinished(error) = &ev {
-            // The other context's error, of its kind (older senders did not say: network).
-            let kind = crate::jsv::get_str(msg, "errorKind").and_then(|k| crate::failure::ErrorKind::from_name(&k));
-            let kind = kind.unwrap_or(crate::failure::ErrorKind::Network);
-            *self.remote_result.borrow_mut() = Some(SyncResult {
-                success: error.is_none(),
-                error: error.clone().map(|m| SyncError::new(kind, m)),
-                ..Default::default()
-            });
+            *self.remote_result.borrow_mut() =
+                Some(SyncResult { success: error.is_none(), error: error.clone(), ..Default::default() });
         }
         self.emit(ev);
     }
