@@ -160,3 +160,22 @@ async fn an_unreachable_server_is_told_apart_from_being_offline() {
     assert_eq!(get(&st, "serverReachable"), JsValue::TRUE);
     c.dispose();
 }
+
+#[wasm_bindgen_test]
+async fn last_sync_at_survives_closing_and_reopening_the_engine() {
+    let (ns, user) = (unique("ns-"), unique("ux-last"));
+    ok(init_offline_sync(options(&ns, &user, &[]))).await;
+    let c = quiet_controller();
+    ok(c.perform_sync()).await;
+    let at = num(&status(&c), "lastSyncAt");
+    c.dispose();
+    // Another namespace closes this one's engine; init again opens it afresh.
+    ok(init_offline_sync(options(&unique("ns-"), &user, &[]))).await;
+    ok(init_offline_sync(options(&ns, &user, &[]))).await;
+    let c = quiet_controller();
+    wait_until("lastSyncAt read back", || get(&status(&c), "lastSyncAt").as_f64().is_some()).await;
+    let back = num(&status(&c), "lastSyncAt");
+    assert!((back - at).abs() < 2_000.0, "lastSyncAt {back}, was {at}");
+    assert_eq!(num(&status(&c), "syncCount"), 0.0, "read back, not synced again");
+    c.dispose();
+}

@@ -28,10 +28,22 @@ pub struct Status {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Started,
-    Finished { at: f64, error: Option<SyncError>, pending: u32, failed: u32 },
+    Finished {
+        at: f64,
+        error: Option<SyncError>,
+        pending: u32,
+        failed: u32,
+    },
     Scheduled(Option<f64>),
     Online(bool),
-    Counts { pending: u32, failed: u32 },
+    Counts {
+        pending: u32,
+        failed: u32,
+    },
+    /// The last good sync an earlier visit (or another context) stored.
+    Restored {
+        last_sync_at: f64,
+    },
 }
 
 impl Status {
@@ -61,6 +73,11 @@ impl Status {
             Event::Counts { pending, failed } => {
                 self.pending_count = pending;
                 self.failed_count = failed;
+            }
+            Event::Restored { last_sync_at } => {
+                if self.last_sync_at.is_none_or(|t| t < last_sync_at) {
+                    self.last_sync_at = Some(last_sync_at);
+                }
             }
         }
         *self != before
@@ -110,5 +127,15 @@ mod tests {
         s.apply(Event::Finished { at: 3.0, error: net(), pending: 0, failed: 0 });
         assert!(s.server_reachable, "offline says nothing about the server");
         assert!(s.error.as_deref().is_some_and(|m| m.starts_with("This device is offline")));
+    }
+
+    #[test]
+    fn restored_last_sync_never_goes_back() {
+        let mut s = Status::new(true);
+        assert!(s.apply(Event::Restored { last_sync_at: 7.0 }));
+        assert_eq!(s.last_sync_at, Some(7.0));
+        s.apply(Event::Finished { at: 9.0, error: None, pending: 0, failed: 0 });
+        assert!(!s.apply(Event::Restored { last_sync_at: 7.0 }), "an older stored time changes nothing");
+        assert_eq!(s.last_sync_at, Some(9.0));
     }
 }

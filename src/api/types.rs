@@ -249,7 +249,7 @@ export interface OfflineSyncOptions {
 
 export interface SyncStatus {
   isRunning: boolean;
-  /** Last successful sync, ms since the epoch. */
+  /** Last successful sync of the namespace (any tab or the worker), ms since the epoch; kept across reloads. */
   lastSyncAt: number | null;
   /** Next automatic sync, ms since the epoch; null when none is scheduled. */
   nextSyncAt: number | null;

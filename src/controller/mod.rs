@@ -169,6 +169,7 @@ impl Hub {
         *self.listeners.borrow_mut() = ls;
         self.apply(Event::Online(browser::is_online()));
         self.refresh_counts();
+        self.restore_last_sync();
     }
 
     fn detach(&self) {
@@ -183,6 +184,19 @@ impl Hub {
 
     fn any(&self, f: impl Fn(&Member) -> bool) -> bool {
         self.members.borrow().iter().any(|(_, m)| f(m))
+    }
+
+    /// `lastSyncAt` as an earlier visit, another tab or the worker stored it.
+    fn restore_last_sync(&self) {
+        let me = self.me.clone();
+        let engine = self.engine.clone();
+        crate::task::spawn(async move {
+            if let Ok(Some(at)) = engine.last_sync_at().await {
+                if let Some(h) = me.upgrade() {
+                    h.apply(Event::Restored { last_sync_at: at });
+                }
+            }
+        });
     }
 
     fn refresh_counts(&self) {

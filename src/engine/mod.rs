@@ -408,6 +408,11 @@ impl Engine {
         self.with_store(|r| async move { outbox::conflicts(&r.store).await }).await
     }
 
+    /// When the last good sync of this namespace ended, as stored (any context).
+    pub async fn last_sync_at(self: &Rc<Self>) -> Result<Option<f64>> {
+        self.with_store(|r| async move { meta::last_sync_at(&r.store).await }).await
+    }
+
     pub async fn offline_courses(self: &Rc<Self>) -> Result<js_sys::Array> {
         self.with_store(|r| async move { meta::offline_courses(&r.store).await }).await
     }

@@ -32,7 +32,7 @@ impl Engine {
         ready.transport.reset_auth();
         self.push_queue(&ready, generation, r).await?;
         if r.kind == SyncKind::Push {
-            return Ok(());
+            return self.note_synced(&ready, generation).await;
         }
         r.pulled += self.pull_scope(&ready, &Scope::All, generation).await?;
         if !ready.transport.all_scope_covers_courses() {
@@ -45,7 +45,13 @@ impl Engine {
             }
         }
         self.push_queue(&ready, generation, r).await?;
-        Ok(())
+        self.note_synced(&ready, generation).await
+    }
+
+    /// Stores when this good sync ended, for `status.lastSyncAt` after a reload.
+    async fn note_synced(&self, ready: &Ready, generation: u32) -> Result<()> {
+        self.write_guard(generation)?;
+        meta::put_last_sync_at(&ready.store, jsv::now_ms()).await
     }
 
     /// Pulls every page of a scope since its stored cursor. Each page is written in
