@@ -498,3 +498,20 @@ async fn raw_http(s: &TestServer, request: &str) -> String {
     let _ = stream.read_to_end(&mut out).await;
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Protocol 1.1: a page followed by more says how many (`remaining`), so a client
+/// can show progress; the last page does not need to.
+#[tokio::test]
+async fn a_page_with_more_says_how_many_remain() {
+    let s = start().await;
+    let ms = (0..3)
+        .map(|i| m(&format!("r{i}"), "CREATE", "course", &format!("c{i}"), None, Some(json!({"i": i}))))
+        .collect();
+    s.push("remain", "A", ms).await;
+    let body = s.pull("remain", "limit=1").await;
+    assert_eq!((body["hasMore"].clone(), body["remaining"].clone()), (json!(true), json!(2)));
+    let cursor = body["cursor"].as_str().unwrap().to_string();
+    let body = s.pull("remain", &format!("limit=2&cursor={cursor}")).await;
+    assert_eq!(body["hasMore"], false);
+    assert!(body.get("remaining").is_none(), "{body}");
+}
