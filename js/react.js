@@ -25,15 +25,15 @@ export function useOfflineSync(options = {}) {
     latest.current = options;
   });
 
-  const { autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount } = options;
-  const applied = useRef([autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount]);
+  const { autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount, pushDelayMs } = options;
+  const applied = useRef([autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount, pushDelayMs]);
   useEffect(() => {
-    const next = [autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount];
+    const next = [autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount, pushDelayMs];
     if (next.some((v, i) => !Object.is(v, applied.current[i]))) {
       applied.current = next;
       sync.setOptions(controllerOptions(latest.current, latest));
     }
-  }, [sync, autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount]);
+  }, [sync, autoSyncInterval, syncOnOnline, syncOnVisibility, syncOnMount, pushDelayMs]);
 
   // Subscribing activates the controller (listeners, timer, sync on mount);
   // unsubscribing on unmount releases them.

@@ -312,5 +312,5 @@ fn http_error(req: &Req<'_>, status: u16, headers: &web_sys::Headers, text: &str
     if !detail.is_empty() {
         msg.push_str(&format!(": {detail}"));
     }
-    SyncError::new(kind, msg).with_retry_after(retry_after)
+    SyncError::new(kind, msg).with_retry_after(retry_after).with_status(Some(status))
 }

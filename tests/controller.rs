@@ -279,7 +279,8 @@ async fn controllers_follow_an_engine_replaced_by_init() {
 #[wasm_bindgen_test]
 async fn the_pending_count_follows_a_burst_of_changes() {
     init_page().await;
-    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 0}"#)).unwrap();
+    // No push at once: the count is watched, not the queue emptied.
+    let c = OfflineSync::new(json(r#"{"syncOnMount": false, "autoSyncInterval": 0, "pushDelayMs": 0}"#)).unwrap();
     c.start();
     let e = offline_sync::get_sync_engine();
     // Together, then one after another: some changes land while a count runs.

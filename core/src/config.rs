@@ -133,11 +133,17 @@ pub struct ControllerOptions {
     pub sync_on_online: bool,
     pub sync_on_visibility: bool,
     pub sync_on_mount: bool,
+    /// Milliseconds a local change waits for more before it is pushed; 0 = off.
+    pub push_delay_ms: u32,
     pub has_on_sync_start: bool,
     pub has_on_sync_complete: bool,
 }
 
 pub const DEFAULT_AUTO_SYNC_INTERVAL_MS: u32 = 60_000;
+/// Long enough that typing a title is one request, short enough that other
+/// devices see the change at once.
+pub const DEFAULT_PUSH_DELAY_MS: u32 = 250;
+pub const MAX_PUSH_DELAY_MS: u32 = 60_000;
 /// setInterval's own ceiling (2^31 - 1 ms); beyond it browsers fire at once.
 pub const MAX_INTERVAL_MS: u32 = 2_147_483_647;
 
@@ -155,9 +161,29 @@ pub fn controller_options(src: &dyn Source) -> Result<ControllerOptions, ConfigE
         sync_on_online: boolean(src, "syncOnOnline", true)?,
         sync_on_visibility: boolean(src, "syncOnVisibility", true)?,
         sync_on_mount: boolean(src, "syncOnMount", true)?,
+        push_delay_ms: push_delay(src)?,
         has_on_sync_start: callback(src, "onSyncStart")?,
         has_on_sync_complete: callback(src, "onSyncComplete")?,
     })
+}
+
+/// `pushDelayMs`: a number of milliseconds, or `false` (like 0) for no push at once.
+fn push_delay(src: &dyn Source) -> Result<u32, ConfigError> {
+    match src.get("pushDelayMs") {
+        Raw::Bool(false) => Ok(0),
+        Raw::Bool(true) => {
+            Err(bad("pushDelayMs", "a number of milliseconds from 0 (off) to 60000, or false", &Raw::Bool(true)))
+        }
+        _ => Ok(number(
+            src,
+            "pushDelayMs",
+            DEFAULT_PUSH_DELAY_MS as f64,
+            0.0,
+            MAX_PUSH_DELAY_MS as f64,
+            "a number of milliseconds from 0 (off) to 60000, or false",
+        )?
+        .round() as u32),
+    }
 }
 
 /// Options of `initOfflineSync(options)` that shape the engine.
@@ -301,8 +327,16 @@ mod tests {
         assert_eq!(o.auto_sync_interval_ms, 60_000);
         assert!(o.sync_on_online && o.sync_on_visibility && o.sync_on_mount);
         assert!(!o.has_on_sync_start && !o.has_on_sync_complete);
+        assert_eq!(o.push_delay_ms, 250);
         let o = controller_options(&src(&[("autoSyncInterval", Raw::Number(0.0))])).unwrap();
         assert_eq!(o.auto_sync_interval_ms, 0);
+        for (v, want) in [(Raw::Number(0.0), 0), (Raw::Bool(false), 0), (Raw::Number(40.4), 40)] {
+            assert_eq!(controller_options(&src(&[("pushDelayMs", v)])).unwrap().push_delay_ms, want);
+        }
+        for v in [Raw::Bool(true), Raw::Number(-1.0), Raw::Number(60_001.0), Raw::String("250".into())] {
+            let e = controller_options(&src(&[("pushDelayMs", v)])).unwrap_err();
+            assert_eq!(e.option, "pushDelayMs");
+        }
     }
 
     #[test]

@@ -79,11 +79,18 @@ pub struct SyncError {
     pub message: String,
     /// Milliseconds the server asked us to wait (`Retry-After`), when it did.
     pub retry_after_ms: Option<u64>,
+    /// The HTTP status the server answered, when it answered one.
+    pub status: Option<u16>,
 }
 
 impl SyncError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        SyncError { kind, message: message.into(), retry_after_ms: None }
+        SyncError { kind, message: message.into(), retry_after_ms: None, status: None }
+    }
+
+    pub fn with_status(mut self, status: Option<u16>) -> Self {
+        self.status = status;
+        self
     }
 
     pub fn with_retry_after(mut self, ms: Option<u64>) -> Self {

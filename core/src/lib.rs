@@ -11,6 +11,7 @@ pub mod error;
 pub mod id;
 pub mod keyed;
 pub mod merge;
+pub mod message;
 pub mod protocol;
 pub mod queue;
 pub mod rest;

@@ -43,6 +43,7 @@ pub mod field {
     pub const CHANGES: &str = "changes";
     pub const CURSOR: &str = "cursor";
     pub const HAS_MORE: &str = "hasMore";
+    pub const REMAINING: &str = "remaining";
 }
 
 /// The three kinds of change an app can make.
@@ -167,6 +168,10 @@ pub struct PullResponse<D> {
     /// the page was written.
     pub cursor: String,
     pub has_more: bool,
+    /// Changes of the scope after this page, when the server knows (protocol 1.1;
+    /// absent from older servers): what a client's progress counts towards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u64>,
 }
 
 /// A pull scope: everything of the user, or one course and what belongs to it.
@@ -233,7 +238,7 @@ mod tests {
             assert!(keys(&v).contains(&f.to_string()), "{f} missing in {v}");
         }
 
-        let p = PullResponse::<Value> { changes: vec![], cursor: "0".into(), has_more: false };
+        let p = PullResponse::<Value> { changes: vec![], cursor: "0".into(), has_more: false, remaining: None };
         let v = serde_json::to_value(&p).unwrap();
         for f in [field::CHANGES, field::CURSOR, field::HAS_MORE] {
             assert!(keys(&v).contains(&f.to_string()));

@@ -307,6 +307,13 @@ pub fn changes_since(
     rows.collect()
 }
 
+/// How many changes `changes_since` would answer after `after`, without a limit.
+pub fn count_since(c: &Connection, user: &str, after: u64, scope: Option<&str>) -> rusqlite::Result<u64> {
+    let sql = "SELECT COUNT(*) FROM entities WHERE user_id = ?1 AND seq > ?2 AND (?3 IS NULL OR scope = ?3)";
+    let n: i64 = c.prepare_cached(sql)?.query_row(params![user, after as i64, scope], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
 /// Live (not deleted) rows of one type, optionally only those of one scope, in
 /// creation order, with the total count, for paginated REST lists.
 pub fn list_live(

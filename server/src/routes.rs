@@ -145,18 +145,29 @@ pub async fn pull(
         Some(None) => return Err(ApiError::bad_request("invalid scope: use \"all\" or \"course:<id>\"")),
     };
     // One row more than asked tells whether another page exists.
+    let (u, sc) = (user.clone(), scope.clone());
     let mut rows = state
         .db
         .call(move |c| {
             check_cursor(after, db::latest_seq(c)?)?;
-            Ok(db::changes_since(c, &user, after, scope.as_deref(), limit + 1)?)
+            Ok(db::changes_since(c, &u, after, sc.as_deref(), limit + 1)?)
         })
         .await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
+    // What is left after this page, so the client can show progress towards it
+    // (after the last page nothing is: `hasMore: false` says so).
+    let remaining = match (has_more, rows.last()) {
+        (true, Some(last)) => {
+            let seq = last.seq;
+            Some(state.db.call(move |c| Ok(db::count_since(c, &user, seq, scope.as_deref())?)).await?)
+        }
+        _ => None,
+    };
     let cursor = match rows.last() {
         Some(r) => r.seq.to_string(),
         None => q.cursor.filter(|c| !c.is_empty()).unwrap_or_else(|| "0".into()),
     };
-    Ok(Json(PullResponse { changes: rows.iter().map(Row::to_entity).collect(), cursor, has_more }))
+    let changes = rows.iter().map(Row::to_entity).collect();
+    Ok(Json(PullResponse { changes, cursor, has_more, remaining }))
 }

@@ -541,3 +541,20 @@ async fn refuses_public_address_without_flag() {
     let err = sync_server::serve(opts).await.expect_err("refused");
     assert!(err.to_string().contains("--public"));
 }
+
+/// Protocol 1.1: a page followed by more says how many (`remaining`), so a client
+/// can show progress; the last page does not need to.
+#[tokio::test]
+async fn a_page_with_more_says_how_many_remain() {
+    let s = start().await;
+    let ms = (0..3)
+        .map(|i| m(&format!("r{i}"), "CREATE", "course", &format!("c{i}"), None, Some(json!({"i": i}))))
+        .collect();
+    s.push("remain", "A", ms).await;
+    let body = s.pull("remain", "limit=1").await;
+    assert_eq!((body["hasMore"].clone(), body["remaining"].clone()), (json!(true), json!(2)));
+    let cursor = body["cursor"].as_str().unwrap().to_string();
+    let body = s.pull("remain", &format!("limit=2&cursor={cursor}")).await;
+    assert_eq!(body["hasMore"], false);
+    assert!(body.get("remaining").is_none(), "{body}");
+}

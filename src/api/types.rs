@@ -263,18 +263,36 @@ export interface OfflineSyncOptions {
   syncOnVisibility?: boolean;
   /** Sync when the controller starts (component mount). Default true. */
   syncOnMount?: boolean;
+  /**
+   * Push a local change this many ms after it (each change restarts the wait, so a
+   * burst of edits is one request). Default 250; 0 or false disables it. Offline,
+   * or after a sync that failed to reach the server, changes wait for a trigger.
+   */
+  pushDelayMs?: number | false;
   onSyncStart?: () => void;
   onSyncComplete?: (result: SyncResult) => void;
 }
 
 export interface SyncStatus {
   isRunning: boolean;
-  /** Last successful sync, ms since the epoch. */
+  /** Last successful sync of the namespace (any tab or the worker), ms since the epoch; kept across reloads. */
   lastSyncAt: number | null;
   /** Next automatic sync, ms since the epoch; null when none is scheduled. */
   nextSyncAt: number | null;
-  /** Last sync error; cleared by the next good sync. */
+  /**
+   * What went wrong in the last sync, in words for the person using the app (no
+   * URL, no browser error text); cleared by the next good sync. The developer's
+   * message is `SyncResult.error`.
+   */
   error: string | null;
+  /** The kind of `error`; null when there is none. */
+  errorKind: SyncErrorKind | null;
+  /**
+   * False when the last sync could not reach the server although the device was
+   * online (the server, or the way to it, is down); true again after a sync that
+   * reaches it. Offline, `isOnline` is false and this says nothing new.
+   */
+  serverReachable: boolean;
   /** Syncs performed (finished, successful or not). */
   syncCount: number;
   /** Changes waiting for the server. */

@@ -9,7 +9,7 @@ pub mod page;
 mod snapshot;
 
 use crate::browser::{self, events::EventListener};
-use crate::engine::{Engine, EngineEvent, SyncResult};
+use crate::engine::{Engine, EngineEvent, SyncKind, SyncResult};
 use crate::jsv;
 use offline_sync_core::config::ControllerOptions;
 use offline_sync_core::schedule::{next_delay, LastSync};
@@ -35,6 +35,8 @@ pub struct Hub {
     snapshot: RefCell<Option<JsValue>>,
     members: RefCell<Vec<(u32, Member)>>,
     timer: RefCell<Option<gloo_timers::callback::Timeout>>,
+    /// The push at once after local changes, restarted by each change (debounce).
+    push_timer: RefCell<Option<gloo_timers::callback::Timeout>>,
     listeners: RefCell<Vec<EventListener>>,
     last: Cell<LastSync>,
     engine_listener: Cell<Option<u32>>,
@@ -76,6 +78,7 @@ impl Hub {
             snapshot: RefCell::new(None),
             members: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
+            push_timer: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             last: Cell::new(LastSync::default()),
             engine_listener: Cell::new(None),
@@ -167,11 +170,13 @@ impl Hub {
         *self.listeners.borrow_mut() = ls;
         self.apply(Event::Online(browser::is_online()));
         self.refresh_counts();
+        self.restore_last_sync();
     }
 
     fn detach(&self) {
         self.listeners.borrow_mut().clear();
         self.timer.borrow_mut().take();
+        self.push_timer.borrow_mut().take();
         if let Some(id) = self.engine_listener.take() {
             self.engine.unsubscribe(id);
         }
@@ -180,6 +185,19 @@ impl Hub {
 
     fn any(&self, f: impl Fn(&Member) -> bool) -> bool {
         self.members.borrow().iter().any(|(_, m)| f(m))
+    }
+
+    /// `lastSyncAt` as an earlier visit, another tab or the worker stored it.
+    fn restore_last_sync(&self) {
+        let me = self.me.clone();
+        let engine = self.engine.clone();
+        crate::task::spawn(async move {
+            if let Ok(Some(at)) = engine.last_sync_at().await {
+                if let Some(h) = me.upgrade() {
+                    h.apply(Event::Restored { last_sync_at: at });
+                }
+            }
+        });
     }
 
     fn refresh_counts(&self) {
@@ -208,6 +226,35 @@ impl Hub {
         }
     }
 
+    /// A local change: pushes it once no other change came for the shortest
+    /// `pushDelayMs` of the active controllers (so typing a title is one request).
+    fn schedule_push(&self) {
+        let delay = self.members.borrow().iter().map(|(_, m)| m.options.push_delay_ms).filter(|&d| d > 0).min();
+        let Some(delay) = delay else { return };
+        let me = self.me.clone();
+        let t = gloo_timers::callback::Timeout::new(delay, move || {
+            if let Some(h) = me.upgrade() {
+                h.push_timer.borrow_mut().take();
+                h.push_at_once();
+            }
+        });
+        // Replacing the timer cancels the one armed by the change before.
+        *self.push_timer.borrow_mut() = Some(t);
+    }
+
+    /// Offline, or while the last sync failed and waits for its retry, nothing is
+    /// attempted: the change goes out with the sync a trigger runs (`online`,
+    /// visibility, the timer's retry, `performSync`).
+    fn push_at_once(&self) {
+        if !self.status.borrow().is_online || !browser::is_online() || self.last.get().failures > 0 {
+            return;
+        }
+        let engine = self.engine.clone();
+        crate::task::spawn(async move {
+            engine.push_now().await;
+        });
+    }
+
     fn on_engine(&self, ev: &EngineEvent) {
         match ev {
             EngineEvent::SyncStarted => {
@@ -224,14 +271,13 @@ impl Hub {
                     _ => LastSync::default(),
                 });
                 let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);
-                self.apply(Event::Finished {
-                    at: jsv::now_ms(),
-                    error: r.error.as_ref().map(|e| e.message.clone()),
-                    pending,
-                    failed,
-                });
+                self.apply(Event::Finished { at: jsv::now_ms(), error: r.error.clone(), pending, failed });
                 self.refresh_counts();
-                self.reschedule();
+                // A push at once that went through leaves the timer of the next
+                // pull as it was; a failure arms the retry.
+                if r.kind == SyncKind::Full || !r.success {
+                    self.reschedule();
+                }
                 let result = r.to_js();
                 for f in self.callbacks(|m| m.on_complete.clone()) {
                     call(&f, Some(&result));
@@ -240,6 +286,7 @@ impl Hub {
             EngineEvent::QueueChanged(pending, failed) => {
                 self.apply(Event::Counts { pending: *pending, failed: *failed });
             }
+            EngineEvent::Changed => self.schedule_push(),
             EngineEvent::RemoteStarted => self.apply(Event::Started),
             EngineEvent::RemoteFinished(error) => {
                 let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);

@@ -14,6 +14,9 @@ pub fn build(s: &Status) -> JsValue {
     jsv::set(&status, "lastSyncAt", &opt(s.last_sync_at));
     jsv::set(&status, "nextSyncAt", &opt(s.next_sync_at));
     jsv::set(&status, "error", &s.error.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL));
+    let kind = s.error_kind.map(|k| JsValue::from_str(k.name())).unwrap_or(JsValue::NULL);
+    jsv::set(&status, "errorKind", &kind);
+    jsv::set(&status, "serverReachable", &JsValue::from_bool(s.server_reachable));
     jsv::set(&status, "syncCount", &JsValue::from_f64(s.sync_count as f64));
     jsv::set(&status, "pendingCount", &JsValue::from_f64(s.pending_count as f64));
     jsv::set(&status, "failedCount", &JsValue::from_f64(s.failed_count as f64));

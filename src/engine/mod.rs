@@ -17,7 +17,7 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use offline_sync_core::config::EngineOptions;
 use offline_sync_core::protocol::{Op, Scope};
 use offline_sync_core::queue::EntryState;
-pub use result::SyncResult;
+pub use result::{SyncKind, SyncResult};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
@@ -33,7 +33,10 @@ pub enum EngineEvent {
     /// Another tab or the service worker started a sync of this namespace.
     RemoteStarted,
     /// ... and finished it, with this error if it failed.
-    RemoteFinished(Option<String>),
+    RemoteFinished(Option<SyncError>),
+    /// A local change was made here and is durable (for the push at once; other
+    /// contexts are not told: each pushes its own changes).
+    Changed,
 }
 
 pub type Listener = Rc<dyn Fn(&EngineEvent)>;
@@ -55,7 +58,8 @@ pub struct Engine {
     /// The token callback and the transport the app chose.
     connect: Connect,
     ready: RefCell<Option<ReadyFuture>>,
-    running: RefCell<Option<SyncFuture>>,
+    /// The sync in flight here, and what it does.
+    running: RefCell<Option<(SyncFuture, SyncKind)>>,
     /// Bumped by `clear_local_data`, so a sync in flight never writes into a wiped namespace.
     generation: Cell<u32>,
     /// The last result another context announced, for a sync that joined theirs.
@@ -171,12 +175,42 @@ impl Engine {
     }
 
     /// Runs a full sync, or joins the one already running: in this engine, in
-    /// another tab, or in the service worker (one Web Lock per namespace).
+    /// another tab, or in the service worker (one Web Lock per namespace). A push
+    /// at once in flight does not pull: the full sync follows it.
     pub async fn full_sync(self: &Rc<Self>) -> SyncResult {
-        let existing = self.running.borrow().clone();
-        if let Some(f) = existing {
-            return f.await;
+        loop {
+            let existing = self.running.borrow().clone();
+            match existing {
+                Some((f, SyncKind::Full)) => return f.await,
+                Some((f, SyncKind::Push)) => {
+                    f.await;
+                }
+                None => return self.start_sync(SyncKind::Full).await,
+            }
         }
+    }
+
+    /// Sends the queue now, after the sync in flight if there is one (its last push
+    /// may have read the queue before the change was made). `None` when nothing
+    /// waits to be sent.
+    pub async fn push_now(self: &Rc<Self>) -> Option<SyncResult> {
+        loop {
+            let existing = self.running.borrow().clone();
+            if let Some((f, _)) = existing {
+                f.await;
+                continue;
+            }
+            if !matches!(self.counts().await, Ok((pending, _)) if pending > 0) {
+                return None;
+            }
+            // Counting yielded: a sync may have started meanwhile; follow it too.
+            if self.running.borrow().is_none() {
+                return Some(self.start_sync(SyncKind::Push).await);
+            }
+        }
+    }
+
+    async fn start_sync(self: &Rc<Self>, kind: SyncKind) -> SyncResult {
         let me = self.clone();
         // The namespace as it is now: a clearLocalData() while this sync waits or
         // runs ends it, and nothing runs it again into the wiped store.
@@ -188,10 +222,10 @@ impl Engine {
             me.remote_result.borrow_mut().take();
             let outcome = exclusive(&lock, || async move {
                 inner.announce(EngineEvent::SyncStarted).await;
-                let mut r = inner.run_sync(generation).await;
+                let mut r = inner.run_sync(generation, kind).await;
                 if r.error.as_ref().is_some_and(is_connection_closed) && inner.generation() == generation {
                     inner.close();
-                    r = inner.run_sync(generation).await;
+                    r = inner.run_sync(generation, kind).await;
                 }
                 inner.running.borrow_mut().take();
                 inner.announce(EngineEvent::SyncFinished(r.clone())).await;
@@ -213,21 +247,22 @@ impl Engine {
                         }
                         gloo_timers::future::TimeoutFuture::new(10).await;
                     }
-                    me.remote_result.borrow().clone().unwrap_or(SyncResult { success: true, ..Default::default() })
+                    let r = me.remote_result.borrow().clone();
+                    SyncResult { kind, ..r.unwrap_or(SyncResult { success: true, ..Default::default() }) }
                 }
             }
         }
         .boxed_local()
         .shared();
-        *self.running.borrow_mut() = Some(f.clone());
+        *self.running.borrow_mut() = Some((f.clone(), kind));
         f.await
     }
 
     /// Tells local listeners and the other contexts.
     async fn announce(self: &Rc<Self>, ev: EngineEvent) {
         if let Ok(ready) = self.ready().await {
-            if let Some(ch) = &ready.channel {
-                ch.post(&remote::encode(&ev));
+            if let (Some(ch), Some(msg)) = (&ready.channel, remote::encode(&ev)) {
+                ch.post(&msg);
             }
         }
         self.emit(ev);
@@ -236,14 +271,8 @@ impl Engine {
     fn on_remote(&self, msg: &JsValue) {
         let Some(ev) = remote::decode(msg) else { return };
         if let EngineEvent::RemoteFinished(error) = &ev {
-            // The other context's error, of its kind (older senders did not say: network).
-            let kind = crate::jsv::get_str(msg, "errorKind").and_then(|k| crate::failure::ErrorKind::from_name(&k));
-            let kind = kind.unwrap_or(crate::failure::ErrorKind::Network);
-            *self.remote_result.borrow_mut() = Some(SyncResult {
-                success: error.is_none(),
-                error: error.clone().map(|m| SyncError::new(kind, m)),
-                ..Default::default()
-            });
+            *self.remote_result.borrow_mut() =
+                Some(SyncResult { success: error.is_none(), error: error.clone(), ..Default::default() });
         }
         self.emit(ev);
     }
@@ -276,6 +305,7 @@ impl Engine {
         });
         let mutation_id = done.await?;
         self.recount();
+        self.emit(EngineEvent::Changed);
         Ok(mutation_id)
     }
 
@@ -373,6 +403,9 @@ impl Engine {
         let ready = self.ready().await?;
         let n = outbox::retry_failed(&ready.store, ids).await?;
         self.announce_queue().await;
+        if n > 0 {
+            self.emit(EngineEvent::Changed);
+        }
         Ok(n)
     }
 
@@ -385,6 +418,11 @@ impl Engine {
 
     pub async fn conflicts(self: &Rc<Self>) -> Result<js_sys::Array> {
         self.with_store(|r| async move { outbox::conflicts(&r.store).await }).await
+    }
+
+    /// When the last good sync of this namespace ended, as stored (any context).
+    pub async fn last_sync_at(self: &Rc<Self>) -> Result<Option<f64>> {
+        self.with_store(|r| async move { meta::last_sync_at(&r.store).await }).await
     }
 
     pub async fn offline_courses(self: &Rc<Self>) -> Result<js_sys::Array> {

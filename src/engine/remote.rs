@@ -1,23 +1,21 @@
 //! The messages engines of one namespace exchange over their BroadcastChannel.
 
 use super::EngineEvent;
+use crate::failure::{ErrorKind, SyncError};
 use crate::jsv;
 use wasm_bindgen::JsValue;
 
-pub fn encode(ev: &EngineEvent) -> JsValue {
+/// `None` for what stays in this context.
+pub fn encode(ev: &EngineEvent) -> Option<JsValue> {
     let m = jsv::object();
     let kind = match ev {
         EngineEvent::SyncStarted | EngineEvent::RemoteStarted => "start",
         EngineEvent::SyncFinished(r) => {
-            let error = r.error.as_ref().map(|e| JsValue::from_str(&e.message)).unwrap_or(JsValue::NULL);
-            jsv::set(&m, "error", &error);
-            if let Some(e) = &r.error {
-                jsv::set(&m, "errorKind", &JsValue::from_str(e.kind.name()));
-            }
+            set_error(&m, r.error.as_ref());
             "end"
         }
         EngineEvent::RemoteFinished(error) => {
-            jsv::set(&m, "error", &error.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL));
+            set_error(&m, error.as_ref());
             "end"
         }
         EngineEvent::QueueChanged(p, f) => {
@@ -25,19 +23,38 @@ pub fn encode(ev: &EngineEvent) -> JsValue {
             jsv::set(&m, "failed", &JsValue::from_f64(*f as f64));
             "queue"
         }
+        EngineEvent::Changed => return None,
     };
     jsv::set(&m, "kind", &JsValue::from_str(kind));
-    m
+    Some(m)
 }
 
 /// Anything else on the channel (another version, another app) is ignored.
 pub fn decode(m: &JsValue) -> Option<EngineEvent> {
     match jsv::get_str(m, "kind")?.as_str() {
         "start" => Some(EngineEvent::RemoteStarted),
-        "end" => Some(EngineEvent::RemoteFinished(jsv::get_str(m, "error"))),
+        "end" => Some(EngineEvent::RemoteFinished(get_error(m))),
         "queue" => {
             Some(EngineEvent::QueueChanged(jsv::get_u64(m, "pending")? as u32, jsv::get_u64(m, "failed")? as u32))
         }
         _ => None,
     }
+}
+
+fn set_error(m: &JsValue, e: Option<&SyncError>) {
+    jsv::set(m, "error", &e.map(|e| JsValue::from_str(&e.message)).unwrap_or(JsValue::NULL));
+    if let Some(e) = e {
+        jsv::set(m, "errorKind", &JsValue::from_str(e.kind.name()));
+        if let Some(status) = e.status {
+            jsv::set(m, "httpStatus", &JsValue::from_f64(status as f64));
+        }
+    }
+}
+
+/// The other context's error, of its kind (older senders did not say: network).
+fn get_error(m: &JsValue) -> Option<SyncError> {
+    let message = jsv::get_str(m, "error")?;
+    let kind = jsv::get_str(m, "errorKind").and_then(|k| ErrorKind::from_name(&k)).unwrap_or(ErrorKind::Network);
+    let status = jsv::get_u64(m, "httpStatus").map(|s| s as u16);
+    Some(SyncError::new(kind, message).with_status(status))
 }

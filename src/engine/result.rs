@@ -4,8 +4,18 @@ use crate::failure::SyncError;
 use crate::jsv;
 use wasm_bindgen::JsValue;
 
+/// What a sync does: everything, or only send the queue (the push at once after a
+/// local change, which leaves pulls to the interval).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum SyncKind {
+    #[default]
+    Full,
+    Push,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct SyncResult {
+    pub kind: SyncKind,
     pub success: bool,
     pub error: Option<SyncError>,
     /// Queued changes the server applied.

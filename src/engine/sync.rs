@@ -1,6 +1,6 @@
 //! One full sync: push the queue, pull pages, push again what was queued meanwhile.
 
-use super::{Engine, Ready, SyncResult};
+use super::{Engine, Ready, SyncKind, SyncResult};
 use crate::failure::{protocol, ErrorKind, Result};
 use crate::jsv;
 use crate::store::{meta, pull_write};
@@ -10,9 +10,9 @@ use std::rc::Rc;
 impl Engine {
     /// Runs one sync of the namespace as it was at `generation`; if local data is
     /// cleared meanwhile, it stops before writing anything more.
-    pub(super) async fn run_sync(self: &Rc<Self>, generation: u32) -> SyncResult {
+    pub(super) async fn run_sync(self: &Rc<Self>, generation: u32, kind: SyncKind) -> SyncResult {
         let start = jsv::now_ms();
-        let mut r = SyncResult::default();
+        let mut r = SyncResult { kind, ..Default::default() };
         let outcome = self.sync_steps(&mut r, generation).await;
         r.duration_ms = jsv::now_ms() - start;
         match outcome {
@@ -31,6 +31,9 @@ impl Engine {
         // Ask the app for its current token once per sync (and again after a 401).
         ready.transport.reset_auth();
         self.push_queue(&ready, generation, r).await?;
+        if r.kind == SyncKind::Push {
+            return self.note_synced(&ready, generation).await;
+        }
         r.pulled += self.pull_scope(&ready, &Scope::All, generation).await?;
         if !ready.transport.all_scope_covers_courses() {
             // Lessons of a course live under it in a REST API: keep the courses
@@ -42,7 +45,13 @@ impl Engine {
             }
         }
         self.push_queue(&ready, generation, r).await?;
-        Ok(())
+        self.note_synced(&ready, generation).await
+    }
+
+    /// Stores when this good sync ended, for `status.lastSyncAt` after a reload.
+    async fn note_synced(&self, ready: &Ready, generation: u32) -> Result<()> {
+        self.write_guard(generation)?;
+        meta::put_last_sync_at(&ready.store, jsv::now_ms()).await
     }
 
     /// Pulls every page of a scope since its stored cursor. Each page is written in

@@ -7,6 +7,9 @@ use offline_sync_core::protocol::Scope;
 use wasm_bindgen::JsValue;
 
 const CLIENT_ID: &str = "clientId";
+/// When the last good sync of the namespace ended (ms since the epoch), so
+/// `status.lastSyncAt` survives a reload.
+const LAST_SYNC_AT: &str = "lastSyncAt";
 /// The highest queue position a push has read. An entry at or below it may be on
 /// its way to the server, so no later change is folded into it.
 pub const PUSH_READ_UP_TO: &str = "pushReadUpTo";
@@ -79,4 +82,19 @@ pub async fn offline_courses(store: &Store) -> Result<js_sys::Array> {
     let range = idb::between(&JsValue::from_str("offline:course:"), &JsValue::from_str("offline:course:\u{ffff}"))
         .map_err(|e| storage("key range", e))?;
     tx.store(META)?.get_all(Some(&range), None).await.map_err(|e| storage("read", e))
+}
+
+pub async fn last_sync_at(store: &Store) -> Result<Option<f64>> {
+    let tx = store.read(&[META])?;
+    let v = tx.store(META)?.get(&JsValue::from_str(LAST_SYNC_AT)).await.map_err(|e| storage("read", e))?;
+    Ok(v.and_then(|v| v.as_f64()))
+}
+
+pub async fn put_last_sync_at(store: &Store, at: f64) -> Result<()> {
+    let tx = store.write(&[META])?;
+    tx.store(META)?
+        .put(&JsValue::from_f64(at), Some(&JsValue::from_str(LAST_SYNC_AT)))
+        .await
+        .map_err(|e| storage("write", e))?;
+    tx.commit().await
 }
