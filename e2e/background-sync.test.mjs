@@ -203,9 +203,10 @@ describe('background sync (Chromium)', () => {
     const user = newUser('wake');
     await seed(user, 3);
     const ctx = await newContext();
-    const page = await openDemo(ctx, user);
+    // Pushing at once is off here (`pushDelay=0`): online, a change waits for the
+    // page's next sync (every 30 s), so the page can be closed before it goes out.
+    const page = await openDemo(ctx, user, { extra: '&pushDelay=0' });
     await controlled(page);
-    // Online, a change waits for the page's next sync (every 30 s): close the page first.
     await rename(page, 'c3', 'Sent by a woken worker');
     await waitText(page, '[data-testid="pending"]', '1');
     assert.deepEqual(await syncTags(page), [], 'online, the engine registers no tag');

@@ -14,14 +14,18 @@ export function App({
   apiBaseUrl,
   user,
   autoSyncInterval = 30000,
+  pushDelayMs = 250,
 }: {
   apiBaseUrl: string;
   user: string;
   autoSyncInterval?: number;
+  /** How soon a local change is pushed; 0: only by the interval, a trigger or Sync now. */
+  pushDelayMs?: number;
 }) {
   const [lastResult, setLastResult] = useState<SyncResult | null>(null);
   const { status, isOnline, performSync } = useOfflineSync({
     autoSyncInterval,
+    pushDelayMs,
     syncOnOnline: true,
     syncOnVisibility: true,
     syncOnMount: true,

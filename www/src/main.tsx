@@ -10,6 +10,8 @@ interface DemoConfig {
   user: string;
   /** Auto-sync interval in ms (`?autoSync=1000`); default 30 s. */
   autoSyncInterval: number;
+  /** How soon a local change is pushed (`?pushDelay=0` turns pushing at once off); default 250 ms. */
+  pushDelayMs: number;
 }
 
 async function loadConfig(): Promise<DemoConfig> {
@@ -27,6 +29,7 @@ async function loadConfig(): Promise<DemoConfig> {
     apiBaseUrl: query.get('api') ?? served.apiBaseUrl ?? 'http://127.0.0.1:8787',
     user: query.get('user') ?? served.user ?? 'demo',
     autoSyncInterval: Number(query.get('autoSync') ?? 30000),
+    pushDelayMs: Number(query.get('pushDelay') ?? 250),
   };
 }
 
@@ -51,7 +54,9 @@ async function start() {
   }
   root.render(
     <StrictMode>
-      <App apiBaseUrl={config.apiBaseUrl} user={config.user} autoSyncInterval={config.autoSyncInterval} />
+      <App apiBaseUrl={config.apiBaseUrl} user={config.user} autoSyncInterval={config.autoSyncInterval}
+        pushDelayMs={config.pushDelayMs}
+      />
     </StrictMode>,
   );
 }
