@@ -24,23 +24,6 @@ fn ids(list: &JsValue) -> Vec<String> {
     js_sys::Array::from(list).iter().map(|r| s(&r, "id").unwrap()).collect()
 }
 
-/// splitmix64: a fixed seed gives the same data and queries every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// A field's value as the model sees it, in the documented order across kinds:
 /// null < false < true < numbers < strings (no Dates in this data). `Other` (an
 /// object, or the field missing) matches nothing and sorts last.
