@@ -54,7 +54,22 @@ tally() {
     }
     END { printf "%-9s %d tests run in %d suites (%d passed, %d failed, %d ignored)\n", b ":", p + f, s, p, f, ig }'
 }
-SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome 2>&1 | tee "$LOGS/chromium.log"
+# Chromium's renderer sometimes never answers chromedriver while a suite's page
+# loads ("Timed out receiving message from renderer", after 300 s, before any test
+# of that suite ran; seen on a loaded 2-core machine, in a different suite each
+# time). That one failure, and only it, runs the suites once more and says so; a
+# test that fails fails the run.
+chromium_suites() {
+  SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome 2>&1 | tee "$LOGS/chromium.log"
+}
+if ! chromium_suites; then
+  if grep -q "Timed out receiving message from renderer" "$LOGS/chromium.log" && ! grep -q "^test .* FAIL" "$LOGS/chromium.log"; then
+    echo "== Chromium's renderer hung while a suite's page loaded (no test failed): the Chromium suites once more"
+    chromium_suites
+  else
+    exit 1
+  fi
+fi
 if $quick; then
   echo "== quick: passed (not run: chaos summary, Firefox, WebKit, npm package, end-to-end, bench smoke, background sync; scripts/test.sh runs everything)"
   exit 0
