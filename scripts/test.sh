@@ -56,20 +56,20 @@ tally() {
 }
 # Chromium's renderer sometimes never answers chromedriver while a suite's page
 # loads ("Timed out receiving message from renderer", after 300 s, before any test
-# of that suite ran; seen on a loaded 2-core machine, in a different suite each
-# time). That one failure, and only it, runs the suites once more and says so; a
-# test that fails fails the run.
+# of that suite ran; seen in 3 of 3 full runs on this machine, in chaos or cursor
+# and never when run alone: its run.js never ran, so no test started). That failure, and only it, runs
+# the suites again, at most twice, and says so; a test that fails fails the run.
 chromium_suites() {
   SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome 2>&1 | tee "$LOGS/chromium.log"
 }
-if ! chromium_suites; then
-  if grep -q "Timed out receiving message from renderer" "$LOGS/chromium.log" && ! grep -q "^test .* FAIL" "$LOGS/chromium.log"; then
-    echo "== Chromium's renderer hung while a suite's page loaded (no test failed): the Chromium suites once more"
-    chromium_suites
-  else
+for attempt in 1 2 3; do
+  if chromium_suites; then break; fi
+  if [ "$attempt" = 3 ] || ! grep -q "Timed out receiving message from renderer" "$LOGS/chromium.log" \
+    || grep -q "^test .* FAIL" "$LOGS/chromium.log"; then
     exit 1
   fi
-fi
+  echo "== a suite's page never loaded in Chromium (no test failed; see the note above): the Chromium suites again"
+done
 if $quick; then
   echo "== quick: passed (not run: chaos summary, Firefox, WebKit, npm package, end-to-end, bench smoke, background sync; scripts/test.sh runs everything)"
   exit 0
