@@ -71,20 +71,15 @@ pub fn get_u64(obj: &JsValue, key: &str) -> Option<u64> {
     get_f64(obj, key).filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9_007_199_254_740_991.0).map(|n| n as u64)
 }
 
+// One JS snippet for the whole crate besides idb.js: every snippet is one more
+// module the page fetches before the wasm starts (and the test runner's server
+// deadlocked on too many at once), so the helpers that work on JS values as they
+// are live here together: ordering records, comparing fields, running queries.
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export function sortedByNumber(records, key) {
   const n = (r) => (typeof r?.[key] === 'number' && r[key] === r[key] ? r[key] : 0);
   return Array.from(records).sort((a, b) => (n(a) > n(b)) - (n(a) < n(b)));
-}"#)]
-extern "C" {
-    /// The records ordered by a numeric field (a missing one counts as 0), ties in
-    /// their order: `Array.prototype.sort` is stable, and the standard Rust sort
-    /// it replaces was 5 KB of wasm.
-    #[wasm_bindgen(js_name = sortedByNumber)]
-    pub fn sorted_by_number(records: &js_sys::Array, key: &str) -> js_sys::Array;
 }
-
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 const same = (a, b) => {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -95,12 +90,116 @@ const same = (a, b) => {
 export function holdsFields(record, fields) {
   if (typeof record !== 'object' || record === null || typeof fields !== 'object' || fields === null) return false;
   return Object.keys(fields).every((k) => Object.prototype.hasOwnProperty.call(record, k) && same(record[k], fields[k]));
-}"#)]
+}
+const OPS = ['eq', 'gt', 'gte', 'lt', 'lte', 'in'];
+const OPTIONS = ['where', 'orderBy', 'limit', 'offset'];
+const rank = (v) => v === null ? 0 : typeof v === 'boolean' ? 1
+  : typeof v === 'number' ? (Number.isNaN(v) ? -1 : 2) : v instanceof Date ? (Number.isNaN(v.getTime()) ? -1 : 3)
+  : typeof v === 'string' ? 4 : -1;
+const cmp = (a, b) => {
+  const ra = rank(a), rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 3) { a = a.getTime(); b = b.getTime(); }
+  return a < b ? -1 : a > b ? 1 : 0;
+};
+const describe = (v) => v === undefined ? 'undefined' : Array.isArray(v) ? 'an array'
+  : typeof v === 'object' ? 'an object' : typeof v === 'number' ? 'NaN' : typeof v;
+const isCondition = (c) => c !== null && typeof c === 'object' && !(c instanceof Date) && !Array.isArray(c);
+
+export function compileQuery(spec) {
+  const bad = (path, what) => { throw new TypeError(`offline-sync: query${path} ${what}`); };
+  if (spec === undefined || spec === null) spec = {};
+  if (typeof spec !== 'object' || Array.isArray(spec)) bad('', 'must be an object: { where, orderBy, limit, offset }');
+  for (const k of Object.keys(spec)) if (!OPTIONS.includes(k)) bad(`.${k}`, 'is not a query option (where, orderBy, limit, offset)');
+  const value = (v, path) => {
+    if (rank(v) < 0) bad(path, `must be a string, number, boolean, null or Date, not ${describe(v)}`);
+    return v;
+  };
+  const tests = [];
+  const where = spec.where ?? {};
+  if (typeof where !== 'object' || Array.isArray(where)) bad('.where', 'must be an object of conditions by field');
+  for (const field of Object.keys(where)) {
+    const cond = where[field], at = `.where.${field}`;
+    if (!isCondition(cond)) { tests.push([field, 'eq', value(cond, at)]); continue; }
+    const ops = Object.keys(cond);
+    if (!ops.length) bad(at, 'needs one of eq, gt, gte, lt, lte, in');
+    for (const op of ops) {
+      if (!OPS.includes(op)) bad(`${at}.${op}`, 'is not an operator (eq, gt, gte, lt, lte, in)');
+      if (op !== 'in') { tests.push([field, op, value(cond[op], `${at}.${op}`)]); continue; }
+      if (!Array.isArray(cond.in)) bad(`${at}.in`, 'must be an array of values');
+      tests.push([field, 'in', cond.in.map((v, i) => value(v, `${at}.in[${i}]`))]);
+    }
+  }
+  const order = [];
+  const orderBy = spec.orderBy === undefined ? [] : Array.isArray(spec.orderBy) ? spec.orderBy : [spec.orderBy];
+  orderBy.forEach((o, i) => {
+    const at = Array.isArray(spec.orderBy) ? `.orderBy[${i}]` : '.orderBy';
+    if (typeof o === 'string' && o) return order.push([o, 1]);
+    if (o === null || typeof o !== 'object' || typeof o.field !== 'string' || !o.field)
+      bad(at, "must be a field name, or { field, direction: 'asc' | 'desc' }");
+    if (o.direction !== undefined && o.direction !== 'asc' && o.direction !== 'desc')
+      bad(`${at}.direction`, "must be 'asc' or 'desc'");
+    order.push([o.field, o.direction === 'desc' ? -1 : 1]);
+  });
+  const count = (name) => {
+    const n = spec[name];
+    if (n === undefined) return undefined;
+    if (!Number.isInteger(n) || n < 0) bad(`.${name}`, 'must be a whole number, 0 or more');
+    return n;
+  };
+  return { tests, order, limit: count('limit'), offset: count('offset') ?? 0 };
+}
+
+const matches = (x, op, v) => {
+  if (rank(x) < 0) return false;
+  const c = op === 'in' ? null : cmp(x, v);
+  switch (op) {
+    case 'eq': return c === 0;
+    case 'gt': return c > 0;
+    case 'gte': return c >= 0;
+    case 'lt': return c < 0;
+    case 'lte': return c <= 0;
+    default: return v.some((w) => cmp(x, w) === 0);
+  }
+};
+
+export function runQuery(records, q) {
+  const out = Array.from(records).filter((r) => q.tests.every(([f, op, v]) => matches(r?.[f], op, v)));
+  if (q.order.length) {
+    // Array.prototype.sort is stable: ties keep id order.
+    out.sort((a, b) => {
+      for (const [f, dir] of q.order) {
+        const x = a?.[f], y = b?.[f];
+        const okx = rank(x) >= 0, oky = rank(y) >= 0;
+        if (okx !== oky) return okx ? -1 : 1;
+        const c = okx ? cmp(x, y) : 0;
+        if (c) return c * dir;
+      }
+      return 0;
+    });
+  }
+  return out.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
+}
+"#)]
 extern "C" {
+    /// The records ordered by a numeric field (a missing one counts as 0), ties in
+    /// their order: `Array.prototype.sort` is stable, and the standard Rust sort
+    /// it replaces was 5 KB of wasm.
+    #[wasm_bindgen(js_name = sortedByNumber)]
+    pub fn sorted_by_number(records: &js_sys::Array, key: &str) -> js_sys::Array;
+
     /// Whether every top-level field of `fields` is in `record` with an equal value
     /// (compared deeply, key order aside, as a server may reorder them).
     #[wasm_bindgen(js_name = holdsFields)]
     pub fn holds_fields(record: &JsValue, fields: &JsValue) -> bool;
+
+    /// A query (`{ where, orderBy, limit, offset }`) checked and normalised
+    /// (`store::query`); throws a `TypeError` naming what is wrong.
+    #[wasm_bindgen(js_name = compileQuery, catch)]
+    pub fn compile_query(spec: &JsValue) -> std::result::Result<JsValue, JsValue>;
+    /// The records that match a compiled query, in its order.
+    #[wasm_bindgen(js_name = runQuery)]
+    pub fn run_query(records: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
 }
 
 pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {
