@@ -103,17 +103,16 @@ impl Engine {
     /// Sends the queue in order, in batches. A transient failure stops the sync with
     /// everything still queued; a permanent one sets only the offending entry aside.
     pub(super) async fn push_queue(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
-        let mut limit = ready.transport.batch_limit();
-        if limit == 1 {
+        let full = ready.transport.batch_limit();
+        if full == 1 {
             return self.push_in_turn(ready, generation, r).await;
         }
-        let full = limit;
         // After a request-level refusal, the refused batch's entries go one at a time
-        // to find the bad one; then batches are whole again.
+        // to find the bad one (this many singles left); then batches are whole again.
         let mut singles_left = 0;
         let mut w = Window::default();
         let mut answered: Option<(Vec<JsValue>, Vec<Outcome>)> = None;
-        let mut cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
+        let mut cur = self.prepare(ready, &mut w, full, &[], generation).await?;
         loop {
             if cur.is_empty() && answered.is_none() {
                 return Ok(());
@@ -122,8 +121,8 @@ impl Engine {
             // sign-out), and its changes must not go out under whoever is signed in now.
             self.write_guard(generation)?;
             let held = entities(&cur);
-            // The last single of a search: what follows it is picked as a whole batch.
-            let next_limit = if limit == 1 && cur.len() == 1 && singles_left <= 1 { full } else { limit };
+            // Until the last single of a search, what follows is picked as a single too.
+            let next_limit = if singles_left > 1 { 1 } else { full };
             let send = async {
                 match cur.is_empty() {
                     true => None,
@@ -147,9 +146,8 @@ impl Engine {
                     cur = next;
                 }
                 Some(Err(e)) if e.kind == ErrorKind::Permanent && cur.len() > 1 => {
-                    limit = 1;
                     singles_left = sent;
-                    cur = self.prepare(ready, &mut w, limit, &[], generation).await?;
+                    cur = self.prepare(ready, &mut w, 1, &[], generation).await?;
                     continue;
                 }
                 Some(Err(e)) if e.kind == ErrorKind::Permanent => {
@@ -165,11 +163,8 @@ impl Engine {
                     return Err(e);
                 }
             }
-            if limit == 1 && sent == 1 {
+            if sent == 1 {
                 singles_left = singles_left.saturating_sub(1);
-                if singles_left == 0 {
-                    limit = full;
-                }
             }
         }
     }
