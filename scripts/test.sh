@@ -96,8 +96,8 @@ echo "== browser tests in WebKit (Safari's engine: WebKitGTK under Xvfb; no Sync
 had_display="${DISPLAY-}"
 start_xvfb
 webkit_suites=(--lib)
-for f in tests/*.rs; do
-  n=$(basename "$f" .rs)
+for f in tests/*.rs tests/*/main.rs; do
+  n=$(basename "${f%/main.rs}" .rs)
   [ "$n" = chaos ] || webkit_suites+=(--test "$n")
 done
 webkit() {
