@@ -1,4 +1,5 @@
 import type { OfflineSyncOptions, OfflineSyncSnapshot, SyncResult } from './wasm/offline_sync.js';
+import type { OfflineSyncClient } from './client.js';
 
 export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './wasm/offline_sync.js';
 
@@ -8,8 +9,11 @@ export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './wasm
  * Methods are bound: they can be passed around detached.
  */
 export class OfflineSync {
-  /** @throws TypeError naming the option, on a bad value. */
-  constructor(options?: OfflineSyncOptions);
+  /**
+   * A controller of `client` (from `createOfflineSync`), or of the page's default client.
+   * @throws TypeError naming the option, on a bad value.
+   */
+  constructor(options?: OfflineSyncOptions, client?: OfflineSyncClient);
   /** The first subscriber activates the controller; when the last one leaves (and `start()` was not called) it deactivates. */
   subscribe(listener: () => void): () => void;
   getSnapshot(): OfflineSyncSnapshot;

@@ -1,25 +1,31 @@
 // OfflineSync: the sync controller (triggers, timer, status). A JS shell that
 // delegates to the wasm class once the module is loaded; until then it answers
 // a default snapshot and remembers what was asked of it.
-import { isReady, settled, wasm } from './load.js';
+import { isReady, settled, wasm, wasmClients } from './load.js';
+import { onlineManager } from './managers.js';
 
 const DEFAULT_STATUS = Object.freeze({
   isRunning: false, lastSyncAt: null, nextSyncAt: null, error: null, errorKind: null,
   serverReachable: true, syncCount: 0, pendingCount: 0, failedCount: 0,
 });
-const online = () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false);
+const online = () => onlineManager.isOnline();
 const SERVER_SNAPSHOT = Object.freeze({ status: DEFAULT_STATUS, isOnline: true });
 
 export class OfflineSync {
-  #options; #inner = null; #subs = new Set(); #started = false; #auto = null;
+  #options; #client; #inner = null; #subs = new Set(); #started = false; #auto = null;
   #pending = null; #error = null; #fallback = null; #disposed = false;
 
-  constructor(options) {
+  // `client`: an OfflineSyncClient of createOfflineSync; the page's default client without one.
+  constructor(options, client) {
     if (options != null && typeof options !== 'object') {
       throw new TypeError('offline-sync: OfflineSync options must be an object');
     }
+    if (client != null && !wasmClients.has(client)) {
+      throw new TypeError('offline-sync: OfflineSync client must come from createOfflineSync');
+    }
     this.#options = options;
-    if (isReady()) this.#inner = new wasm.OfflineSync(options); // throws TypeError on bad options
+    this.#client = client ?? null;
+    if (isReady()) this.#inner = this.#build(); // throws TypeError on bad options
     // Bound, so they can be passed around (`onClick={performSync}`, useSyncExternalStore).
     for (const m of ['subscribe', 'getSnapshot', 'getServerSnapshot', 'performSync', 'startAutoSync',
       'stopAutoSync', 'start', 'stop', 'dispose', 'setOptions']) this[m] = this[m].bind(this);
@@ -89,7 +95,7 @@ export class OfflineSync {
   #attach() {
     if (this.#inner || this.#error || this.#disposed) return;
     try {
-      this.#inner = new wasm.OfflineSync(this.#options);
+      this.#inner = this.#build();
     } catch (e) {
       this.#error = e; // bad options: surfaces from getSnapshot (render) and performSync
       this.#notify();
@@ -99,6 +105,10 @@ export class OfflineSync {
     for (const sub of this.#subs) sub.off = this.#inner.subscribe(sub.listener);
     if (this.#auto !== null) this.#auto ? this.#inner.startAutoSync() : this.#inner.stopAutoSync();
     this.#notify(); // the snapshot changed from the default one
+  }
+
+  #build() {
+    return this.#client ? wasmClients.get(this.#client)().controller(this.#options) : new wasm.OfflineSync(this.#options);
   }
 
   #notify() {

@@ -10,6 +10,9 @@ export type {
 export { OfflineSync } from './controller.js';
 export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './controller.js';
 export { ready, isReady } from './load.js';
+export { createOfflineSync, OfflineSyncClient } from './client.js';
+export { onlineManager, focusManager } from './managers.js';
+export type { OnlineManager, FocusManager } from './managers.js';
 export { isOfflineSyncError } from './errors.js';
 export type { OfflineSyncError } from './errors.js';
 

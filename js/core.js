@@ -3,6 +3,7 @@
 // browser API (window, document, IndexedDB, fetch): only calls do, so SSR can
 // import it. There is no top-level await.
 import { trackInit, isReady, ready, settled, wasm } from './load.js';
+import { engineFacade } from './facade.js';
 
 export { ready, isReady };
 
@@ -13,17 +14,6 @@ export function initOfflineSync(options) {
   return p;
 }
 
-// SyncEngineApi's methods (core.d.ts), each delegating to the wasm SyncEngine's
-// method of the same name. The @satisfies makes the type test (tests/types, tsc
-// with checkJs) fail when this list and SyncEngineApi differ by a name.
-const ENGINE_METHODS = Object.keys(
-  /** @satisfies {Record<keyof import('./core.js').SyncEngineApi, 1>} */ ({
-    fullSync: 1, downloadCourse: 1, queueMutation: 1, get: 1, list: 1, query: 1, put: 1, remove: 1,
-    pendingCount: 1, pending: 1, failed: 1, retryFailed: 1, discardFailed: 1, conflicts: 1,
-    offlineCourses: 1, clientId: 1, clearLocalData: 1,
-  }),
-);
-
 let engine = null;
 
 /**
@@ -31,20 +21,14 @@ let engine = null;
  * each method loads the module first if needed, then delegates to it.
  */
 export function getSyncEngine() {
-  if (!engine) {
-    const call = (name) => async (...args) => {
-      await settled();
-      const e = wasm.getSyncEngine(); // the current engine: initOfflineSync may replace it
-      try {
-        return await e[name](...args);
-      } finally {
-        e.free();
-      }
-    };
-    engine = Object.freeze(Object.fromEntries(ENGINE_METHODS.map((m) => [m, call(m)])));
-  }
-  return engine;
+  // The current engine on each call: initOfflineSync may replace it.
+  return (engine ??= engineFacade(async () => {
+    await settled();
+    return wasm.getSyncEngine();
+  }));
 }
 
 export { OfflineSync } from './controller.js';
 export { isOfflineSyncError } from './errors.js';
+export { createOfflineSync, OfflineSyncClient } from './client.js';
+export { onlineManager, focusManager } from './managers.js';

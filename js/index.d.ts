@@ -1,3 +1,3 @@
-export { useOfflineSync } from './react.js';
+export { useOfflineSync, OfflineSyncProvider, useOfflineSyncClient, useSyncEngine } from './react.js';
 export type { UseOfflineSyncResult } from './react.js';
 export * from './core.js';

@@ -1,3 +1,6 @@
 // offline-sync: the React hook plus everything of ./core.
-export { useOfflineSync } from './react.js';
-export { ready, isReady, initOfflineSync, getSyncEngine, OfflineSync, isOfflineSyncError } from './core.js';
+export { useOfflineSync, OfflineSyncProvider, useOfflineSyncClient, useSyncEngine } from './react.js';
+export {
+  ready, isReady, initOfflineSync, getSyncEngine, OfflineSync, isOfflineSyncError, createOfflineSync, OfflineSyncClient,
+  onlineManager, focusManager,
+} from './core.js';

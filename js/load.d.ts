@@ -15,3 +15,6 @@ export function isReady(): boolean;
 export function trackInit(p: Promise<unknown>): void;
 /** The module is loaded and no initOfflineSync() is in flight. */
 export function settled(): Promise<void>;
+
+/** Each OfflineSyncClient's builder of its wasm client (internal). */
+export const wasmClients: WeakMap<object, () => import('./wasm/offline_sync.js').OfflineSyncClient>;

@@ -44,3 +44,9 @@ export async function settled() {
   await ready();
   if (configuring) await configuring.catch(() => {});
 }
+
+/**
+ * Each OfflineSyncClient's builder of its wasm client (internal): how an
+ * OfflineSync controller of that client reaches it once the module is loaded.
+ */
+export const wasmClients = new WeakMap();

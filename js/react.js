@@ -1,6 +1,30 @@
-// useOfflineSync: the React binding of OfflineSync (drop-in for the old hook).
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+// useOfflineSync: the React binding of OfflineSync (drop-in for the old hook), and
+// OfflineSyncProvider, which gives the components below it a client of their own.
+import {
+  createContext, createElement, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState,
+  useSyncExternalStore,
+} from 'react';
 import { OfflineSync } from './controller.js';
+import { getSyncEngine } from './core.js';
+
+// The client of the nearest provider; null: the page's default client.
+const ClientContext = createContext(null);
+
+/** Gives the components below a client of createOfflineSync (TanStack's QueryClientProvider). */
+export function OfflineSyncProvider({ client, children }) {
+  return createElement(ClientContext.Provider, { value: client ?? null }, children);
+}
+
+/** The nearest provider's client, or null under none (the page's default client). */
+export function useOfflineSyncClient() {
+  return useContext(ClientContext);
+}
+
+/** The engine of the nearest provider's client, or the page's (getSyncEngine()). */
+export function useSyncEngine() {
+  const client = useContext(ClientContext);
+  return client ? client.engine : getSyncEngine();
+}
 
 const useIsomorphicLayoutEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect;
 const isCallback = (f) => f == null || typeof f === 'function';
@@ -18,9 +42,10 @@ function controllerOptions(options, latest) {
 
 export function useOfflineSync(options = {}) {
   const latest = useRef(options);
-  // One controller per component; it touches nothing until subscribed, so the
+  const client = useContext(ClientContext);
+  // One controller per component (of the provider's client, else the page's); it touches nothing until subscribed, so the
   // instance StrictMode builds and throws away costs nothing.
-  const [sync] = useState(() => new OfflineSync(controllerOptions(options, latest)));
+  const [sync] = useState(() => new OfflineSync(controllerOptions(options, latest), client ?? undefined));
   useIsomorphicLayoutEffect(() => {
     latest.current = options;
   });

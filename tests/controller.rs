@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use offline_sync::{init_offline_sync, OfflineSync};
+use offline_sync::{init_offline_sync, is_online, is_visible, set_online, set_visible, OfflineSync, OfflineSyncClient};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -295,4 +295,89 @@ async fn the_pending_count_follows_a_burst_of_changes() {
     sleep(100).await;
     assert_eq!(num(&status(&c), "pendingCount"), 40.0, "and stays there");
     c.dispose();
+}
+
+// ---- clients of their own (createOfflineSync) and the page's trigger sources
+
+/// A controller that only syncs when told to: no timer, no mount sync, no push at once.
+fn quiet(client: &OfflineSyncClient) -> OfflineSync {
+    let c = client.controller(json(r#"{"autoSyncInterval":0,"syncOnMount":false,"pushDelayMs":0}"#)).unwrap();
+    c.start();
+    c
+}
+
+#[wasm_bindgen_test]
+async fn two_clients_in_one_page_keep_their_own_database_status_and_sync() {
+    let (ua, ub) = (unique("cla"), unique("clb"));
+    let a = OfflineSyncClient::new(options(&unique("ns-"), &ua, &[])).expect("valid options");
+    let b = OfflineSyncClient::new(options(&unique("ns-"), &ub, &[])).expect("valid options");
+    ok(a.ready()).await;
+    ok(b.ready()).await;
+    let (ca, cb) = (quiet(&a), quiet(&b));
+
+    ok(a.engine().put(JsValue::from_str("course"), JsValue::from_str("x"), json(r#"{"title":"A's"}"#))).await;
+    wait_until("a's pending count", || num(&status(&ca), "pendingCount") == 1.0).await;
+    assert_eq!(num(&status(&cb), "pendingCount"), 0.0, "b's status is its own");
+    let in_b = ok(b.engine().get(JsValue::from_str("course"), JsValue::from_str("x"))).await;
+    assert!(in_b.is_undefined(), "b's database is its own");
+
+    let r = ok(ca.perform_sync()).await;
+    assert_eq!(get(&r, "success"), JsValue::TRUE, "{}", stringify(&r));
+    assert_eq!(num(&r, "pushed"), 1.0);
+    assert_eq!(sync_count(&ca), 1.0);
+    assert_eq!(sync_count(&cb), 0.0, "a's sync is not b's");
+    assert_eq!(server_state(&ua).await.len(), 1, "a's change reached a's account");
+    assert!(server_state(&ub).await.is_empty());
+
+    // The page's default client (initOfflineSync) is a third, apart from both.
+    init_page().await;
+    let page = offline_sync::get_sync_engine();
+    assert!(ok(page.get(JsValue::from_str("course"), JsValue::from_str("x"))).await.is_undefined());
+
+    // A client that is closed lets go of its controllers' timer and listeners.
+    let auto = a.controller(json(r#"{"autoSyncInterval":60000,"syncOnMount":false}"#)).unwrap();
+    auto.start();
+    assert!(!get(&status(&auto), "nextSyncAt").is_null());
+    a.close();
+    assert!(get(&status(&auto), "nextSyncAt").is_null(), "close() stops the client's timer");
+    for c in [ca, cb, auto] {
+        c.dispose();
+    }
+    b.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_app_can_say_when_the_page_is_online_or_visible() {
+    let user = unique("clonline");
+    let client = OfflineSyncClient::new(options(&unique("ns-"), &user, &[])).expect("valid options");
+    ok(client.ready()).await;
+    let c = client.controller(json(r#"{"autoSyncInterval":0,"syncOnMount":false,"pushDelayMs":50}"#)).unwrap();
+    c.start();
+
+    set_online(JsValue::FALSE);
+    assert!(!is_online());
+    wait_until("isOnline false", || get(&c.get_snapshot(), "isOnline") == JsValue::FALSE).await;
+    ok(client.engine().put(JsValue::from_str("course"), JsValue::from_str("o"), json(r#"{"title":"offline"}"#))).await;
+    sleep(500).await;
+    assert_eq!(num(&status(&c), "pendingCount"), 1.0, "nothing is pushed while the app says offline");
+    assert!(server_state(&user).await.is_empty());
+
+    // Back online (syncOnOnline, the default): the change goes out.
+    set_online(JsValue::TRUE);
+    wait_until("the sync of coming online", || num(&status(&c), "pendingCount") == 0.0).await;
+    assert_eq!(get(&c.get_snapshot(), "isOnline"), JsValue::TRUE);
+    assert_eq!(server_state(&user).await.len(), 1);
+    // Handed back to the browser, which says online here.
+    set_online(JsValue::UNDEFINED);
+    assert!(is_online());
+
+    // Visible again (syncOnVisibility, the default) starts a sync.
+    let before = sync_count(&c);
+    set_visible(JsValue::FALSE);
+    assert!(!is_visible());
+    set_visible(JsValue::TRUE);
+    wait_until("the sync of becoming visible", || sync_count(&c) > before).await;
+    set_visible(JsValue::UNDEFINED);
+    c.dispose();
+    client.close();
 }

@@ -1,7 +1,7 @@
 //! `OfflineSync`: the framework-free controller class; `useOfflineSync` is a thin
 //! React binding over it.
 
-use crate::controller::{hub, Member};
+use crate::controller::{hub, Hub, Member};
 use crate::failure::type_error;
 use crate::jsv;
 use offline_sync_core::config::controller_options;
@@ -15,6 +15,9 @@ thread_local! {
 
 struct Inner {
     id: u32,
+    /// The client of `createOfflineSync` this controller belongs to; `None` for the
+    /// page's default client, looked up on each use (`initOfflineSync` may replace it).
+    client: Option<Rc<Hub>>,
     member: RefCell<Member>,
     subscribers: RefCell<Vec<(u32, js_sys::Function)>>,
     next_sub: Cell<u32>,
@@ -29,6 +32,10 @@ impl Inner {
         !self.disposed.get() && (self.started.get() || !self.subscribers.borrow().is_empty())
     }
 
+    fn hub(&self) -> Rc<Hub> {
+        self.client.clone().unwrap_or_else(hub)
+    }
+
     fn member(&self) -> Member {
         let mut m = self.member.borrow().clone();
         m.notify = self.subscribers.borrow().iter().map(|(_, f)| f.clone()).collect();
@@ -39,16 +46,16 @@ impl Inner {
     fn settle(&self) {
         match (self.wants_active(), self.joined.get()) {
             (true, false) => {
-                let h = hub();
+                let h = self.hub();
                 h.join(self.id, self.member());
                 self.joined.set(true);
                 if self.member.borrow().options.sync_on_mount {
                     h.trigger();
                 }
             }
-            (true, true) => hub().join(self.id, self.member()),
+            (true, true) => self.hub().join(self.id, self.member()),
             (false, true) => {
-                hub().leave(self.id);
+                self.hub().leave(self.id);
                 self.joined.set(false);
             }
             (false, false) => {}
@@ -74,16 +81,11 @@ pub struct OfflineSync {
     inner: Rc<Inner>,
 }
 
-#[wasm_bindgen]
 impl OfflineSync {
-    /// Validates the options (a `TypeError` names the bad one) and touches nothing:
-    /// listeners and timers start with the first `subscribe` or `start()`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "OfflineSyncOptions | undefined")] options: JsValue,
-    ) -> Result<OfflineSync, JsValue> {
+    /// A controller of `client`, or of the page's default client.
+    pub(crate) fn of_client(options: &JsValue, client: Option<Rc<Hub>>) -> Result<OfflineSync, JsValue> {
         console_error_panic_hook::set_once();
-        let member = parse(&options)?;
+        let member = parse(options)?;
         let id = NEXT_ID.with(|n| {
             let id = n.get();
             n.set(id + 1);
@@ -92,6 +94,7 @@ impl OfflineSync {
         Ok(OfflineSync {
             inner: Rc::new(Inner {
                 id,
+                client,
                 member: RefCell::new(member),
                 subscribers: RefCell::new(Vec::new()),
                 next_sub: Cell::new(0),
@@ -100,6 +103,18 @@ impl OfflineSync {
                 joined: Cell::new(false),
             }),
         })
+    }
+}
+
+#[wasm_bindgen]
+impl OfflineSync {
+    /// Validates the options (a `TypeError` names the bad one) and touches nothing:
+    /// listeners and timers start with the first `subscribe` or `start()`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "OfflineSyncOptions | undefined")] options: JsValue,
+    ) -> Result<OfflineSync, JsValue> {
+        OfflineSync::of_client(&options, None)
     }
 
     /// Calls `listener` whenever the snapshot changes; returns the unsubscribe
@@ -129,14 +144,14 @@ impl OfflineSync {
     /// `{ status, isOnline }`; the same object until something changed.
     #[wasm_bindgen(js_name = getSnapshot, unchecked_return_type = "OfflineSyncSnapshot")]
     pub fn get_snapshot(&self) -> JsValue {
-        hub().snapshot()
+        self.inner.hub().snapshot()
     }
 
     /// Syncs now; while a sync runs (here, in another controller, or through
     /// `getSyncEngine().fullSync()`), returns that one instead of starting another.
     #[wasm_bindgen(js_name = performSync, unchecked_return_type = "Promise<SyncResult>")]
     pub fn perform_sync(&self) -> js_sys::Promise {
-        let h = hub();
+        let h = self.inner.hub();
         crate::task::promise(async move { Ok(h.sync().await.to_js()) })
     }
 
@@ -153,7 +168,7 @@ impl OfflineSync {
     fn set_auto(&self, on: bool) {
         self.inner.member.borrow_mut().auto = on;
         if self.inner.joined.get() {
-            hub().update(self.inner.id, |m| m.auto = on);
+            self.inner.hub().update(self.inner.id, |m| m.auto = on);
         }
     }
 

@@ -1,15 +1,17 @@
 //! `initOfflineSync(options)` and `getSyncEngine()`: one engine per page or worker.
 
 use super::engine::SyncEngine;
-use crate::controller::page;
+use crate::controller::{page, triggers};
+use crate::engine::Engine;
 use crate::failure::{to_js, type_error};
 use crate::jsv;
 use crate::transport::Connect;
 use offline_sync_core::config::{engine_options, EngineOptions};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// The service worker URL option of `initOfflineSync`.
-fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue> {
+pub(crate) fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue> {
     let get = super::convert::options_source(options, "initOfflineSync")?;
     offline_sync_core::config::service_worker(&get).map_err(|e| type_error(&e.to_string()))
 }
@@ -38,31 +40,36 @@ pub fn init_offline_sync(
     // The engine is in place before this returns, so `getSyncEngine()` and
     // controllers created right after an un-awaited call already use it.
     let engine = page::configure(opts, cb);
-    crate::task::promise(async move {
-        engine.ready().await.map_err(|e| to_js(&e))?;
-        crate::browser::request_persistence();
-        if let Some(url) = worker {
-            // In the background: a first visit does not wait for the worker. Without
-            // it, syncing still works (next start, online, visibility); say why
-            // background sync will not, and carry on.
-            crate::task::spawn(async move {
-                if let Err(e) = crate::browser::background_sync::register_worker(&url).await {
-                    web_sys::console::warn_1(&JsValue::from_str(&format!(
-                        "offline-sync: could not register the service worker {url}: {e}; background sync is off, changes still go out on the next start, on `online` and when the page becomes visible"
-                    )));
-                }
-            });
-        }
-        // Changes left from an earlier visit (a closed tab, a browser without
-        // Background Sync) go out now, on this start.
-        if matches!(engine.counts().await, Ok((p, _)) if p > 0) && crate::browser::is_online() {
-            let e = engine.clone();
-            crate::task::spawn(async move {
-                e.full_sync().await;
-            });
-        }
-        Ok(JsValue::UNDEFINED)
-    })
+    crate::task::promise(start(engine, worker))
+}
+
+/// What `initOfflineSync` and a client's `ready()` do once the engine exists: open
+/// its database, ask for persistent storage, register the worker, and send what an
+/// earlier visit left queued.
+pub(crate) async fn start(engine: Rc<Engine>, worker: Option<String>) -> Result<JsValue, JsValue> {
+    engine.ready().await.map_err(|e| to_js(&e))?;
+    crate::browser::request_persistence();
+    if let Some(url) = worker {
+        // In the background: a first visit does not wait for the worker. Without
+        // it, syncing still works (next start, online, visibility); say why
+        // background sync will not, and carry on.
+        crate::task::spawn(async move {
+            if let Err(e) = crate::browser::background_sync::register_worker(&url).await {
+                web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "offline-sync: could not register the service worker {url}: {e}; background sync is off, changes still go out on the next start, on `online` and when the page becomes visible"
+                )));
+            }
+        });
+    }
+    // Changes left from an earlier visit (a closed tab, a browser without
+    // Background Sync) go out now, on this start.
+    if matches!(engine.counts().await, Ok((p, _)) if p > 0) && triggers::is_online() {
+        let e = engine.clone();
+        crate::task::spawn(async move {
+            e.full_sync().await;
+        });
+    }
+    Ok(JsValue::UNDEFINED)
 }
 
 /// The page's engine: `fullSync`, `downloadCourse`, `queueMutation` and local reads.

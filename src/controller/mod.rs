@@ -1,14 +1,18 @@
-//! The controller behind `useOfflineSync` and `new OfflineSync()`.
+//! The client behind `useOfflineSync`, `new OfflineSync()` and `createOfflineSync()`.
 //!
-//! Every controller of a page shares one `Hub` per engine: one status, one timer and
-//! one set of `online`/`offline`/`visibilitychange` listeners, however many
-//! components use the hook (the module this replaces ran timers per instance).
-//! Each controller contributes its options while it is active.
+//! A client is a `Hub`: one engine (one namespace, one database), its status, one
+//! timer and one subscription to the page's online/visible sources (`triggers`),
+//! however many components use the hook (the module this replaces ran timers per
+//! instance). Each controller of the client contributes its options while it is
+//! active. The page has a default client (`page.rs`, the one of `initOfflineSync`);
+//! `createOfflineSync` makes others, held by the app (TanStack Query's `QueryClient`).
 
 pub mod page;
 mod snapshot;
+pub mod triggers;
 
-use crate::browser::{self, events::EventListener};
+use triggers::Trigger;
+
 use crate::engine::{Engine, EngineEvent, SyncKind, SyncResult};
 use crate::jsv;
 use offline_sync_core::config::ControllerOptions;
@@ -37,49 +41,28 @@ pub struct Hub {
     timer: RefCell<Option<gloo_timers::callback::Timeout>>,
     /// The push at once after local changes, restarted by each change (debounce).
     push_timer: RefCell<Option<gloo_timers::callback::Timeout>>,
-    listeners: RefCell<Vec<EventListener>>,
+    /// Its subscription to the page's online/visible sources (`triggers`).
+    trigger_listener: Cell<Option<u32>>,
     last: Cell<LastSync>,
     engine_listener: Cell<Option<u32>>,
     me: Weak<Hub>,
 }
 
-thread_local! {
-    static HUB: RefCell<Option<Rc<Hub>>> = const { RefCell::new(None) };
-}
-
-/// The hub of the page's current engine. When `initOfflineSync` replaced the
-/// engine, the active controllers move over to the new one's hub, and the old hub
-/// lets go of its listeners and timer.
+/// The default client's hub (`page.rs`): the one of `initOfflineSync`.
 pub fn hub() -> Rc<Hub> {
-    let engine = page::current_engine();
-    let (hub, moved) = HUB.with(|h| {
-        let mut h = h.borrow_mut();
-        match &*h {
-            Some(hub) if Rc::ptr_eq(&hub.engine, &engine) => (hub.clone(), Vec::new()),
-            _ => {
-                let moved = h.take().map(|old| old.retire()).unwrap_or_default();
-                let hub = Hub::new(engine);
-                *h = Some(hub.clone());
-                (hub, moved)
-            }
-        }
-    });
-    for (id, m) in moved {
-        hub.join(id, m);
-    }
-    hub
+    page::default_client()
 }
 
 impl Hub {
-    fn new(engine: Rc<Engine>) -> Rc<Hub> {
+    pub fn new(engine: Rc<Engine>) -> Rc<Hub> {
         Rc::new_cyclic(|me| Hub {
             engine,
-            status: RefCell::new(Status::new(browser::is_online())),
+            status: RefCell::new(Status::new(triggers::is_online())),
             snapshot: RefCell::new(None),
             members: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
             push_timer: RefCell::new(None),
-            listeners: RefCell::new(Vec::new()),
+            trigger_listener: Cell::new(None),
             last: Cell::new(LastSync::default()),
             engine_listener: Cell::new(None),
             me: me.clone(),
@@ -103,7 +86,7 @@ impl Hub {
     }
 
     /// Hands over the members and detaches (the engine was replaced).
-    fn retire(&self) -> Vec<(u32, Member)> {
+    pub(crate) fn retire(&self) -> Vec<(u32, Member)> {
         let members = std::mem::take(&mut *self.members.borrow_mut());
         if !members.is_empty() {
             self.detach();
@@ -136,45 +119,42 @@ impl Hub {
             }
         }));
         self.engine_listener.set(Some(lid));
-        let global = js_sys::global();
-        let mut ls = Vec::new();
         let me = self.me.clone();
-        ls.extend(EventListener::new(&global, "online", move |_| {
+        let tid = triggers::subscribe(Rc::new(move |t| {
             if let Some(h) = me.upgrade() {
-                h.apply(Event::Online(true));
-                // Coming back online cuts any backoff short.
-                h.last.set(LastSync::default());
-                if h.any(|m| m.options.sync_on_online) {
-                    h.trigger();
-                } else {
-                    h.reschedule();
-                }
+                h.on_trigger(t);
             }
         }));
-        let me = self.me.clone();
-        ls.extend(EventListener::new(&global, "offline", move |_| {
-            if let Some(h) = me.upgrade() {
-                h.apply(Event::Online(false));
-            }
-        }));
-        if let Some(doc) = browser::document() {
-            let me = self.me.clone();
-            ls.extend(EventListener::new(&doc, "visibilitychange", move |_| {
-                if let Some(h) = me.upgrade() {
-                    if browser::is_visible() && h.any(|m| m.options.sync_on_visibility) {
-                        h.trigger();
-                    }
-                }
-            }));
-        }
-        *self.listeners.borrow_mut() = ls;
-        self.apply(Event::Online(browser::is_online()));
+        self.trigger_listener.set(Some(tid));
+        self.apply(Event::Online(triggers::is_online()));
         self.refresh_counts();
         self.restore_last_sync();
     }
 
+    /// The page went online or offline, or became visible or hidden.
+    fn on_trigger(&self, t: Trigger) {
+        match t {
+            Trigger::Online(on) => {
+                self.apply(Event::Online(on));
+                if on {
+                    // Coming back online cuts any backoff short.
+                    self.last.set(LastSync::default());
+                    if self.any(|m| m.options.sync_on_online) {
+                        self.trigger();
+                    } else {
+                        self.reschedule();
+                    }
+                }
+            }
+            Trigger::Visible(true) if self.any(|m| m.options.sync_on_visibility) => self.trigger(),
+            Trigger::Visible(_) => {}
+        }
+    }
+
     fn detach(&self) {
-        self.listeners.borrow_mut().clear();
+        if let Some(id) = self.trigger_listener.take() {
+            triggers::unsubscribe(id);
+        }
         self.timer.borrow_mut().take();
         self.push_timer.borrow_mut().take();
         if let Some(id) = self.engine_listener.take() {
@@ -246,7 +226,7 @@ impl Hub {
     /// attempted: the change goes out with the sync a trigger runs (`online`,
     /// visibility, the timer's retry, `performSync`).
     fn push_at_once(&self) {
-        if !self.status.borrow().is_online || !browser::is_online() || self.last.get().failures > 0 {
+        if !self.status.borrow().is_online || !triggers::is_online() || self.last.get().failures > 0 {
             return;
         }
         let engine = self.engine.clone();

@@ -1,9 +1,12 @@
-//! The page's (or worker's) engine: the one `initOfflineSync` configures and
-//! `getSyncEngine()`, `useOfflineSync` and the service worker's sync use.
+//! The page's (or worker's) default client: the one `initOfflineSync` configures
+//! and `getSyncEngine()`, `useOfflineSync` without a provider and the service
+//! worker's sync use. Clients of their own (`createOfflineSync`) live apart from it,
+//! held by whoever created them.
 //!
-//! It lives in the controller layer, under the hub that follows it, so that
-//! nothing below the wasm-bindgen surface reaches up into it (`docs/ARCHITECTURE.md`).
+//! It lives in the controller layer, so that nothing below the wasm-bindgen
+//! surface reaches up into it (`docs/ARCHITECTURE.md`).
 
+use super::Hub;
 use crate::engine::Engine;
 use crate::transport::Connect;
 use offline_sync_core::config::EngineOptions;
@@ -11,35 +14,48 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 thread_local! {
-    static ENGINE: RefCell<Option<Rc<Engine>>> = const { RefCell::new(None) };
+    static DEFAULT: RefCell<Option<Rc<Hub>>> = const { RefCell::new(None) };
 }
 
-/// The page's engine, created with default options if `initOfflineSync` was not called.
-pub fn current_engine() -> Rc<Engine> {
+/// The default client, with default options if `initOfflineSync` was not called.
+pub fn default_client() -> Rc<Hub> {
     console_error_panic_hook::set_once();
-    ENGINE.with(|e| {
-        e.borrow_mut().get_or_insert_with(|| Engine::new(EngineOptions::default(), Connect::default())).clone()
+    DEFAULT.with(|d| {
+        d.borrow_mut()
+            .get_or_insert_with(|| Hub::new(Engine::new(EngineOptions::default(), Connect::default())))
+            .clone()
     })
 }
 
-/// Makes the page's engine the one these options describe: the same engine when
-/// they are the ones it has, else a new one (the old one closed). Active
-/// controllers move over to it at once.
+/// The default client's engine.
+pub fn current_engine() -> Rc<Engine> {
+    default_client().engine.clone()
+}
+
+/// Makes the default client's engine the one these options describe: the same
+/// engine when they are the ones it has, else a new one (the old one closed), to
+/// which the active controllers move over at once.
 pub fn configure(opts: EngineOptions, connect: Connect) -> Rc<Engine> {
-    let engine = ENGINE.with(|slot| {
+    let (client, moved) = DEFAULT.with(|slot| {
         let mut slot = slot.borrow_mut();
         match &*slot {
-            Some(e) if e.options == opts && e.connect() == &connect => e.clone(),
+            Some(c) if c.engine.options == opts && c.engine.connect() == &connect => (c.clone(), Vec::new()),
             old => {
-                if let Some(old) = old {
-                    old.close();
-                }
-                let e = Engine::new(opts, connect);
-                *slot = Some(e.clone());
-                e
+                let moved = match old {
+                    Some(old) => {
+                        old.engine.close();
+                        old.retire()
+                    }
+                    None => Vec::new(),
+                };
+                let c = Hub::new(Engine::new(opts, connect));
+                *slot = Some(c.clone());
+                (c, moved)
             }
         }
     });
-    super::hub();
-    engine
+    for (id, m) in moved {
+        client.join(id, m);
+    }
+    client.engine.clone()
 }
