@@ -82,7 +82,7 @@ describe('package installed from the tarball into a fresh Vite + React app', () 
       }
       console.log(renderToString(createElement(C)));
     `], app);
-    assert.match(out, /OfflineSync,getSyncEngine,initOfflineSync,.*useOfflineSync function/);
+    assert.match(out, /OfflineSync,.*createOfflineSync,.*getSyncEngine,initOfflineSync,.*useOfflineSync,.* function/);
     assert.match(out, /<p>true false 0 <\/p>/, 'server rendering shows the default status');
   });
 
@@ -106,6 +106,11 @@ describe('package installed from the tarball into a fresh Vite + React app', () 
       const n = Number(await page.locator('.basic .count').first().innerText());
       await page.locator('.basic button').first().click(); // <button onClick={performSync}>
       await page.waitForFunction((n) => Number(document.querySelector('.basic .count').textContent) > n, n);
+
+      // The second account's client, under its provider: its own status and database.
+      await page.click('#admin-edit');
+      await page.waitForFunction(() => document.querySelector('.admin .pending').textContent === '1');
+      assert.deepEqual(await page.evaluate(() => window.pendingCounts()), [0, 1], "the admin's change is in the admin's queue only");
 
       const engine = await page.evaluate(() => window.engineDemo());
       assert.equal(engine.sync.success, true, JSON.stringify(engine.sync));

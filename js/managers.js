@@ -5,7 +5,7 @@
 // loaded is kept and applied when it loads.
 import { isReady, ready, wasm } from './load.js';
 
-function manager(setName, getName, fromBrowser) {
+function manager(setName, fromBrowser) {
   let value; // undefined: the browser's
   let cleanup = null;
   const apply = () => wasm[setName](value);
@@ -19,7 +19,7 @@ function manager(setName, getName, fromBrowser) {
   };
   return {
     set,
-    get: () => (isReady() ? wasm[getName]() : (value ?? fromBrowser())),
+    get: () => value ?? fromBrowser(),
     setEventListener(setup) {
       cleanup?.();
       cleanup = setup(set) ?? null;
@@ -27,8 +27,8 @@ function manager(setName, getName, fromBrowser) {
   };
 }
 
-const online = manager('setOnline', 'isOnline', () => typeof navigator === 'undefined' || navigator.onLine !== false);
-const focus = manager('setVisible', 'isVisible', () => typeof document === 'undefined' || document.visibilityState === 'visible');
+const online = manager('setOnline', () => typeof navigator === 'undefined' || navigator.onLine !== false);
+const focus = manager('setVisible', () => typeof document === 'undefined' || document.visibilityState === 'visible');
 
 export const onlineManager = Object.freeze({
   setOnline: online.set,

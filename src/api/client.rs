@@ -75,15 +75,3 @@ pub fn set_online(#[wasm_bindgen(unchecked_param_type = "boolean | undefined")] 
 pub fn set_visible(#[wasm_bindgen(unchecked_param_type = "boolean | undefined")] value: JsValue) {
     triggers::set_visible(value.as_bool());
 }
-
-/// Whether the clients count the page as online (the app's value, else the browser's).
-#[wasm_bindgen(js_name = isOnline)]
-pub fn is_online() -> bool {
-    triggers::is_online()
-}
-
-/// Whether the clients count the page as visible.
-#[wasm_bindgen(js_name = isVisible)]
-pub fn is_visible() -> bool {
-    triggers::is_visible()
-}

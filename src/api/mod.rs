@@ -9,7 +9,7 @@ mod init;
 mod types;
 mod worker;
 
-pub use client::{is_online, is_visible, set_online, set_visible, OfflineSyncClient};
+pub use client::{set_online, set_visible, OfflineSyncClient};
 pub use controller::OfflineSync;
 pub use engine::SyncEngine;
 pub use init::{get_sync_engine, init_offline_sync};

@@ -27,3 +27,12 @@ new OfflineSync(client);
 onlineManager.setOnline('yes');
 
 export { engine, ready, controller, alsoController, online, visible };
+
+// The provider takes a client; the hooks under it are typed.
+import { OfflineSyncProvider, useOfflineSyncClient, useSyncEngine } from '../../dist/offline-sync/index.js';
+const element = OfflineSyncProvider({ client, children: null });
+const fromContext: OfflineSyncClient | null = useOfflineSyncClient();
+const nearestEngine: SyncEngineApi = useSyncEngine();
+// @ts-expect-error: the provider needs a client
+OfflineSyncProvider({ children: null });
+export { element, fromContext, nearestEngine };

@@ -2,13 +2,16 @@
 // are the old module's README examples, unchanged but for the import path.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useOfflineSync, initOfflineSync, getSyncEngine } from 'offline-sync';
+import {
+  useOfflineSync, initOfflineSync, getSyncEngine, createOfflineSync, OfflineSyncProvider, useSyncEngine,
+} from 'offline-sync';
 
 declare global {
   interface Window {
     events: string[];
     engineDemo: () => Promise<unknown>;
     unmount: () => void;
+    pendingCounts: () => Promise<number[]>;
   }
 }
 window.events = [];
@@ -81,9 +84,24 @@ window.engineDemo = async () => {
   return { sync, download: download === undefined, queued: typeof queued, course: await syncEngine.get('course', 'course-1') };
 };
 
+// A second account in the same page: a client of its own under a provider.
+function AdminStatus() {
+  const { status } = useOfflineSync({ autoSyncInterval: 0, syncOnMount: false, pushDelayMs: 0 });
+  const engine = useSyncEngine();
+  const edit = () => engine.queueMutation('CREATE', 'course', 'admin-1', { title: 'Admin' });
+  return (
+    <p className="admin">
+      <span className="pending">{status.pendingCount}</span>
+      <button id="admin-edit" onClick={edit}>Edit as admin</button>
+    </p>
+  );
+}
+
 async function main() {
   const query = new URLSearchParams(location.search);
   const options = { apiBaseUrl: query.get('api') ?? '/api', getAuthToken: () => 'dev-demo', namespace: 'fresh' };
+  const admin = createOfflineSync({ ...options, getAuthToken: () => 'dev-admin', namespace: 'fresh-admin' });
+  window.pendingCounts = async () => [await getSyncEngine().pendingCount(), await admin.engine.pendingCount()];
   const root = createRoot(document.getElementById('root')!);
   window.unmount = () => root.unmount();
   const render = () =>
@@ -94,6 +112,9 @@ async function main() {
         <MyComponent />
         <WithCallbacks />
         <Manual />
+        <OfflineSyncProvider client={admin}>
+          <AdminStatus />
+        </OfflineSyncProvider>
       </StrictMode>,
     );
   if (query.has('lazy')) {
