@@ -5,20 +5,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './serve.mjs';
+import { CHROMIUM, CHROMIUM_ARGS as SHARED_ARGS } from '../scripts/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(HERE, '..', 'tools', 'package.json'));
 const { chromium } = require('playwright-core');
 
+/** The shared flags (scripts/chromium.mjs) and the benchmark's own. */
 export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
+  ...SHARED_ARGS,
   '--enable-precise-memory-info',
   // gc() before each timed window, so every run starts from the same heap floor.
   '--js-flags=--expose-gc',
@@ -27,7 +22,7 @@ export const CHROMIUM_ARGS = [
 /** The bench page served with the package in `pkgDir`, and a browser to open it in. */
 export async function launch(pkgDir) {
   const site = await serve({ pageDir: path.join(HERE, 'page'), pkgDir, dexieDir: path.join(HERE, 'node_modules', 'dexie', 'dist', 'modern') });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   return { site, browser };
 }
 

@@ -4,13 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from '../tools/node_modules/playwright-core/index.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 export const ROOT = join(import.meta.dirname, '..');
-export const CHROMIUM = process.env.CHROME_BIN ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
-];
+// One list of flags for the tests and the benchmark.
+export { CHROMIUM, CHROMIUM_ARGS };
 
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill()));

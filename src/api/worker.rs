@@ -1,7 +1,7 @@
 //! The service-worker side: what `offline-sync/sw` calls from a `sync` (or
 //! `periodicsync`) event.
 
-use crate::browser::background_sync::{SyncEvent, SYNC_TAG};
+use crate::browser::background_sync::{SyncEvent, PERIODIC_TAG, SYNC_TAG};
 use crate::controller::page::current_engine;
 use crate::jsv;
 use wasm_bindgen::prelude::*;
@@ -32,9 +32,6 @@ pub fn handle_sync_event(
         }
     })
 }
-
-/// Tag of the periodic sync the app may register (`periodicSync.register(...)`).
-pub const PERIODIC_TAG: &str = "offline-sync-periodic";
 
 /// The background sync tag this module registers.
 #[wasm_bindgen(js_name = syncTag)]

@@ -8,6 +8,11 @@ use wasm_bindgen_futures::JsFuture;
 /// The tag the module being replaced used; kept so existing workers still match.
 pub const SYNC_TAG: &str = "sync-offline-data";
 
+/// Tag of the periodic sync the app may register (`periodicSync.register(...)`).
+/// js/sw.js names both tags for code that runs before the module is loaded;
+/// tests/one_source.rs fails when they differ.
+pub const PERIODIC_TAG: &str = "offline-sync-periodic";
+
 #[wasm_bindgen]
 extern "C" {
     type SyncManager;
