@@ -3,6 +3,7 @@
 //!
 //! Layers, each using only those below it:
 //! - [`core`] (crate `offline-sync-core`): pure rules, shared with the server.
+//! - `records`: the shapes and field names of the records kept and sent.
 //! - `store`, `http`, `transport`, `browser`: thin browser modules (wasm32 only).
 //! - `engine`, `controller`: what a sync does, and when it runs.
 //! - `api`: the wasm-bindgen surface (JS names, TS types, errors as JS `Error`s).
@@ -23,6 +24,8 @@ mod failure;
 mod http;
 #[cfg(target_arch = "wasm32")]
 mod jsv;
+#[cfg(target_arch = "wasm32")]
+mod records;
 #[cfg(target_arch = "wasm32")]
 mod store;
 #[cfg(target_arch = "wasm32")]

@@ -17,6 +17,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("failure", 0),
     ("jsv", 0),
     ("task", 0),
+    // the shapes of the records kept and sent, below both the store and the transports
+    ("records", 0),
     // thin browser adapters: IndexedDB, fetch, browser events, the backends
     ("store", 1),
     ("http", 1),
@@ -102,6 +104,23 @@ fn every_top_level_module_has_a_layer() {
 fn no_import_points_up() {
     let up = upward_imports(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     assert!(up.is_empty(), "imports pointing up a layer (docs/ARCHITECTURE.md):\n{}", up.join("\n"));
+}
+
+/// The transports read queue entries and answer outcomes through `records`, never
+/// through the store's internals: the two adapters of layer 1 that meet in a push
+/// stay apart.
+#[test]
+fn transports_never_import_the_store() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src.join("transport"), &mut files);
+    files.push(src.join("http.rs"));
+    let bad: Vec<String> = files
+        .iter()
+        .filter(|f| crate_modules(&fs::read_to_string(f).unwrap()).contains("store"))
+        .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(bad.is_empty(), "transports that import crate::store (use crate::records): {bad:?}");
 }
 
 #[test]

@@ -8,8 +8,9 @@
 
 use super::{Engine, Ready, SyncResult};
 use crate::failure::{ErrorKind, Result};
-use crate::jsv;
-use crate::store::outbox::{self, Outcome, F_ENTITY, F_ENTITY_ID, F_SEQ};
+use crate::records::answer::Outcome;
+use crate::records::queue::QueueEntry;
+use crate::store::outbox;
 use offline_sync_core::keyed::KeySet;
 use offline_sync_core::queue::{sendable_except, EntryMeta, EntryState};
 use std::rc::Rc;
@@ -65,7 +66,7 @@ impl Window {
     /// later changes of their entity; rewritten ones are taken as they are now.
     fn settled(&mut self, done: &KeySet<u64>, refused: &KeySet<u64>, rewritten: Vec<JsValue>) {
         for r in rewritten {
-            let Some(seq) = jsv::get_u64(&r, F_SEQ) else { continue };
+            let Some(seq) = QueueEntry(&r).seq() else { continue };
             if let Some(i) = self.metas.iter().position(|m| m.seq == seq) {
                 if let Some(m) = outbox::meta_of(&r) {
                     self.metas[i] = EntryMeta { state: self.metas[i].state, ..m };
@@ -87,7 +88,7 @@ impl Window {
 fn entities(batch: &[JsValue]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for r in batch {
-        let key = (jsv::get_str(r, F_ENTITY).unwrap_or_default(), jsv::get_str(r, F_ENTITY_ID).unwrap_or_default());
+        let key = (QueueEntry(r).entity_type(), QueueEntry(r).entity_id());
         if !out.contains(&key) {
             out.push(key);
         }
@@ -96,7 +97,7 @@ fn entities(batch: &[JsValue]) -> Vec<(String, String)> {
 }
 
 fn seqs(batch: &[JsValue]) -> KeySet<u64> {
-    batch.iter().filter_map(|r| jsv::get_u64(r, F_SEQ)).collect()
+    batch.iter().filter_map(|r| QueueEntry(r).seq()).collect()
 }
 
 impl Engine {
@@ -223,7 +224,7 @@ impl Engine {
             .iter()
             .zip(&outcomes)
             .filter(|(_, o)| matches!(o, Outcome::Rejected(_)))
-            .filter_map(|(b, _)| jsv::get_u64(b, F_SEQ))
+            .filter_map(|(b, _)| QueueEntry(b).seq())
             .collect();
         let span = w.span_of(&done);
         let (settled, rewritten) =

@@ -3,59 +3,12 @@
 
 use super::schema::{BY_DIRTY, BY_TYPE, ENTITIES, META};
 use super::{entity_key, idb, key_parts, meta, view, Store};
-use crate::failure::{protocol, storage, Result};
+use crate::failure::{storage, Result};
 use crate::jsv;
+use crate::records::answer::Sweep;
+use crate::records::entity::{check_change, text_of, CHANGE_KEYS, F_ETAG, F_LIST_RUN};
 use offline_sync_core::protocol::{field, Scope};
 use wasm_bindgen::JsValue;
-
-/// Checks the few fields IndexedDB keys on, so a malformed record is a clear
-/// protocol error rather than an aborted transaction.
-pub fn check_change(change: &JsValue, index: u32) -> Result<bool> {
-    let bad = |what: &str| protocol(format!("server sent a malformed change (#{index}): {what}"));
-    if !change.is_object() {
-        return Err(bad("not an object"));
-    }
-    // Runs once per record of every page: the field names are JS strings made once,
-    // the reads do not catch (a change is plain data: parsed JSON, or what the
-    // app's transport answered, cloned), and strings are checked in JS without
-    // copying them into Rust, so a large pull leaves no per-record garbage for the
-    // collector.
-    CHANGE_KEYS.with(|[entity_type, id, version, deleted, data, local, ..]| {
-        let get = |key: &JsValue| jsv::get_plain(change, key);
-        let non_empty =
-            |v: JsValue| wasm_bindgen::JsCast::dyn_ref::<js_sys::JsString>(&v).is_some_and(|s| s.length() > 0);
-        if !non_empty(get(entity_type)) {
-            return Err(bad("`entityType` is not a non-empty string"));
-        }
-        if !non_empty(get(id)) {
-            return Err(bad("`id` is not a non-empty string"));
-        }
-        let whole = |n: &f64| n.fract() == 0.0 && *n >= 0.0 && *n <= 9_007_199_254_740_991.0;
-        if get(version).as_f64().filter(whole).is_none() {
-            return Err(bad("`version` is not a whole number"));
-        }
-        let deleted = get(deleted);
-        let deleted = if deleted.is_undefined() {
-            false
-        } else {
-            deleted.as_bool().ok_or_else(|| bad("`deleted` is not a boolean"))?
-        };
-        if !deleted && !jsv::is_plain_object(&get(data)) {
-            return Err(bad("`data` is not an object"));
-        }
-        // The field of a stored record that holds a local view: never the server's.
-        if !get(local).is_undefined() {
-            view::without_local(change);
-        }
-        Ok(deleted)
-    })
-}
-
-thread_local! {
-    static CHANGE_KEYS: [JsValue; 8] =
-        [field::ENTITY_TYPE, field::ID, field::VERSION, field::DELETED, field::DATA, view::F_LOCAL, F_LIST_RUN, F_ETAG]
-            .map(JsValue::from_str);
-}
 
 /// Writes the changes (server state; the local view of an entity with unsynced
 /// changes is kept) and, when given, the cursor that follows them. Returns how many
@@ -150,9 +103,6 @@ async fn keep_local(
     Ok(deletes)
 }
 
-/// The `ETag` of a server record (REST), sent back as `If-Match`.
-pub const F_ETAG: &str = "etag";
-
 /// A record read from a list (REST) comes without its `ETag`; if it is unchanged,
 /// the `ETag` it had still names it, so `If-Match` keeps working after a full sync.
 async fn keep_etags(entities: &idb::Table, puts: &js_sys::Array) -> Result<()> {
@@ -185,24 +135,6 @@ async fn keep_etags(entities: &idb::Table, puts: &js_sys::Array) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The field that stamps each record of a complete list with the reading (run)
-/// it came from.
-pub const F_LIST_RUN: &str = "listRun";
-
-/// The end of a complete list (REST): server records of `entity_type` (those of
-/// one course, when `link` names the field and the course) that this reading
-/// (`run`) did not name are gone from the server.
-pub struct Sweep {
-    pub entity_type: String,
-    pub run: String,
-    pub link: Option<(String, String)>,
-}
-
-/// A key-like value as text: a non-empty string, or a whole number.
-pub fn text_of(v: &JsValue) -> Option<String> {
-    offline_sync_core::rest::id_text(&jsv::raw(v))
 }
 
 /// Removes the server records a complete list no longer has, except those with

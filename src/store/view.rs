@@ -5,6 +5,7 @@ use super::schema::{BY_TYPE, ENTITIES};
 use super::{entity_key, idb, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
+pub use crate::records::entity::{without_local, F_LOCAL};
 use offline_sync_core::protocol::{field, Op};
 use wasm_bindgen::JsValue;
 
@@ -26,11 +27,6 @@ pub fn apply_op(op: Op, current: Option<&JsValue>, data: &JsValue) -> Option<JsV
     }
 }
 
-/// The field of an entity's record that holds its local view while it has unsynced
-/// changes: `{ data, deleted, dirty: 1, pending }`, `pending` counting its queued
-/// entries. `dirty` (a number: IndexedDB cannot index booleans) puts the record in
-/// the `byDirty` index.
-pub const F_LOCAL: &str = "local";
 const F_PENDING: &str = "pending";
 
 /// The local part of an entity record, for a view (`None`: deleted) and a count.
@@ -78,14 +74,6 @@ pub fn local_only(entity_type: &str, id: &str, local: &JsValue) -> JsValue {
     jsv::set(&r, field::ID, &JsValue::from_str(id));
     jsv::set(&r, F_LOCAL, local);
     r
-}
-
-/// Drops the local part of a record (a server's record never has one, and a field
-/// of that name from a server must not pass for an unsynced change).
-pub fn without_local(record: &JsValue) {
-    if let Some(o) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Object>(record) {
-        let _ = js_sys::Reflect::delete_property(o, &JsValue::from_str(F_LOCAL));
-    }
 }
 
 /// The write of an entity's record: a put of it, or the delete of its key.

@@ -8,7 +8,8 @@ use super::protocol::{decode_pull, decode_push};
 use super::PullPage;
 use crate::failure::{ErrorKind, Result, SyncError};
 use crate::jsv;
-use crate::store::outbox::{Outcome, F_BASE_DATA, F_ENTITY, F_ENTITY_ID, F_PAYLOAD, F_TYPE};
+use crate::records::answer::Outcome;
+use crate::records::queue::QueueEntry;
 use offline_sync_core::config::Raw;
 use offline_sync_core::error::classify_status;
 use offline_sync_core::protocol::{field, Op, Scope};
@@ -62,18 +63,16 @@ impl JsTransport {
 /// `applied` without an `entity`: the server holds the change as it was sent
 /// (a protocol server always says; an app's function often does not).
 fn as_sent(o: Outcome, rec: &JsValue) -> Outcome {
-    let op = jsv::get_str(rec, F_TYPE).and_then(|t| Op::parse(&t));
-    let data = match (&o, op) {
-        (Outcome::Applied(None), Some(Op::Create)) => jsv::shallow_copy(&jsv::get(rec, F_PAYLOAD)),
-        (Outcome::Applied(None), Some(Op::Update)) => {
-            jsv::merged(&jsv::get(rec, F_BASE_DATA), &jsv::get(rec, F_PAYLOAD))
-        }
+    let entry = QueueEntry(rec);
+    let data = match (&o, entry.op()) {
+        (Outcome::Applied(None), Some(Op::Create)) => jsv::shallow_copy(&entry.payload()),
+        (Outcome::Applied(None), Some(Op::Update)) => jsv::merged(&entry.base_data(), &entry.payload()),
         _ => return o,
     };
     let e = jsv::object();
-    jsv::set(&e, field::ENTITY_TYPE, &jsv::get(rec, F_ENTITY));
-    jsv::set(&e, field::ID, &jsv::get(rec, F_ENTITY_ID));
-    let version = jsv::get_u64(rec, field::BASE_VERSION).unwrap_or(0);
+    jsv::set(&e, field::ENTITY_TYPE, &entry.entity_type_js());
+    jsv::set(&e, field::ID, &entry.entity_id_js());
+    let version = entry.base_version().unwrap_or(0);
     jsv::set(&e, field::VERSION, &JsValue::from_f64(version as f64));
     jsv::set(&e, field::DELETED, &JsValue::FALSE);
     jsv::set(&e, field::DATA, &data);

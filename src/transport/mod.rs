@@ -8,8 +8,7 @@ pub mod rest;
 
 use crate::failure::Result;
 use crate::http::Http;
-use crate::store::outbox::Outcome;
-use crate::store::pull_write::Sweep;
+use crate::records::answer::{Outcome, Sweep};
 use offline_sync_core::config::ConfigError;
 use offline_sync_core::protocol::{Scope, MAX_PUSH_BATCH};
 use offline_sync_core::rest::{rest_option, transport_option, Custom, RestConfig};

@@ -5,8 +5,9 @@ use super::{PendingPage, PullPage};
 use crate::failure::{protocol, ErrorKind, Result, SyncError};
 use crate::http::{Http, Req};
 use crate::jsv;
-use crate::store::outbox::{Outcome, F_ENTITY, F_ENTITY_ID, F_PAYLOAD, F_TYPE};
-use crate::store::pull_write::check_change;
+use crate::records::answer::Outcome;
+use crate::records::entity::check_change;
+use crate::records::queue::QueueEntry;
 use offline_sync_core::batching::{body_bytes, split_batch};
 use offline_sync_core::protocol::{field, MutationStatus, Scope, MAX_PUSH_BATCH, MAX_PUSH_BYTES, PULL_PATH, PUSH_PATH};
 use wasm_bindgen::{JsCast, JsValue};
@@ -97,13 +98,14 @@ impl ProtocolTransport {
 pub fn wire_mutations(records: &[JsValue]) -> js_sys::Array {
     let mutations = js_sys::Array::new();
     for r in records {
+        let entry = QueueEntry(r);
         let m = jsv::object();
-        jsv::set(&m, field::MUTATION_ID, &jsv::get(r, field::MUTATION_ID));
-        jsv::set(&m, field::OP, &jsv::get(r, F_TYPE));
-        jsv::set(&m, field::ENTITY_TYPE, &jsv::get(r, F_ENTITY));
-        jsv::set(&m, field::ENTITY_ID, &jsv::get(r, F_ENTITY_ID));
-        jsv::set(&m, field::BASE_VERSION, &jsv::get(r, field::BASE_VERSION));
-        jsv::set(&m, field::DATA, &jsv::get(r, F_PAYLOAD));
+        jsv::set(&m, field::MUTATION_ID, &entry.mutation_id_js());
+        jsv::set(&m, field::OP, &entry.op_js());
+        jsv::set(&m, field::ENTITY_TYPE, &entry.entity_type_js());
+        jsv::set(&m, field::ENTITY_ID, &entry.entity_id_js());
+        jsv::set(&m, field::BASE_VERSION, &entry.base_version_js());
+        jsv::set(&m, field::DATA, &entry.payload());
         mutations.push(&m);
     }
     mutations

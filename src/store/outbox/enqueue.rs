@@ -3,7 +3,7 @@
 use super::{meta_of, new_record, Change, F_BASE_DATA, F_BASE_ETAG, F_PAYLOAD, F_SEQ, F_TYPE};
 use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
-use crate::store::pull_write::F_ETAG;
+use crate::records::entity::F_ETAG;
 use crate::store::schema::{BY_ENTITY, CHAINED, ENTITIES, META, QUEUE};
 use crate::store::view::{self, apply_op, local_of, local_only, local_part, pending_of, record_write, with_local};
 use crate::store::{entity_key, idb, meta, Store};

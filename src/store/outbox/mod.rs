@@ -2,9 +2,7 @@
 //! fields and reads here; making a change (`enqueue`), recording the server's
 //! answers (`settle`) and the entries it refused or that failed (`failed`) apart.
 //!
-//! Records keep the field names of the JS module this replaces: `{ id, mutationId,
-//! type, entity, entityId, payload, baseVersion, createdAt, attempts,
-//! lastAttemptAt, error, status }`; `id` is the queue position (auto-increment).
+//! A record's shape and field names are `records::queue`'s.
 
 use super::schema::{BY_STATUS, CONFLICTS, META, QUEUE};
 use super::{idb, meta, Store, Tx};
@@ -23,25 +21,13 @@ mod tests;
 
 pub use enqueue::enqueue;
 pub use failed::{discard_failed, note_failure, retry_failed};
-pub use settle::{rebase_local, settle, Outcome};
+pub use settle::{rebase_local, settle};
 
-pub const F_SEQ: &str = "id";
-pub const F_TYPE: &str = "type";
-pub const F_ENTITY: &str = "entity";
-pub const F_ENTITY_ID: &str = "entityId";
-pub const F_PAYLOAD: &str = "payload";
-pub const F_ATTEMPTS: &str = "attempts";
-pub const F_STATUS: &str = "status";
-pub const F_ERROR: &str = "error";
-/// Failed sends that reached the server (5xx, bad answers); what `maxAttempts` limits.
-pub const F_FAILURES: &str = "failures";
-/// Set when the server refused the entry for good (as opposed to giving up after retries).
-pub const F_REJECTED: &str = "rejected";
-/// What the app saw when it made the change (the entity's data before it, null
-/// if none): a PUT sends it with the change laid over, and path fields come from it.
-pub const F_BASE_DATA: &str = "baseData";
-/// The `ETag` of the server's version the change was made on (REST `If-Match`).
-pub const F_BASE_ETAG: &str = "baseEtag";
+// The queue entry's fields, for the store's own reads and writes.
+pub use crate::records::queue::{
+    F_ATTEMPTS, F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_ERROR, F_FAILURES, F_PAYLOAD, F_REJECTED, F_SEQ,
+    F_STATUS, F_TYPE,
+};
 
 /// A change the app makes.
 #[derive(Clone)]

@@ -4,7 +4,7 @@
 use super::{F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_ERROR, F_PAYLOAD, F_REJECTED, F_SEQ, F_STATUS, F_TYPE};
 use crate::failure::{storage, Result};
 use crate::jsv;
-use crate::store::pull_write::F_ETAG;
+use crate::records::entity::F_ETAG;
 use crate::store::schema::{BY_ENTITY, CHAINED, CONFLICTS, ENTITIES, QUEUE};
 use crate::store::view::{self, apply_op, data_of, local_of, local_part, pending_of, with_local};
 use crate::store::{entity_key, idb, key_parts, Store, Tx};
@@ -14,15 +14,7 @@ use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::queue::EntryState;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// What the server said about one queued change.
-pub enum Outcome {
-    /// Applied; the entity as the server now holds it (`None`: it does not exist).
-    Applied(Option<JsValue>),
-    /// Refused as stale; the server's entity wins, the local change is kept in `conflicts`.
-    Conflict(Option<JsValue>),
-    /// Will never be applied: set aside as failed with this error.
-    Rejected(String),
-}
+use crate::records::answer::Outcome;
 
 #[derive(Default, Clone, Copy)]
 pub struct Settled {

@@ -2,8 +2,9 @@
 
 use super::settle::CHAINED_READ_LIMIT;
 use super::*;
+use crate::records::answer::Outcome;
+use crate::records::entity::F_ETAG;
 use crate::store::entity_key;
-use crate::store::pull_write::F_ETAG;
 use crate::store::schema::{self, CHAINED, ENTITIES};
 use crate::store::view::{self, local_part, with_local};
 use wasm_bindgen::JsCast;

@@ -6,8 +6,9 @@ use super::record;
 use super::RestTransport;
 use crate::failure::{protocol, Result};
 use crate::jsv;
-use crate::store::outbox::{Outcome, F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_PAYLOAD, F_TYPE};
-use crate::store::pull_write::text_of;
+use crate::records::answer::Outcome;
+use crate::records::entity::text_of;
+use crate::records::queue::QueueEntry;
 use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::rest::plan::version_tag;
 use offline_sync_core::rest::{classify_write, plan_write, Body, Method, Resource, WriteAnswer};
@@ -27,18 +28,19 @@ impl RestTransport {
     }
 
     async fn push_one(&self, rec: &JsValue) -> Result<Outcome> {
-        let et = jsv::get_str(rec, F_ENTITY).unwrap_or_default();
-        let op = jsv::get_str(rec, F_TYPE).and_then(|t| Op::parse(&t)).unwrap_or(Op::Update);
+        let entry = QueueEntry(rec);
+        let et = entry.entity_type();
+        let op = entry.op().unwrap_or(Op::Update);
         let Some(res) = self.config.resource(&et) else {
             return Ok(Outcome::Rejected(format!(
                 "no REST resource for entity type {et:?}: add it to rest.resources in initOfflineSync"
             )));
         };
-        let id = jsv::get_str(rec, F_ENTITY_ID).unwrap_or_default();
-        let payload = jsv::get(rec, F_PAYLOAD);
-        let base = jsv::get(rec, F_BASE_DATA);
-        let etag = jsv::get_str(rec, F_BASE_ETAG);
-        let exists = jsv::get_f64(rec, field::BASE_VERSION).is_some();
+        let id = entry.entity_id();
+        let payload = entry.payload();
+        let base = entry.base_data();
+        let etag = entry.base_etag();
+        let exists = entry.base_version().is_some();
         let plan = match plan_write(res, op, exists) {
             Ok(p) => p,
             Err(m) => return Ok(Outcome::Rejected(m)),

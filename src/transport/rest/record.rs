@@ -3,12 +3,12 @@
 
 use crate::failure::{protocol, Result};
 use crate::jsv;
-use crate::store::pull_write::text_of;
+use crate::records::entity::text_of;
 use offline_sync_core::protocol::field;
 use offline_sync_core::rest::{JsonPath, Resource};
 use wasm_bindgen::JsValue;
 
-pub use crate::store::pull_write::F_ETAG;
+pub use crate::records::entity::F_ETAG;
 
 /// The value at `path` in an answer (`undefined` when it is not there).
 pub fn at(body: &JsValue, path: &JsonPath) -> JsValue {
