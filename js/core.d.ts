@@ -1,10 +1,11 @@
 // offline-sync without React: the engine, the sync controller, and the wasm loader.
 import type {
-  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, Query, QueueEntry, SyncResult,
+  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, OfflineScope, Query, QueueEntry, SyncResult,
 } from './wasm/offline_sync.js';
 
 export type {
-  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, Query, QueryCondition, QueryOrder,
+  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, OfflineScope, Query, QueryCondition, QueryOrder,
+  ScopeDeclaration,
   QueryValue, QueueEntry, ServerEntity, SyncErrorKind, SyncResult, InitInput,
 } from './wasm/offline_sync.js';
 export { OfflineSync } from './controller.js';
@@ -23,8 +24,10 @@ export function initOfflineSync(options?: InitOptions): Promise<void>;
 export interface SyncEngineApi {
   /** Pushes queued changes, then pulls server changes. Never rejects: a failed sync resolves `success: false`. A second call joins the sync in flight. */
   fullSync(): Promise<SyncResult>;
-  /** Pulls a course and everything under it, and keeps it available offline. */
+  /** Pulls a course and everything under it, and keeps it available offline (`downloadScope('course', id)`). */
   downloadCourse(courseId: string): Promise<void>;
+  /** Pulls one instance of a declared scope (`scopes` of initOfflineSync) and keeps it available offline. */
+  downloadScope(scope: string, id: string): Promise<void>;
   /** Queues a change and applies it locally at once; resolves with its mutation id once durable. */
   queueMutation(type: MutationType, entity: string, entityId: string, payload?: EntityData | null): Promise<string>;
   /** The entity as the app sees it now (local changes included). */
@@ -49,6 +52,8 @@ export interface SyncEngineApi {
   discardFailed(mutationIds?: string[]): Promise<number>;
   conflicts(): Promise<Conflict[]>;
   offlineCourses(): Promise<OfflineCourse[]>;
+  /** Every scope instance downloaded for offline use, courses included. */
+  offlineScopes(): Promise<OfflineScope[]>;
   clientId(): Promise<string>;
   /** Wipes everything this namespace stored (sign-out). */
   clearLocalData(): Promise<void>;

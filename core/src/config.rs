@@ -196,6 +196,9 @@ pub struct EngineOptions {
     pub pull_page_size: u32,
     pub max_payload_bytes: u32,
     pub backoff: Backoff,
+    /// The named scopes the app declares (`scopes`, parsed apart: it is nested);
+    /// the seed's `course` when it declares none.
+    pub scopes: Vec<crate::scope::ScopeDef>,
 }
 
 impl Default for EngineOptions {
@@ -208,6 +211,7 @@ impl Default for EngineOptions {
             pull_page_size: DEFAULT_PULL_LIMIT,
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
             backoff: Backoff::default(),
+            scopes: crate::scope::default_scopes(),
         }
     }
 }
@@ -285,6 +289,7 @@ pub fn engine_options(src: &dyn Source) -> Result<EngineOptions, ConfigError> {
                 "a whole number, 0 for no limit",
             )? as u32,
         },
+        scopes: crate::scope::default_scopes(),
     })
 }
 

@@ -141,8 +141,8 @@ pub async fn pull(
     let limit = parse_limit(q.limit.as_deref())?;
     let scope = match q.scope.as_deref().map(Scope::parse) {
         None | Some(Some(Scope::All)) => None,
-        Some(Some(s @ Scope::Course(_))) => Some(s.key()),
-        Some(None) => return Err(ApiError::bad_request("invalid scope: use \"all\" or \"course:<id>\"")),
+        Some(Some(s @ Scope::Named { .. })) if s.name() == Some("course") => Some(s.key()),
+        Some(_) => return Err(ApiError::bad_request("invalid scope: use \"all\" or \"course:<id>\"")),
     };
     // One row more than asked tells whether another page exists.
     let (u, sc) = (user.clone(), scope.clone());

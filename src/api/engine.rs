@@ -163,6 +163,23 @@ impl SyncEngine {
         )
     }
 
+    /// Pulls one instance of a declared scope (`downloadScope('course', id)` is
+    /// `downloadCourse(id)`) and remembers it as available offline.
+    #[wasm_bindgen(js_name = downloadScope, unchecked_return_type = "Promise<void>")]
+    pub fn download_scope(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] scope: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.download_scope(&scope, &id).await.map(|_| JsValue::UNDEFINED).map_err(err) })
+    }
+
+    /// Everything downloaded with `downloadScope`/`downloadCourse`.
+    #[wasm_bindgen(js_name = offlineScopes, unchecked_return_type = "Promise<OfflineScope[]>")]
+    pub fn offline_scopes(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.offline_scopes().await.map(JsValue::from).map_err(err) })
+    }
+
     /// Local changes the server refused as stale, with the server's version that won.
     #[wasm_bindgen(unchecked_return_type = "Promise<Conflict[]>")]
     pub fn conflicts(&self) -> js_sys::Promise {

@@ -5,8 +5,10 @@ use crate::controller::{page, triggers};
 use crate::engine::Engine;
 use crate::failure::{to_js, type_error};
 use crate::jsv;
+use crate::transport::js::JsTree;
 use crate::transport::Connect;
 use offline_sync_core::config::{engine_options, EngineOptions};
+use offline_sync_core::scope::scopes_option;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -18,7 +20,10 @@ pub(crate) fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue>
 
 pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect), JsValue> {
     let get = super::convert::options_source(options, "initOfflineSync")?;
-    let opts = engine_options(&get).map_err(|e| type_error(&e.to_string()))?;
+    let mut opts = engine_options(&get).map_err(|e| type_error(&e.to_string()))?;
+    // `scopes` is nested: read as a tree, like `rest`.
+    let scopes = jsv::get(options, "scopes");
+    opts.scopes = scopes_option(&JsTree(scopes)).map_err(|e| type_error(&e.to_string()))?;
     let cb = if opts.has_get_auth_token { Some(jsv::get(options, "getAuthToken").unchecked_into()) } else { None };
     // `rest` and `transport`: which backend, and how to reach it.
     let connect = Connect::from_options(options, cb).map_err(|e| type_error(&e.to_string()))?;

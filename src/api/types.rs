@@ -72,6 +72,12 @@ export interface InitOptions {
    * backend neither the protocol nor `rest` can describe.
    */
   transport?: RequestTransport | FunctionTransport;
+  /**
+   * The named scopes `downloadScope(name, id)` can download (docs/PROTOCOL.md §5);
+   * the server declares the same. Default: `{ course: { key: 'courseId' } }`,
+   * what `downloadCourse` uses.
+   */
+  scopes?: Record<string, ScopeDeclaration>;
 }
 
 export interface RestOptions {
@@ -309,5 +315,24 @@ export interface OfflineSyncSnapshot {
 export interface OfflineCourse {
   courseId: string;
   downloadedAt: number;
+}
+
+/** One instance of a named scope downloaded for offline use. */
+export interface OfflineScope {
+  /** The scope's name (`course`). */
+  scope: string;
+  /** The id of its root (the course's id). */
+  id: string;
+  downloadedAt: number;
+}
+
+/**
+ * A named scope: the entities of type `root` (default: the scope's name) are the
+ * roots, and any other entity whose data's `key` field holds a root's id belongs
+ * to that root's scope. The learning platform's: `{ course: { key: 'courseId' } }`.
+ */
+export interface ScopeDeclaration {
+  root?: string;
+  key: string;
 }
 "#;

@@ -4,7 +4,8 @@
 use crate::failure::{input, Result};
 use crate::jsv;
 use crate::store::outbox::Change;
-use offline_sync_core::protocol::Op;
+use offline_sync_core::protocol::{Op, Scope};
+use offline_sync_core::scope::ScopeDef;
 use wasm_bindgen::JsValue;
 
 /// Entity types and ids: non-empty strings (or whole numbers, taken as their
@@ -32,6 +33,20 @@ fn describe(v: &JsValue) -> String {
         offline_sync_core::config::Raw::String(s) => format!("{s:?}"),
         other => other.describe(),
     }
+}
+
+/// A declared scope's name and an id of it (`downloadScope('course', 'c1')`).
+pub fn scope_arg(declared: &[ScopeDef], name: &JsValue, id: &JsValue) -> Result<Scope> {
+    let n = name.as_string().unwrap_or_default();
+    let Some(def) = declared.iter().find(|d| d.name == n) else {
+        let names: Vec<&str> = declared.iter().map(|d| d.name.as_str()).collect();
+        return Err(input(format!(
+            "offline-sync: unknown scope {} (declared in initOfflineSync's `scopes`: {})",
+            describe(name),
+            names.join(", ")
+        )));
+    };
+    Ok(def.scope(&key_arg(&format!("{n} id"), id)?))
 }
 
 pub fn op_arg(v: &JsValue) -> Result<Op> {

@@ -15,7 +15,7 @@ use crate::store::{meta, outbox, view, Store};
 use crate::transport::{Connect, Transport};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use offline_sync_core::config::EngineOptions;
-use offline_sync_core::protocol::{Op, Scope};
+use offline_sync_core::protocol::Op;
 use offline_sync_core::queue::EntryState;
 pub use result::{SyncKind, SyncResult};
 use std::cell::{Cell, RefCell};
@@ -277,13 +277,25 @@ impl Engine {
         self.emit(ev);
     }
 
+    /// `downloadCourse(id)`: the seed's name for downloading one `course`.
     pub async fn download_course(self: &Rc<Self>, course_id: &JsValue) -> Result<u32> {
-        let id = change::key_arg("course id", course_id)?;
+        self.download_scope(&JsValue::from_str("course"), course_id).await
+    }
+
+    /// Pulls one instance of a declared scope (a course and its lessons) and
+    /// remembers it as available offline; later syncs keep it fresh.
+    pub async fn download_scope(self: &Rc<Self>, name: &JsValue, id: &JsValue) -> Result<u32> {
+        let scope = change::scope_arg(&self.options.scopes, name, id)?;
         let generation = self.generation();
         let ready = self.ready().await?;
-        let n = self.pull_scope(&ready, &Scope::Course(id.clone()), generation).await?;
-        meta::mark_offline(&ready.store, &id).await?;
+        let n = self.pull_scope(&ready, &scope, generation).await?;
+        meta::mark_offline(&ready.store, &scope).await?;
         Ok(n)
+    }
+
+    /// What was downloaded for offline use: `{ scope, id, downloadedAt }` each.
+    pub async fn offline_scopes(self: &Rc<Self>) -> Result<js_sys::Array> {
+        self.with_store(|r| async move { meta::offline(&r.store, None).await }).await
     }
 
     pub async fn queue_mutation(

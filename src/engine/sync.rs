@@ -36,11 +36,11 @@ impl Engine {
         }
         r.pulled += self.pull_scope(&ready, &Scope::All, generation).await?;
         if !ready.transport.all_scope_covers_courses() {
-            // Lessons of a course live under it in a REST API: keep the courses
-            // downloaded for offline use fresh too.
-            for course in meta::offline_courses(&ready.store).await?.iter() {
-                if let Some(id) = crate::jsv::get_str(&course, "courseId") {
-                    r.pulled += self.pull_scope(&ready, &Scope::Course(id), generation).await?;
+            // Lessons of a course live under it in a REST API: keep the scopes
+            // (courses) downloaded for offline use fresh too.
+            for rec in meta::offline(&ready.store, None).await?.iter() {
+                if let Some(scope) = meta::offline_scope(&rec) {
+                    r.pulled += self.pull_scope(&ready, &scope, generation).await?;
                 }
             }
         }

@@ -31,8 +31,8 @@ fn cursor_key(scope: &Scope) -> JsValue {
     JsValue::from_str(&format!("cursor:{}", scope.key()))
 }
 
-fn offline_key(course_id: &str) -> JsValue {
-    JsValue::from_str(&format!("offline:course:{course_id}"))
+fn offline_key(scope: &str, id: &str) -> JsValue {
+    JsValue::from_str(&format!("offline:{scope}:{id}"))
 }
 
 /// The id this browser profile syncs as: generated once, persisted with the data.
@@ -67,21 +67,46 @@ pub async fn put_cursor(tx: &Tx, scope: &Scope, cursor: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn mark_offline(store: &Store, course_id: &str) -> Result<()> {
+/// Remembers one instance of a named scope as downloaded for offline use:
+/// `{ scope, id, downloadedAt }`, and `courseId` for the `course` scope (the
+/// seed's `offlineCourses()` shape; records of older versions have only that).
+pub async fn mark_offline(store: &Store, scope: &Scope) -> Result<()> {
+    let (Some(name), Some(id)) = (scope.name(), scope.id()) else { return Ok(()) };
     let tx = store.write(&[META])?;
     let rec = jsv::object();
-    jsv::set(&rec, "courseId", &JsValue::from_str(course_id));
+    jsv::set(&rec, "scope", &JsValue::from_str(name));
+    jsv::set(&rec, "id", &JsValue::from_str(id));
+    if name == "course" {
+        jsv::set(&rec, "courseId", &JsValue::from_str(id));
+    }
     jsv::set(&rec, "downloadedAt", &JsValue::from_f64(jsv::now_ms()));
-    tx.store(META)?.put(&rec, Some(&offline_key(course_id))).await.map_err(|e| storage("write", e))?;
+    tx.store(META)?.put(&rec, Some(&offline_key(name, id))).await.map_err(|e| storage("write", e))?;
     tx.commit().await
 }
 
-/// Courses downloaded for offline use: `{ courseId, downloadedAt }` each.
-pub async fn offline_courses(store: &Store) -> Result<js_sys::Array> {
+/// What was downloaded for offline use, of one scope (`Some(name)`) or of all.
+pub async fn offline(store: &Store, scope: Option<&str>) -> Result<js_sys::Array> {
     let tx = store.read(&[META])?;
-    let range = idb::between(&JsValue::from_str("offline:course:"), &JsValue::from_str("offline:course:\u{ffff}"))
+    let prefix = match scope {
+        Some(name) => format!("offline:{name}:"),
+        None => "offline:".to_string(),
+    };
+    let range = idb::between(&JsValue::from_str(&prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")))
         .map_err(|e| storage("key range", e))?;
     tx.store(META)?.get_all(Some(&range), None).await.map_err(|e| storage("read", e))
+}
+
+/// Courses downloaded for offline use: `{ courseId, downloadedAt, ... }` each.
+pub async fn offline_courses(store: &Store) -> Result<js_sys::Array> {
+    offline(store, Some("course")).await
+}
+
+/// The scope instance an offline record names (records of older versions: a course).
+pub fn offline_scope(rec: &JsValue) -> Option<Scope> {
+    match (jsv::get_str(rec, "scope"), jsv::get_str(rec, "id")) {
+        (Some(name), Some(id)) => Some(Scope::named(&name, &id)),
+        _ => jsv::get_str(rec, "courseId").map(|id| Scope::course(&id)),
+    }
 }
 
 pub async fn last_sync_at(store: &Store) -> Result<Option<f64>> {
