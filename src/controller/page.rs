@@ -5,6 +5,7 @@
 //! nothing below the wasm-bindgen surface reaches up into it (`docs/ARCHITECTURE.md`).
 
 use crate::engine::Engine;
+use crate::store::outbox::conflict::Policies;
 use crate::transport::Connect;
 use offline_sync_core::config::EngineOptions;
 use std::cell::RefCell;
@@ -18,23 +19,25 @@ thread_local! {
 pub fn current_engine() -> Rc<Engine> {
     console_error_panic_hook::set_once();
     ENGINE.with(|e| {
-        e.borrow_mut().get_or_insert_with(|| Engine::new(EngineOptions::default(), Connect::default())).clone()
+        e.borrow_mut()
+            .get_or_insert_with(|| Engine::new(EngineOptions::default(), Connect::default(), Policies::default()))
+            .clone()
     })
 }
 
 /// Makes the page's engine the one these options describe: the same engine when
 /// they are the ones it has, else a new one (the old one closed). Active
 /// controllers move over to it at once.
-pub fn configure(opts: EngineOptions, connect: Connect) -> Rc<Engine> {
+pub fn configure(opts: EngineOptions, connect: Connect, policies: Policies) -> Rc<Engine> {
     let engine = ENGINE.with(|slot| {
         let mut slot = slot.borrow_mut();
         match &*slot {
-            Some(e) if e.options == opts && e.connect() == &connect => e.clone(),
+            Some(e) if e.options == opts && e.connect() == &connect && e.policies == policies => e.clone(),
             old => {
                 if let Some(old) = old {
                     old.close();
                 }
-                let e = Engine::new(opts, connect);
+                let e = Engine::new(opts, connect, policies);
                 *slot = Some(e.clone());
                 e
             }
