@@ -178,18 +178,13 @@ impl SyncEngine {
         #[wasm_bindgen(js_name = mutationId)] mutation_id: String,
         #[wasm_bindgen(unchecked_param_type = "'local' | 'server' | EntityData")] choice: JsValue,
     ) -> js_sys::Promise {
-        self.run(|e| async move {
-            e.resolve_conflict(&mutation_id, &choice)
-                .await
-                .map(|m| m.map(JsValue::from).unwrap_or(JsValue::NULL))
-                .map_err(err)
-        })
+        self.run(|e| async move { e.settle_conflict(mutation_id, Some(choice)).await.map_err(err) })
     }
 
     /// Drops a conflict record without sending anything; whether there was one.
     #[wasm_bindgen(js_name = dismissConflict, unchecked_return_type = "Promise<boolean>")]
     pub fn dismiss_conflict(&self, #[wasm_bindgen(js_name = mutationId)] mutation_id: String) -> js_sys::Promise {
-        self.run(|e| async move { e.dismiss_conflict(&mutation_id).await.map(JsValue::from).map_err(err) })
+        self.run(|e| async move { e.settle_conflict(mutation_id, None).await.map_err(err) })
     }
 
     /// Courses downloaded with `downloadCourse`.

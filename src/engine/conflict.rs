@@ -4,6 +4,7 @@
 use super::{Engine, EngineEvent};
 use crate::failure::{input, Result};
 use crate::store::outbox::conflict::{self, Choice};
+use futures_util::future::{FutureExt, LocalBoxFuture};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
@@ -19,35 +20,40 @@ impl Engine {
         }
     }
 
-    /// `resolveConflict(id, 'local' | 'server' | data)`: the new mutation id, or
-    /// null for `'server'`.
-    pub async fn resolve_conflict(self: &Rc<Self>, id: &str, choice: &JsValue) -> Result<Option<String>> {
-        let choice = match choice.as_string().as_deref() {
-            Some("local") => Choice::Local,
-            Some("server") => Choice::Server,
-            _ if conflict::is_data(choice) => Choice::Data(choice.clone()),
-            _ => {
-                return Err(input(
-                    "offline-sync: resolveConflict takes 'local', 'server' or the merged data (an object)".to_string(),
-                ))
+    /// `resolveConflict(id, 'local' | 'server' | data)` (the new mutation id, or
+    /// null for `'server'`) and, with no choice, `dismissConflict(id)` (whether
+    /// there was one). One boxed future for both: each future the wasm surface
+    /// awaits is inlined into its caller, and this one need not be twice.
+    pub fn settle_conflict(
+        self: &Rc<Self>,
+        id: String,
+        choice: Option<JsValue>,
+    ) -> LocalBoxFuture<'static, Result<JsValue>> {
+        let me = self.clone();
+        async move {
+            let choice = match choice {
+                None => Choice::Dismiss,
+                Some(c) => match c.as_string().as_deref() {
+                    Some("local") => Choice::Local,
+                    Some("server") => Choice::Server,
+                    _ if conflict::is_data(&c) => Choice::Data(c),
+                    _ => {
+                        return Err(input(
+                            "offline-sync: resolveConflict takes 'local', 'server' or the merged data (an object)",
+                        ))
+                    }
+                },
+            };
+            let ready = me.ready().await?;
+            let out = conflict::resolve(&ready.store, &id, choice).await?;
+            me.announce(EngineEvent::Conflicts(Vec::new())).await;
+            if out.is_string() {
+                me.recount();
+                me.emit(EngineEvent::Changed);
             }
-        };
-        let ready = self.ready().await?;
-        let queued = conflict::resolve(&ready.store, id, choice).await?;
-        self.announce(EngineEvent::Conflicts(Vec::new())).await;
-        if queued.is_some() {
-            self.recount();
-            self.emit(EngineEvent::Changed);
+            Ok(out)
         }
-        Ok(queued)
-    }
-
-    /// `dismissConflict(id)`: whether there was such a conflict.
-    pub async fn dismiss_conflict(self: &Rc<Self>, id: &str) -> Result<bool> {
-        let ready = self.ready().await?;
-        let held = conflict::dismiss(&ready.store, id).await?;
-        self.announce(EngineEvent::Conflicts(Vec::new())).await;
-        Ok(held)
+        .boxed_local()
     }
 
     /// Conflicts waiting for the app.

@@ -178,52 +178,53 @@ async fn requeue(
     Ok(Some(mid))
 }
 
-/// How the app resolves a held conflict.
+/// How the app settles a held conflict.
 pub enum Choice {
     Local,
     Server,
     Data(JsValue),
+    /// `dismissConflict`: the record goes, nothing is sent.
+    Dismiss,
 }
 
-/// `resolveConflict(id, choice)`: the record goes, and (but for `server`) the chosen
-/// version is queued on top of the server's, in one transaction. Answers the new
-/// mutation id (null for `server`); an unknown id is an input error (a second call
-/// for the same conflict finds nothing, so nothing is queued twice).
-pub async fn resolve(store: &Store, mutation_id: &str, choice: Choice) -> Result<Option<String>> {
+/// `resolveConflict(id, choice)` and `dismissConflict(id)`: the record goes, and
+/// (for `local` or data) the chosen version is queued on top of the server's, in
+/// one transaction. Answers the new mutation id (null for `server`), or for a
+/// dismissal whether there was a record. Resolving an unknown id is an input error
+/// (a second call for the same conflict finds nothing, so nothing is queued twice).
+pub async fn resolve(store: &Store, mutation_id: &str, choice: Choice) -> Result<JsValue> {
     let tx = store.write(&[ENTITIES, QUEUE, CONFLICTS, CHAINED])?;
     let key = JsValue::from_str(mutation_id);
     let conflicts = tx.store(CONFLICTS)?;
-    let Some(c) = conflicts.get(&key).await.map_err(|e| storage("read conflict", e))? else {
-        return Err(input(format!("offline-sync: no conflict with mutation id {mutation_id}")));
+    let c = conflicts.get(&key).await.map_err(|e| storage("read conflict", e))?;
+    let (c, choice) = match (c, choice) {
+        (None, Choice::Dismiss) => return Ok(JsValue::FALSE),
+        (None, _) => return Err(input(format!("offline-sync: no conflict with mutation id {mutation_id}"))),
+        (Some(c), choice) => (c, choice),
     };
     conflicts.delete(&key).await.map_err(|e| storage("write conflict", e))?;
     let et = jsv::get_str(&c, field::ENTITY_TYPE).unwrap_or_default();
     let id = jsv::get_str(&c, super::F_ENTITY_ID).unwrap_or_default();
     let op = jsv::get_str(&c, F_TYPE).and_then(|t| Op::parse(&t)).unwrap_or(Op::Update);
     let server = jsv::defined(jsv::get(&c, "server")).filter(|s| !s.is_null());
-    let queued = match choice {
-        Choice::Server => None,
-        Choice::Local => requeue(&tx, &et, &id, op, &jsv::get(&c, "local"), server.as_ref(), mutation_id).await?,
-        Choice::Data(d) => requeue(&tx, &et, &id, Op::Update, &d, server.as_ref(), mutation_id).await?,
+    let (op, payload) = match choice {
+        Choice::Dismiss => {
+            tx.commit().await?;
+            return Ok(JsValue::TRUE);
+        }
+        Choice::Server => (None, JsValue::NULL),
+        Choice::Local => (Some(op), jsv::get(&c, "local")),
+        Choice::Data(d) => (Some(Op::Update), d),
+    };
+    let queued = match op {
+        Some(op) => requeue(&tx, &et, &id, op, &payload, server.as_ref(), mutation_id).await?,
+        None => None,
     };
     if queued.is_some() {
         rebase_local(&tx, &et, &id).await?;
     }
     tx.commit().await?;
-    Ok(queued)
-}
-
-/// `dismissConflict(id)`: drops the record; whether there was one.
-pub async fn dismiss(store: &Store, mutation_id: &str) -> Result<bool> {
-    let tx = store.write(&[CONFLICTS])?;
-    let key = JsValue::from_str(mutation_id);
-    let conflicts = tx.store(CONFLICTS)?;
-    let held = conflicts.get(&key).await.map_err(|e| storage("read conflict", e))?.is_some();
-    if held {
-        conflicts.delete(&key).await.map_err(|e| storage("write conflict", e))?;
-    }
-    tx.commit().await?;
-    Ok(held)
+    Ok(queued.map(JsValue::from).unwrap_or(JsValue::NULL))
 }
 
 /// Conflicts waiting for the app (no `resolution`): `status.conflictCount`.
