@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, ROOT, startStatic, startSyncServer } from './lib.mjs';
+import { launch, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
 
 const DIST = join(ROOT, 'www/dist');
 const EDITED = 'Rust Fundamentals (edited offline)';
@@ -133,7 +133,14 @@ describe('demo app', () => {
     await page2.goto(url);
     await page2.waitForSelector(sel.title('course-3'));
     await edit(page2, 'Theirs');
-    await waitText(page2, '[data-testid="pending"]', '0');
+    // On the server (pushed at once), before this page comes back with its own.
+    const onServer = async (title) => {
+      for (let i = 0; i < 100 && (await serverTitles(server.url, 'demo'))['course-3'] !== title; i++) {
+        await page.waitForTimeout(100);
+      }
+      assert.equal((await serverTitles(server.url, 'demo'))['course-3'], title);
+    };
+    await onServer('Theirs');
     // This one renames it offline, on the version it had, then comes back.
     await edit(page, 'Mine');
     await ctx.setOffline(false);
@@ -145,7 +152,8 @@ describe('demo app', () => {
     await page.click(`${item} [data-testid="keep-mine"]`);
     await page.waitForSelector('[data-testid="conflicts"]', { state: 'detached' });
     await waitText(page, sel.title('course-3'), 'Mine');
-    await waitText(page, '[data-testid="pending"]', '0'); // sent at once
+    await onServer('Mine'); // sent at once
+    await waitText(page, '[data-testid="pending"]', '0');
     await page2.click('[data-testid="sync-now"]');
     await waitText(page2, sel.title('course-3'), 'Mine');
     await other.close();
