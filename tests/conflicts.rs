@@ -339,3 +339,35 @@ async fn a_wrong_policy_is_a_type_error_naming_the_entity() {
     let e = SyncEngine::construct(options("x", "y", &[("conflicts", v("manual"))])).err().unwrap();
     assert!(error_message(&e).contains("`conflicts`"), "{}", error_message(&e));
 }
+
+/// Over a plain REST API: a 412 is the conflict, and the re-queued change goes out
+/// with `If-Match` of the version the refusal carried, so the server takes it.
+#[wasm_bindgen_test]
+async fn client_wins_over_rest_resends_with_the_refusals_etag() {
+    let user = unique("rconf");
+    let rest = json(
+        r#"{ "defaults": { "record": "data", "update": "PATCH",
+                           "pagination": { "style": "page", "pageSize": 100, "totalPages": "data.pagination.totalPages" } },
+             "resources": { "course": { "collection": "/courses", "item": "/courses/:id", "list": "data.courses" } } }"#,
+    );
+    let api = format!("{}/api/v2", server());
+    let a = engine_with(
+        &unique("ns-"),
+        &user,
+        &[("apiBaseUrl", v(&api)), ("rest", rest), policy("course", v("clientWins"))],
+    );
+    ok(a.put(v("course"), v("k"), json(r#"{"title":"base","level":1}"#))).await;
+    sync(&a).await;
+    let path = "/api/v2/courses/k";
+    let w = http("PATCH", path, Some(&token(&user)), json(r#"{"level":2}"#)).await;
+    assert_eq!(w.status, 200);
+    let refused = ok(a.queue_mutation(v("UPDATE"), v("course"), v("k"), json(r#"{"title":"mine"}"#))).await;
+    let r = sync(&a).await;
+    assert_eq!(num(&r, "conflicts"), 1.0, "{}", stringify(&r));
+    assert_eq!(num(&r, "pushed"), 1.0, "{}", stringify(&r));
+    let on_server = get(&http("GET", path, Some(&token(&user)), JsValue::NULL).await.body, "data");
+    assert_eq!(s(&on_server, "title").as_deref(), Some("mine"));
+    assert_eq!(num(&on_server, "level"), 2.0, "laid over the server's version");
+    assert!(!applied(&user, &refused).await);
+    assert_eq!(pending(&a).await.length(), 0);
+}
