@@ -1,12 +1,13 @@
 // The demo (www/dist, built from the packed package) in real Chromium against a
 // real reference server: first sync, offline edit surviving an offline reload,
 // sync when back online seen by a second browser profile, sync on visibility,
-// Sync Now, download for offline. Saves docs/demo.png.
+// Sync Now, download for offline, a conflict resolved from the "needs your
+// attention" list. Saves docs/demo.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, ROOT, startStatic, startSyncServer } from './lib.mjs';
+import { launch, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
 
 const DIST = join(ROOT, 'www/dist');
 const EDITED = 'Rust Fundamentals (edited offline)';
@@ -114,6 +115,48 @@ describe('demo app', () => {
     // Survives a reload (it is stored, not component state).
     await page.reload();
     await page.waitForSelector(`${sel.card('course-2')} [data-testid="offline-ready"]`);
+  });
+
+  test('a title changed on two devices needs attention, and Keep mine sends mine', async () => {
+    const edit = async (p, title) => {
+      await p.click(`${sel.card('course-3')} [data-testid="edit"]`);
+      await p.fill(`${sel.card('course-3')} input`, title);
+      await p.click(`${sel.card('course-3')} button[type="submit"]`);
+      await waitText(p, sel.title('course-3'), title);
+    };
+    await waitText(page, '[data-testid="state"]', 'Idle');
+    await ctx.setOffline(true);
+    await waitText(page, '[data-testid="online"]', 'Offline');
+    // Another device renames the course and pushes at once.
+    const other = await browser.newContext();
+    const page2 = await other.newPage();
+    await page2.goto(url);
+    await page2.waitForSelector(sel.title('course-3'));
+    await edit(page2, 'Theirs');
+    // On the server (pushed at once), before this page comes back with its own.
+    const onServer = async (title) => {
+      for (let i = 0; i < 100 && (await serverTitles(server.url, 'demo'))['course-3'] !== title; i++) {
+        await page.waitForTimeout(100);
+      }
+      assert.equal((await serverTitles(server.url, 'demo'))['course-3'], title);
+    };
+    await onServer('Theirs');
+    // This one renames it offline, on the version it had, then comes back.
+    await edit(page, 'Mine');
+    await ctx.setOffline(false);
+    const item = '[data-testid="conflict-course-3"]';
+    await page.waitForSelector(item, { timeout: 15000 });
+    assert.match(await page.locator('[data-testid="conflicts"] h2').innerText(), /1 change needs your attention/);
+    assert.match(await page.locator(item).innerText(), /yours “Mine”, theirs “Theirs”/);
+    await waitText(page, sel.title('course-3'), 'Theirs'); // the server's version meanwhile
+    await page.click(`${item} [data-testid="keep-mine"]`);
+    await page.waitForSelector('[data-testid="conflicts"]', { state: 'detached' });
+    await waitText(page, sel.title('course-3'), 'Mine');
+    await onServer('Mine'); // sent at once
+    await waitText(page, '[data-testid="pending"]', '0');
+    await page2.click('[data-testid="sync-now"]');
+    await waitText(page2, sel.title('course-3'), 'Mine');
+    await other.close();
   });
 
   test('screenshot for the README (docs/demo.png)', async () => {

@@ -4,9 +4,9 @@ import type {
 } from './wasm/offline_sync.js';
 
 export type {
-  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, OfflineScope, Query, QueryCondition, QueryOrder,
-  ScopeDeclaration,
-  QueryValue, QueueEntry, ServerEntity, SyncErrorKind, SyncResult, InitInput,
+  Conflict, ConflictPolicy, ConflictPolicyName, MergeFunction, EntityData, InitOptions, MutationType,
+  OfflineCourse, OfflineScope, Query, QueryCondition, QueryOrder, QueryValue, QueueEntry, ScopeDeclaration,
+  ServerEntity, SyncErrorKind, SyncResult, InitInput,
 } from './wasm/offline_sync.js';
 export { OfflineSync } from './controller.js';
 export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './controller.js';
@@ -51,6 +51,15 @@ export interface SyncEngineApi {
   /** Drops failed entries (all, or these mutation ids); resolves with how many. */
   discardFailed(mutationIds?: string[]): Promise<number>;
   conflicts(): Promise<Conflict[]>;
+  /**
+   * Settles a held conflict: `'local'` queues the local change again on top of the
+   * server's version, `'server'` keeps the server's, an object is queued as the
+   * merged version. Resolves with the new mutation id (null for `'server'`);
+   * rejects for an unknown id (so a second call queues nothing).
+   */
+  resolveConflict<T extends EntityData = EntityData>(mutationId: string, choice: 'local' | 'server' | T): Promise<string | null>;
+  /** Drops a conflict record, sending nothing; resolves with whether there was one. */
+  dismissConflict(mutationId: string): Promise<boolean>;
   offlineCourses(): Promise<OfflineCourse[]>;
   /** Every scope instance downloaded for offline use, courses included. */
   offlineScopes(): Promise<OfflineScope[]>;

@@ -32,11 +32,12 @@ const isCallback = (f) => f == null || typeof f === 'function';
 // The controller gets stable callbacks that call the latest render's ones; a bad
 // value goes through as is, so the controller's TypeError names the option.
 function controllerOptions(options, latest) {
-  const { onSyncStart, onSyncComplete, ...rest } = options;
+  const { onSyncStart, onSyncComplete, onConflict, ...rest } = options;
   return {
     ...rest,
     onSyncStart: isCallback(onSyncStart) ? () => latest.current.onSyncStart?.() : onSyncStart,
     onSyncComplete: isCallback(onSyncComplete) ? (r) => latest.current.onSyncComplete?.(r) : onSyncComplete,
+    onConflict: isCallback(onConflict) ? (c) => latest.current.onConflict?.(c) : onConflict,
   };
 }
 

@@ -24,6 +24,7 @@ export const TOKEN_MESSAGE: 'offline-sync:token';
  * with `handleSyncEvent(event)`. Events of other tags are left alone.
  * `options` may be a function (sync or async) called on the first event.
  * Without `getAuthToken`, the token a page sent with sendAuthTokenToWorker() is used.
+ * Declare the pages' `conflicts` here too, with the worker's own merge functions.
  * Throws outside a service worker and on a second call.
  */
 export function installOfflineSync(

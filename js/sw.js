@@ -41,7 +41,9 @@ function isServiceWorkerScope(scope) {
  * at the top level of the worker script. `options` are initOfflineSync's (same
  * `namespace` and `apiBaseUrl` as the pages), or a function returning them
  * (called once, on the first event). Without `getAuthToken`, the worker uses the
- * token a page sent with sendAuthTokenToWorker().
+ * token a page sent with sendAuthTokenToWorker(). Declare the same `conflicts`
+ * as the pages, with the worker's own merge functions (docs/conflicts.md): a page
+ * cannot hand a function to the worker, and a sync here settles conflicts too.
  */
 export function installOfflineSync(options = {}) {
   const scope = globalThis;

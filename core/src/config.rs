@@ -137,6 +137,7 @@ pub struct ControllerOptions {
     pub push_delay_ms: u32,
     pub has_on_sync_start: bool,
     pub has_on_sync_complete: bool,
+    pub has_on_conflict: bool,
 }
 
 pub const DEFAULT_AUTO_SYNC_INTERVAL_MS: u32 = 60_000;
@@ -164,6 +165,7 @@ pub fn controller_options(src: &dyn Source) -> Result<ControllerOptions, ConfigE
         push_delay_ms: push_delay(src)?,
         has_on_sync_start: callback(src, "onSyncStart")?,
         has_on_sync_complete: callback(src, "onSyncComplete")?,
+        has_on_conflict: callback(src, "onConflict")?,
     })
 }
 
@@ -293,6 +295,49 @@ pub fn engine_options(src: &dyn Source) -> Result<EngineOptions, ConfigError> {
     })
 }
 
+/// What happens when the server refuses a local change as stale, per entity type
+/// (`conflicts` of `initOfflineSync`; docs/conflicts.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictPolicy {
+    /// The server's version stays; the local change is kept in `conflicts()` for the record.
+    ServerWins,
+    /// The local change is sent again on top of the server's version, once.
+    ClientWins,
+    /// The app's `merge(local, server, base)` makes the change sent instead.
+    Merge,
+    /// Held in `conflicts()` until the app resolves or dismisses it.
+    Manual,
+}
+
+impl ConflictPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictPolicy::ServerWins => "serverWins",
+            ConflictPolicy::ClientWins => "clientWins",
+            ConflictPolicy::Merge => "merge",
+            ConflictPolicy::Manual => "manual",
+        }
+    }
+}
+
+/// One entry of `conflicts`: a policy name, or `{ merge: fn }`. `merge` is the
+/// object's `merge` field (looked at only when `value` is an object).
+pub fn conflict_policy(entity: &str, value: &Raw, merge: &Raw) -> Result<ConflictPolicy, ConfigError> {
+    let option = format!("conflicts.{entity}");
+    let expected = "'serverWins', 'clientWins', 'manual' or { merge: (local, server, base) => merged }";
+    match value {
+        Raw::String(s) if s == "serverWins" => Ok(ConflictPolicy::ServerWins),
+        Raw::String(s) if s == "clientWins" => Ok(ConflictPolicy::ClientWins),
+        Raw::String(s) if s == "manual" => Ok(ConflictPolicy::Manual),
+        Raw::Object if *merge == Raw::Function => Ok(ConflictPolicy::Merge),
+        Raw::Object => Err(ConfigError {
+            option: format!("{option}.merge"),
+            message: format!("must be a function (local, server, base) => merged (got {})", merge.describe()),
+        }),
+        other => Err(bad(&option, expected, other)),
+    }
+}
+
 /// `serviceWorker` of `initOfflineSync`: the URL of a worker script to register
 /// (the package's standalone worker, or the app's own), or absent/`false` for none.
 pub fn service_worker(src: &dyn Source) -> Result<Option<String>, ConfigError> {
@@ -377,6 +422,22 @@ mod tests {
         assert_eq!(e.option, "retryMaxMs");
         let e = engine_options(&src(&[("requestTimeoutMs", Raw::Number(0.0))])).unwrap_err();
         assert_eq!(e.option, "requestTimeoutMs");
+    }
+
+    #[test]
+    fn conflict_policies_and_errors_name_the_entity() {
+        let f = Raw::Function;
+        let none = Raw::Undefined;
+        assert_eq!(conflict_policy("lesson", &Raw::String("clientWins".into()), &none), Ok(ConflictPolicy::ClientWins));
+        assert_eq!(conflict_policy("note", &Raw::String("manual".into()), &none), Ok(ConflictPolicy::Manual));
+        assert_eq!(conflict_policy("x", &Raw::String("serverWins".into()), &none), Ok(ConflictPolicy::ServerWins));
+        assert_eq!(conflict_policy("progress", &Raw::Object, &f), Ok(ConflictPolicy::Merge));
+        let e = conflict_policy("lesson", &Raw::String("clientWin".into()), &none).unwrap_err();
+        assert_eq!(e.option, "conflicts.lesson");
+        assert!(e.to_string().contains("\"clientWin\""), "{e}");
+        let e = conflict_policy("progress", &Raw::Object, &Raw::String("x".into())).unwrap_err();
+        assert_eq!(e.option, "conflicts.progress.merge");
+        assert!(conflict_policy("n", &Raw::Function, &none).is_err());
     }
 
     #[test]

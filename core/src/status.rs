@@ -22,6 +22,8 @@ pub struct Status {
     pub sync_count: u64,
     pub pending_count: u32,
     pub failed_count: u32,
+    /// Conflicts held for the app to resolve (policy `manual`, or a merge that failed).
+    pub conflict_count: u32,
     pub is_online: bool,
 }
 
@@ -40,6 +42,8 @@ pub enum Event {
         pending: u32,
         failed: u32,
     },
+    /// Conflicts waiting for the app, as counted in the store.
+    Conflicts(u32),
     /// The last good sync an earlier visit (or another context) stored.
     Restored {
         last_sync_at: f64,
@@ -74,6 +78,7 @@ impl Status {
                 self.pending_count = pending;
                 self.failed_count = failed;
             }
+            Event::Conflicts(n) => self.conflict_count = n,
             Event::Restored { last_sync_at } => {
                 if self.last_sync_at.is_none_or(|t| t < last_sync_at) {
                     self.last_sync_at = Some(last_sync_at);
@@ -111,6 +116,9 @@ mod tests {
         assert!(!s.apply(Event::Scheduled(Some(100.0))));
         assert!(s.apply(Event::Online(false)));
         assert!(s.apply(Event::Counts { pending: 3, failed: 1 }));
+        assert!(s.apply(Event::Conflicts(2)));
+        assert_eq!(s.conflict_count, 2);
+        assert!(!s.apply(Event::Conflicts(2)), "the same count, no notification");
     }
 
     #[test]

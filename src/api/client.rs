@@ -26,9 +26,9 @@ impl OfflineSyncClient {
         #[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue,
     ) -> Result<OfflineSyncClient, JsValue> {
         console_error_panic_hook::set_once();
-        let (opts, connect) = parse_options(&options)?;
+        let (opts, connect, policies) = parse_options(&options)?;
         let worker = parse_worker(&options)?;
-        Ok(OfflineSyncClient { hub: Hub::new(Engine::new(opts, connect)), worker })
+        Ok(OfflineSyncClient { hub: Hub::new(Engine::new(opts, connect, policies)), worker })
     }
 
     /// Opens the database, asks for persistent storage, registers the service

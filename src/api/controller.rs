@@ -71,6 +71,7 @@ fn parse(options: &JsValue) -> Result<Member, JsValue> {
         auto: o.auto_sync_interval_ms > 0,
         on_start: cb("onSyncStart", o.has_on_sync_start),
         on_complete: cb("onSyncComplete", o.has_on_sync_complete),
+        on_conflict: cb("onConflict", o.has_on_conflict),
         options: o,
         notify: Vec::new(),
     })

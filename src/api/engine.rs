@@ -37,8 +37,8 @@ impl SyncEngine {
         #[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue,
     ) -> Result<SyncEngine, JsValue> {
         console_error_panic_hook::set_once();
-        let (opts, cb) = super::init::parse_options(&options)?;
-        Ok(SyncEngine::new(Engine::new(opts, cb)))
+        let (opts, cb, policies) = super::init::parse_options(&options)?;
+        Ok(SyncEngine::new(Engine::new(opts, cb, policies)))
     }
 
     /// Pushes queued changes, pulls server changes in pages, then pushes what was
@@ -184,6 +184,24 @@ impl SyncEngine {
     #[wasm_bindgen(unchecked_return_type = "Promise<Conflict[]>")]
     pub fn conflicts(&self) -> js_sys::Promise {
         self.run(|e| async move { e.conflicts().await.map(JsValue::from).map_err(err) })
+    }
+
+    /// Settles a held conflict: `'local'` sends the local change again on top of the
+    /// server's version, `'server'` keeps the server's, an object is sent as the
+    /// merged version. Resolves with the new mutation id (null for `'server'`).
+    #[wasm_bindgen(js_name = resolveConflict, unchecked_return_type = "Promise<string | null>")]
+    pub fn resolve_conflict(
+        &self,
+        #[wasm_bindgen(js_name = mutationId)] mutation_id: String,
+        #[wasm_bindgen(unchecked_param_type = "'local' | 'server' | EntityData")] choice: JsValue,
+    ) -> js_sys::Promise {
+        self.run(|e| async move { e.settle_conflict(mutation_id, Some(choice)).await.map_err(err) })
+    }
+
+    /// Drops a conflict record without sending anything; whether there was one.
+    #[wasm_bindgen(js_name = dismissConflict, unchecked_return_type = "Promise<boolean>")]
+    pub fn dismiss_conflict(&self, #[wasm_bindgen(js_name = mutationId)] mutation_id: String) -> js_sys::Promise {
+        self.run(|e| async move { e.settle_conflict(mutation_id, None).await.map_err(err) })
     }
 
     /// Courses downloaded with `downloadCourse`.

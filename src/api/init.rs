@@ -5,9 +5,10 @@ use crate::controller::{page, triggers};
 use crate::engine::Engine;
 use crate::failure::{to_js, type_error};
 use crate::jsv;
+use crate::store::outbox::conflict::Policies;
 use crate::transport::js::JsTree;
 use crate::transport::Connect;
-use offline_sync_core::config::{engine_options, EngineOptions};
+use offline_sync_core::config::{conflict_policy, engine_options, EngineOptions};
 use offline_sync_core::scope::scopes_option;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -18,8 +19,9 @@ pub(crate) fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue>
     offline_sync_core::config::service_worker(&get).map_err(|e| type_error(&e.to_string()))
 }
 
-pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect), JsValue> {
+pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect, Policies), JsValue> {
     let get = super::convert::options_source(options, "initOfflineSync")?;
+    let policies = parse_conflicts(options)?;
     let mut opts = engine_options(&get).map_err(|e| type_error(&e.to_string()))?;
     // `scopes` is nested: read as a tree, like `rest`.
     let scopes = jsv::get(options, "scopes");
@@ -27,7 +29,30 @@ pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect
     let cb = if opts.has_get_auth_token { Some(jsv::get(options, "getAuthToken").unchecked_into()) } else { None };
     // `rest` and `transport`: which backend, and how to reach it.
     let connect = Connect::from_options(options, cb).map_err(|e| type_error(&e.to_string()))?;
-    Ok((opts, connect))
+    Ok((opts, connect, policies))
+}
+
+/// `conflicts: { [entityType]: 'serverWins' | 'clientWins' | 'manual' | { merge } }`;
+/// the rules (and the messages naming the entity) are core's.
+fn parse_conflicts(options: &JsValue) -> Result<Policies, JsValue> {
+    let mut out = Policies::default();
+    let decl = if options.is_object() { jsv::get(options, "conflicts") } else { JsValue::UNDEFINED };
+    if decl.is_undefined() || decl.is_null() {
+        return Ok(out);
+    }
+    if !jsv::is_plain_object(&decl) {
+        let got = jsv::raw(&decl).describe();
+        return Err(type_error(&format!(
+            "offline-sync: option `conflicts` must be an object of policies by entity type (got {got})"
+        )));
+    }
+    for key in js_sys::Object::keys(decl.unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()) {
+        let v = jsv::get(&decl, &key);
+        let merge = if jsv::is_plain_object(&v) { jsv::get(&v, "merge") } else { JsValue::UNDEFINED };
+        let policy = conflict_policy(&key, &jsv::raw(&v), &jsv::raw(&merge)).map_err(|e| type_error(&e.to_string()))?;
+        out.add(key, policy, merge.dyn_into::<js_sys::Function>().ok());
+    }
+    Ok(out)
 }
 
 /// Configures the page's engine and opens its database. Calling it again with the
@@ -38,13 +63,13 @@ pub fn init_offline_sync(
 ) -> js_sys::Promise {
     console_error_panic_hook::set_once();
     let parsed = parse_options(&options).and_then(|p| Ok((p, parse_worker(&options)?)));
-    let ((opts, cb), worker) = match parsed {
+    let ((opts, cb, policies), worker) = match parsed {
         Ok(p) => p,
         Err(e) => return js_sys::Promise::reject(&e),
     };
     // The engine is in place before this returns, so `getSyncEngine()` and
     // controllers created right after an un-awaited call already use it.
-    let engine = page::configure(opts, cb);
+    let engine = page::configure(opts, cb, policies);
     crate::task::promise(start(engine, worker))
 }
 

@@ -78,6 +78,12 @@ export interface InitOptions {
    * what `downloadCourse` uses.
    */
   scopes?: Record<string, ScopeDeclaration>;
+  /**
+   * What happens when the server refuses a local change as stale, per entity type
+   * (docs/conflicts.md): `'serverWins'` (default), `'clientWins'`, `'manual'` or
+   * `{ merge }`. A service worker declares its own (with its own merge functions).
+   */
+  conflicts?: Record<string, ConflictPolicy<any>>;
 }
 
 export interface RestOptions {
@@ -248,17 +254,48 @@ export interface ServerEntity {
   etag?: string;
 }
 
-export interface Conflict {
+export interface Conflict<T extends EntityData = EntityData> {
+  /** The refused change's mutation id: the key of resolveConflict/dismissConflict. */
   mutationId: string;
   entityType: string;
   entityId: string;
   type: MutationType;
-  /** The local change that lost. */
-  local: EntityData | null;
-  /** The server's version that won. */
+  /** The local change the server refused (a patch for `update`). */
+  local: Partial<T> | null;
+  /** The server's version when it refused the change. */
   server: ServerEntity | null;
+  /** The entity as it was when the local change was made (null for a create). */
+  base: T | null;
+  /** The policy of the entity type (absent on records from before conflict policies). */
+  policy?: ConflictPolicyName;
+  /**
+   * How it ended: `'server'` (the server's version stays), `'local'` (the local
+   * change was queued again), `'merged'` (the merge's result was queued); null
+   * while it waits for resolveConflict/dismissConflict (counted in `conflictCount`).
+   */
+  resolution: 'server' | 'local' | 'merged' | null;
+  /** Why a `merge` policy fell back to manual (it threw or did not return an object). */
+  error?: string;
   at: number;
 }
+
+export type ConflictPolicyName = 'serverWins' | 'clientWins' | 'merge' | 'manual';
+
+/**
+ * Merges a refused local change with the server's version: `local` is the whole
+ * local version (null for a delete), `server` the server's (null if it deleted
+ * the entity), `base` what the local change was made on (null for a create).
+ * Must be synchronous and return an object (queued as an update); throwing or
+ * returning anything else holds the conflict for the app, with the error.
+ */
+export type MergeFunction<T extends EntityData = EntityData> = (local: T | null, server: T | null, base: T | null) => T;
+
+/** A policy for one entity type (docs/conflicts.md). Default `'serverWins'`. */
+export type ConflictPolicy<T extends EntityData = EntityData> =
+  | 'serverWins'
+  | 'clientWins'
+  | 'manual'
+  | { merge: MergeFunction<T> };
 
 export interface OfflineSyncOptions {
   /** Auto-sync interval in ms. Default 60000; 0 disables auto-sync. */
@@ -277,6 +314,8 @@ export interface OfflineSyncOptions {
   pushDelayMs?: number | false;
   onSyncStart?: () => void;
   onSyncComplete?: (result: SyncResult) => void;
+  /** Each conflict a sync of this page settled, whatever its policy did with it. */
+  onConflict?: (conflict: Conflict) => void;
 }
 
 export interface SyncStatus {
@@ -305,6 +344,8 @@ export interface SyncStatus {
   pendingCount: number;
   /** Changes set aside as failed (see `failed()`). */
   failedCount: number;
+  /** Conflicts waiting for resolveConflict/dismissConflict ("2 changes need your attention"). */
+  conflictCount: number;
 }
 
 export interface OfflineSyncSnapshot {

@@ -30,6 +30,8 @@ pub struct Member {
     pub auto: bool,
     pub on_start: Option<js_sys::Function>,
     pub on_complete: Option<js_sys::Function>,
+    /// `onConflict(conflict)`, once per conflict a sync here settled.
+    pub on_conflict: Option<js_sys::Function>,
     pub notify: Vec<js_sys::Function>,
 }
 
@@ -189,6 +191,11 @@ impl Hub {
                     h.apply(Event::Counts { pending, failed });
                 }
             }
+            if let Ok(n) = engine.open_conflicts().await {
+                if let Some(h) = me.upgrade() {
+                    h.apply(Event::Conflicts(n));
+                }
+            }
         });
     }
 
@@ -267,6 +274,14 @@ impl Hub {
                 self.apply(Event::Counts { pending: *pending, failed: *failed });
             }
             EngineEvent::Changed => self.schedule_push(),
+            EngineEvent::Conflicts(records) => {
+                for c in records {
+                    for f in self.callbacks(|m| m.on_conflict.clone()) {
+                        call(&f, Some(c));
+                    }
+                }
+                self.refresh_counts();
+            }
             EngineEvent::RemoteStarted => self.apply(Event::Started),
             EngineEvent::RemoteFinished(error) => {
                 let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);

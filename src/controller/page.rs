@@ -8,6 +8,7 @@
 
 use super::Hub;
 use crate::engine::Engine;
+use crate::store::outbox::conflict::Policies;
 use crate::transport::Connect;
 use offline_sync_core::config::EngineOptions;
 use std::cell::RefCell;
@@ -22,7 +23,9 @@ pub fn default_client() -> Rc<Hub> {
     console_error_panic_hook::set_once();
     DEFAULT.with(|d| {
         d.borrow_mut()
-            .get_or_insert_with(|| Hub::new(Engine::new(EngineOptions::default(), Connect::default())))
+            .get_or_insert_with(|| {
+                Hub::new(Engine::new(EngineOptions::default(), Connect::default(), Policies::default()))
+            })
             .clone()
     })
 }
@@ -35,11 +38,13 @@ pub fn current_engine() -> Rc<Engine> {
 /// Makes the default client's engine the one these options describe: the same
 /// engine when they are the ones it has, else a new one (the old one closed), to
 /// which the active controllers move over at once.
-pub fn configure(opts: EngineOptions, connect: Connect) -> Rc<Engine> {
+pub fn configure(opts: EngineOptions, connect: Connect, policies: Policies) -> Rc<Engine> {
     let (client, moved) = DEFAULT.with(|slot| {
         let mut slot = slot.borrow_mut();
         match &*slot {
-            Some(c) if c.engine.options == opts && c.engine.connect() == &connect => (c.clone(), Vec::new()),
+            Some(c) if c.engine.options == opts && c.engine.connect() == &connect && c.engine.policies == policies => {
+                (c.clone(), Vec::new())
+            }
             old => {
                 let moved = match old {
                     Some(old) => {
@@ -48,7 +53,7 @@ pub fn configure(opts: EngineOptions, connect: Connect) -> Rc<Engine> {
                     }
                     None => Vec::new(),
                 };
-                let c = Hub::new(Engine::new(opts, connect));
+                let c = Hub::new(Engine::new(opts, connect, policies));
                 *slot = Some(c.clone());
                 (c, moved)
             }

@@ -20,6 +20,7 @@ pub fn build(s: &Status) -> JsValue {
     jsv::set(&status, "syncCount", &JsValue::from_f64(s.sync_count as f64));
     jsv::set(&status, "pendingCount", &JsValue::from_f64(s.pending_count as f64));
     jsv::set(&status, "failedCount", &JsValue::from_f64(s.failed_count as f64));
+    jsv::set(&status, "conflictCount", &JsValue::from_f64(s.conflict_count as f64));
     let snap = jsv::object();
     jsv::set(&snap, "status", &status);
     jsv::set(&snap, "isOnline", &JsValue::from_bool(s.is_online));

@@ -2,6 +2,7 @@
 //! `fullSync` = push the queue, pull pages, push what was queued meanwhile.
 
 mod change;
+mod conflict;
 mod push;
 mod remote;
 pub mod result;
@@ -11,6 +12,7 @@ use crate::browser::broadcast::Channel;
 use crate::browser::locks::{exclusive, Locked};
 use crate::failure::{is_connection_closed, Result, SyncError};
 use crate::http::{Auth, Http};
+use crate::store::outbox::conflict::Policies;
 use crate::store::{meta, outbox, view, Store};
 use crate::transport::{Connect, Transport};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
@@ -37,6 +39,9 @@ pub enum EngineEvent {
     /// A local change was made here and is durable (for the push at once; other
     /// contexts are not told: each pushes its own changes).
     Changed,
+    /// Conflicts were recorded or resolved: the records a settle here made (for
+    /// `onConflict`; empty from another context or after a resolution).
+    Conflicts(Vec<JsValue>),
 }
 
 pub type Listener = Rc<dyn Fn(&EngineEvent)>;
@@ -57,6 +62,8 @@ pub struct Engine {
     pub options: EngineOptions,
     /// The token callback and the transport the app chose.
     connect: Connect,
+    /// The conflict policies declared per entity type (`conflicts`).
+    pub(crate) policies: Policies,
     ready: RefCell<Option<ReadyFuture>>,
     /// The sync in flight here, and what it does.
     running: RefCell<Option<(SyncFuture, SyncKind)>>,
@@ -82,10 +89,11 @@ enum Recount {
 }
 
 impl Engine {
-    pub fn new(options: EngineOptions, connect: Connect) -> Rc<Engine> {
+    pub fn new(options: EngineOptions, connect: Connect, policies: Policies) -> Rc<Engine> {
         Rc::new(Engine {
             options,
             connect,
+            policies,
             ready: RefCell::new(None),
             running: RefCell::new(None),
             generation: Cell::new(0),

@@ -228,12 +228,13 @@ impl Engine {
             .collect();
         let span = w.span_of(&done);
         let (settled, rewritten) =
-            outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect(), span).await?;
+            outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect(), span, &self.policies).await?;
         r.pushed += settled.applied;
         r.conflicts += settled.conflicts;
         r.failed += settled.failed;
         r.processed += settled.applied + settled.conflicts + settled.failed;
         w.settled(&done, &refused, rewritten);
+        self.conflicts_settled(settled.records, settled.requeued);
         Ok(())
     }
 }

@@ -24,6 +24,8 @@ pub fn encode(ev: &EngineEvent) -> Option<JsValue> {
             "queue"
         }
         EngineEvent::Changed => return None,
+        // The records stay here: the others only recount.
+        EngineEvent::Conflicts(_) => "conflicts",
     };
     jsv::set(&m, "kind", &JsValue::from_str(kind));
     Some(m)
@@ -33,6 +35,7 @@ pub fn encode(ev: &EngineEvent) -> Option<JsValue> {
 pub fn decode(m: &JsValue) -> Option<EngineEvent> {
     match jsv::get_str(m, "kind")?.as_str() {
         "start" => Some(EngineEvent::RemoteStarted),
+        "conflicts" => Some(EngineEvent::Conflicts(Vec::new())),
         "end" => Some(EngineEvent::RemoteFinished(get_error(m))),
         "queue" => {
             Some(EngineEvent::QueueChanged(jsv::get_u64(m, "pending")? as u32, jsv::get_u64(m, "failed")? as u32))

@@ -8,7 +8,8 @@ use wasm_bindgen::JsValue;
 pub enum Outcome {
     /// Applied; the entity as the server now holds it (`None`: it does not exist).
     Applied(Option<JsValue>),
-    /// Refused as stale; the server's entity wins, the local change is kept in `conflicts`.
+    /// Refused as stale, with the server's entity; the entity type's conflict policy
+    /// says what becomes of the local change (`store::outbox::conflict::handle`).
     Conflict(Option<JsValue>),
     /// Will never be applied: set aside as failed with this error.
     Rejected(String),

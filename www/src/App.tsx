@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { getSyncEngine, useOfflineSync, type EntityData, type SyncResult } from 'offline-sync';
 import { CourseCard, type Course } from './CourseCard';
 import { StatusPanel } from './StatusPanel';
+import { ConflictList } from './ConflictList';
 
 const asCourse = (d: EntityData): Course => ({
   id: String(d.id),
@@ -51,7 +52,7 @@ export function App({
     return () => {
       live = false;
     };
-  }, [status.syncCount, status.pendingCount, edits]);
+  }, [status.syncCount, status.pendingCount, status.conflictCount, edits]);
 
   const rename = useCallback(async (id: string, title: string) => {
     await getSyncEngine().queueMutation('UPDATE', 'course', id, { title });
@@ -79,6 +80,7 @@ export function App({
         </button>
       </header>
       <StatusPanel status={status} lastResult={lastResult} />
+      <ConflictList count={status.conflictCount} onResolved={() => setEdits((n) => n + 1)} />
       <main className="grid" data-testid="courses">
         {courses === null && <p className="muted">Opening the local store…</p>}
         {courses?.length === 0 && <p className="muted">No courses stored locally yet: sync to fetch them.</p>}

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { initOfflineSync } from 'offline-sync';
 import { App } from './App';
+import { conflicts } from './conflicts.js';
 import './styles.css';
 
 /** Where the demo syncs: `?api=...&user=...` wins over the served config.json. */
@@ -41,6 +42,8 @@ async function start() {
       apiBaseUrl: config.apiBaseUrl,
       getAuthToken: () => `dev-${config.user}`,
       namespace: `offline-sync-demo-${config.user}`,
+      // Course titles: the person chooses; progress: merged (src/conflicts.js, shared with the worker).
+      conflicts,
       // The demo's worker (src/sw.js: background sync + app-shell cache), production
       // build only; it makes the same namespace and token from these two.
       serviceWorker:

@@ -8,6 +8,7 @@
 //     offline-sync's business.
 // Plain JS, not TS: the app's tsconfig has the DOM lib, a worker needs WebWorker's.
 import { installOfflineSync } from 'offline-sync/sw';
+import { conflicts } from './conflicts.js';
 
 // The page registers `sw.js?apiBaseUrl=...&user=...` (see main.tsx). The demo's
 // server takes dev tokens (`dev-<user>`), so the worker can make the token itself;
@@ -19,6 +20,8 @@ installOfflineSync({
   apiBaseUrl: query.get('apiBaseUrl') ?? 'http://127.0.0.1:8787',
   namespace: `offline-sync-demo-${user}`,
   getAuthToken: () => `dev-${user}`,
+  // The pages' policies, with the worker's own copy of the merge (docs/conflicts.md).
+  conflicts,
 });
 
 const CACHE = 'offline-sync-demo-shell';

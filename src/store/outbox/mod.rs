@@ -13,6 +13,7 @@ use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::queue::{EntryMeta, EntryState};
 use wasm_bindgen::JsValue;
 
+pub mod conflict;
 mod enqueue;
 mod failed;
 mod settle;

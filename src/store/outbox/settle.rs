@@ -1,6 +1,7 @@
 //! Recording the server's answers: server state, queue, local views and
 //! conflicts move together in one transaction.
 
+use super::conflict::{self, Policies};
 use super::{F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_ERROR, F_PAYLOAD, F_REJECTED, F_SEQ, F_STATUS, F_TYPE};
 use crate::failure::{storage, Result};
 use crate::jsv;
@@ -16,11 +17,15 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::records::answer::Outcome;
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 pub struct Settled {
     pub applied: u32,
     pub conflicts: u32,
     pub failed: u32,
+    /// The conflict records, as the app is shown them (`onConflict`).
+    pub records: Vec<JsValue>,
+    /// Changes a policy queued again (they go out with the next push).
+    pub requeued: u32,
 }
 
 impl Settled {
@@ -28,6 +33,8 @@ impl Settled {
         self.applied += o.applied;
         self.conflicts += o.conflicts;
         self.failed += o.failed;
+        self.records.extend(o.records);
+        self.requeued += o.requeued;
     }
 }
 
@@ -45,6 +52,7 @@ pub async fn settle(
     store: &Store,
     answers: Vec<(JsValue, Outcome)>,
     span: Option<(u64, u64)>,
+    policies: &Policies,
 ) -> Result<(Settled, Vec<JsValue>)> {
     let tx = store.write(&[ENTITIES, QUEUE, CONFLICTS, CHAINED])?;
     let rekeys = rekeys_of(&answers);
@@ -77,7 +85,13 @@ pub async fn settle(
             None => g.2.len() == 1,
             Some(at) => pending_of(local_of(Some(&records.get(at as u32))).as_ref()) == Some(g.2.len() as u32),
         };
-        if all_in_batch && g.2.iter().all(|(_, o)| !matches!(o, Outcome::Rejected(_))) {
+        // A conflict a policy acts on may queue a change: settled entry by entry.
+        let plain = |o: &Outcome| match o {
+            Outcome::Rejected(_) => false,
+            Outcome::Conflict(_) => !policies.acts_on(&g.0),
+            Outcome::Applied(_) => true,
+        };
+        if all_in_batch && g.2.iter().all(|(_, o)| plain(o)) {
             if local_at.is_some() {
                 unchain.push(&entity_key(&g.0, &g.1));
             }
@@ -98,7 +112,7 @@ pub async fn settle(
     // one round trip per step for the batch, not one per entity.
     let (blind, rest) = futures_util::future::join(
         blind,
-        crate::task::join_all(partial.into_iter().map(|(_, _, g)| settle_entity(&tx, g))),
+        crate::task::join_all(partial.into_iter().map(|(_, _, g)| settle_entity(&tx, g, policies))),
     )
     .await;
     blind?;
@@ -138,7 +152,10 @@ fn settle_whole(
                 }
                 Outcome::Conflict(e) => {
                     n.conflicts += 1;
-                    conflicts.push(&conflict_record(&rec, &et, &id, e.as_ref()));
+                    let c = conflict::record(&rec, &et, &id, e.as_ref());
+                    jsv::set(&c, "policy", &JsValue::from_str("serverWins"));
+                    conflicts.push(&c);
+                    n.records.push(c);
                     last = Some(e);
                 }
                 Outcome::Rejected(_) => {}
@@ -194,18 +211,6 @@ async fn chained_among(tx: &Tx, groups: &[Group]) -> Result<Vec<usize>> {
     }
     let marked: KeySet<(String, String)> = keys.iter().map(|k| key_parts(&k)).collect();
     Ok((0..groups.len()).filter(|&i| marked.contains(&(groups[i].0.clone(), groups[i].1.clone()))).collect())
-}
-
-fn conflict_record(rec: &JsValue, et: &str, id: &str, server: Option<&JsValue>) -> JsValue {
-    let c = jsv::object();
-    jsv::set(&c, field::MUTATION_ID, &jsv::get(rec, field::MUTATION_ID));
-    jsv::set(&c, field::ENTITY_TYPE, &JsValue::from_str(et));
-    jsv::set(&c, F_ENTITY_ID, &JsValue::from_str(id));
-    jsv::set(&c, F_TYPE, &jsv::get(rec, F_TYPE));
-    jsv::set(&c, "local", &jsv::get(rec, F_PAYLOAD));
-    jsv::set(&c, "server", server.unwrap_or(&JsValue::NULL));
-    jsv::set(&c, "at", &JsValue::from_f64(jsv::now_ms()));
-    c
 }
 
 /// Created records the server answered under another id than the local one:
@@ -316,7 +321,7 @@ async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&J
 }
 
 /// The answers for one entity, in order; with the later entries it rebased.
-async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<(Settled, Vec<JsValue>)> {
+async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>, p: &Policies) -> Result<(Settled, Vec<JsValue>)> {
     let mut n = Settled::default();
     let mut rebased = Vec::new();
     for (rec, outcome) in answers {
@@ -332,10 +337,11 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>) -> Result<(Set
             }
             Outcome::Conflict(entity) => {
                 n.conflicts += 1;
-                let c = conflict_record(&rec, &et, &id, entity.as_ref());
-                tx.store(CONFLICTS)?.put(&c, None).await.map_err(|e| storage("write conflict", e))?;
                 write_server(tx, &et, &id, entity.as_ref()).await?;
                 tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+                let h = conflict::handle(tx, &rec, &et, &id, entity.as_ref(), p).await?;
+                n.records.push(h.record);
+                n.requeued += u32::from(h.requeued);
             }
             Outcome::Rejected(error) => {
                 n.failed += 1;

@@ -76,7 +76,7 @@ async fn settle_first(store: &Store) {
     let applied = json(r#"{"entityType":"course","id":"c","version":1,"deleted":false,"data":{"id":"c","title":"a"}}"#);
     let first = queued[0].0.clone();
     let seq = queued[0].1.seq;
-    settle(store, vec![(first, Outcome::Applied(Some(applied)))], Some((seq, seq))).await.unwrap();
+    settle(store, vec![(first, Outcome::Applied(Some(applied)))], Some((seq, seq)), &Default::default()).await.unwrap();
 }
 
 /// What must hold once the first of two entries settled: the second is still
@@ -209,7 +209,9 @@ async fn a_version_3_database_folds_its_local_views_into_the_entity_records() {
     let applied =
         json(r#"{"entityType":"course","id":"c","version":4,"deleted":false,"data":{"id":"c","title":"mine"}}"#);
     let seq = queued[0].1.seq;
-    settle(&store, vec![(queued[0].0.clone(), Outcome::Applied(Some(applied)))], Some((seq, seq))).await.unwrap();
+    settle(&store, vec![(queued[0].0.clone(), Outcome::Applied(Some(applied)))], Some((seq, seq)), &Default::default())
+        .await
+        .unwrap();
     assert!(local_of(&store).await.is_none(), "settled: no local view left");
     enqueue(&store, &Change { entity_id: "n".into(), ..change(Op::Update, r#"{"title":"newer"}"#) }).await.unwrap();
     let tx = store.read(&[ENTITIES]).unwrap();
