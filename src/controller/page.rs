@@ -32,7 +32,7 @@ pub fn configure(opts: EngineOptions, connect: Connect) -> Rc<Engine> {
             Some(e) if e.options == opts && e.connect() == &connect => e.clone(),
             old => {
                 if let Some(old) = old {
-                    old.close();
+                    old.retire();
                 }
                 let e = Engine::new(opts, connect);
                 *slot = Some(e.clone());
