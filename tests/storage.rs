@@ -24,6 +24,18 @@ export function deleteDatabase(name) {
     r.onblocked = () => reject(new Error('deleteDatabase blocked: a connection is still open'));
   });
 }
+// A browsing context without IndexedDB (an older browser's private window).
+let saved = null;
+export function hideIndexedDb(hide) {
+  if (hide) {
+    saved = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+    Object.defineProperty(globalThis, 'indexedDB', { value: undefined, configurable: true, writable: true });
+  } else if (saved) {
+    Object.defineProperty(globalThis, 'indexedDB', saved);
+  } else {
+    delete globalThis.indexedDB;
+  }
+}
 export function counter() {
   const c = { calls: 0 };
   c.fn = () => { c.calls++; };
@@ -34,6 +46,8 @@ extern "C" {
     #[wasm_bindgen(js_name = deleteDatabase)]
     fn delete_database(name: &str) -> js_sys::Promise;
     fn counter() -> JsValue;
+    #[wasm_bindgen(js_name = hideIndexedDb)]
+    fn hide_indexed_db(hide: bool);
 }
 
 fn v(s: &str) -> JsValue {
@@ -142,4 +156,18 @@ async fn on_empty_database_must_be_a_function() {
     let err = rejects(init_offline_sync(bad)).await;
     assert_eq!(error_name(&err), "TypeError");
     assert!(error_message(&err).contains("onEmptyDatabase"), "{}", error_message(&err));
+}
+
+#[wasm_bindgen_test]
+async fn without_indexed_db_init_fails_with_a_clear_storage_error() {
+    hide_indexed_db(true);
+    let r = wasm_bindgen_futures::JsFuture::from(init_offline_sync(options(&unique("ns-noidb-"), "u", &[]))).await;
+    hide_indexed_db(false);
+    let err = r.expect_err("initOfflineSync rejects without IndexedDB");
+    assert_eq!(error_name(&err), "OfflineSyncError");
+    assert_eq!(s(&err, "kind").as_deref(), Some("storage"));
+    assert!(error_message(&err).contains("IndexedDB is not available"), "{}", error_message(&err));
+    // And with it back, the next call opens the database.
+    ok(init_offline_sync(options(&unique("ns-noidb-"), "u", &[]))).await;
+    assert!(started_empty(&get_sync_engine()).await);
 }
