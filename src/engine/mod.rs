@@ -456,9 +456,10 @@ impl Engine {
         Ok(())
     }
 
-    /// Closes the database for good: the page's engine was replaced. Work of this
-    /// engine still under way (the queue count a change scheduled) would otherwise
-    /// open the database again, and recreate it if it was deleted meanwhile.
+    /// Closes the database for good: the page's engine was replaced. The queue
+    /// count a change scheduled would otherwise open the database again, and
+    /// recreate it if it was deleted meanwhile; a sync still running stops writing
+    /// (the same guard as `clear_local_data`).
     pub fn retire(&self) {
         self.generation.set(self.generation.get() + 1);
         self.close();
