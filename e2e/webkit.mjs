@@ -1,6 +1,7 @@
 // WebKit for the e2e tests: WebKitGTK's MiniBrowser through WebKitWebDriver (Debian's
 // webkit2gtk-driver, from scripts/setup.sh), spoken to over the W3C WebDriver HTTP
-// API with fetch; playwright-core cannot drive it. MiniBrowser needs an X server,
+// API with fetch; playwright-core cannot drive it. (Firefox through geckodriver
+// the same way, for private browsing.) MiniBrowser needs an X server,
 // so this starts an Xvfb of its own on a free display. One session at a time.
 // Also: a TCP relay that can cut the network between the browser and a server,
 // since WebKitWebDriver has no network emulation (docs/safari.md).
@@ -55,17 +56,10 @@ function miniBrowser() {
   throw new Error('MiniBrowser not found: apt-get install webkit2gtk-driver');
 }
 
-/**
- * Starts Xvfb and WebKitWebDriver. `session()` opens a browser (MiniBrowser with
- * Safari's feature set, as scripts/webkitdriver-proxy.mjs); `stop()` ends it all.
- */
-export async function startWebKit() {
-  const x = await startXvfb();
+/** Starts a W3C WebDriver server (`cmd --port=N`); `call(method, path, body)` speaks to it. */
+async function startDriver(cmd, env) {
   const port = await freePort();
-  const driver = spawn('WebKitWebDriver', [`--port=${port}`], {
-    env: { ...process.env, DISPLAY: x.display },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const driver = spawn(cmd, [`--port=${port}`], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(driver);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -73,7 +67,7 @@ export async function startWebKit() {
       await fetch(`${base}/status`);
       break;
     } catch (e) {
-      if (i > 100) throw new Error(`WebKitWebDriver did not start: ${e.message}`);
+      if (i > 100) throw new Error(`${cmd} did not start: ${e.message}`);
       await sleep(100);
     }
   }
@@ -87,26 +81,51 @@ export async function startWebKit() {
     if (!r.ok) throw new Error(`WebDriver ${method} ${path}: ${j.value?.error}: ${j.value?.message}`);
     return j.value;
   };
-  const session = async () => {
-    const s = await call('POST', '/session', {
-      capabilities: {
-        alwaysMatch: {
-          'webkitgtk:browserOptions': {
-            binary: miniBrowser(),
-            args: ['--automation', '--features=+StorageAPI,+StorageAPIEstimate'],
-          },
-        },
-      },
-    });
+  const session = async (capabilities) => {
+    const s = await call('POST', '/session', { capabilities: { alwaysMatch: capabilities } });
     return new Page(call, `/session/${s.sessionId}`);
   };
+  return { session, stop: () => stopChild(driver) };
+}
+
+/**
+ * Starts Xvfb and WebKitWebDriver. `session()` opens a browser (MiniBrowser with
+ * Safari's feature set, as scripts/webkitdriver-proxy.mjs); `session({ private: true })`
+ * one in private browsing (MiniBrowser's `--private`: an ephemeral website data
+ * store, as Safari's private windows). `stop()` ends it all.
+ */
+export async function startWebKit() {
+  const x = await startXvfb();
+  const driver = await startDriver('WebKitWebDriver', { DISPLAY: x.display });
+  const session = ({ private: priv = false } = {}) =>
+    driver.session({
+      'webkitgtk:browserOptions': {
+        binary: miniBrowser(),
+        args: ['--automation', '--features=+StorageAPI,+StorageAPIEstimate', ...(priv ? ['--private'] : [])],
+      },
+    });
   return {
     session,
     stop: async () => {
-      await stopChild(driver);
+      await driver.stop();
       await x.stop();
     },
   };
+}
+
+/**
+ * Starts geckodriver (Debian's firefox-esr, headless); `session({ private: true })`
+ * opens Firefox in permanent private browsing (`browser.privatebrowsing.autostart`,
+ * what "Never remember history" sets). playwright-core cannot drive a stock
+ * Firefox either.
+ */
+export async function startFirefox() {
+  const driver = await startDriver('geckodriver', {});
+  const session = ({ private: priv = false } = {}) =>
+    driver.session({
+      'moz:firefoxOptions': { args: ['-headless'], prefs: { 'browser.privatebrowsing.autostart': priv } },
+    });
+  return { session, stop: () => driver.stop() };
 }
 
 class Page {

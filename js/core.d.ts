@@ -64,6 +64,12 @@ export interface SyncEngineApi {
   /** Every scope instance downloaded for offline use, courses included. */
   offlineScopes(): Promise<OfflineScope[]>;
   clientId(): Promise<string>;
+  /**
+   * Whether the database was empty when the engine opened it: a first visit, or
+   * storage the browser deleted (Safari's 7-day rule, cleared site data). The app
+   * can then offer to download again what the user had (docs/safari.md).
+   */
+  startedEmpty(): Promise<boolean>;
   /** Wipes everything this namespace stored (sign-out). */
   clearLocalData(): Promise<void>;
 }

@@ -7,7 +7,7 @@ const ENGINE_METHODS = Object.keys(
     fullSync: 1, downloadCourse: 1, downloadScope: 1, queueMutation: 1, get: 1, list: 1, query: 1, put: 1, remove: 1,
     pendingCount: 1, pending: 1, failed: 1, retryFailed: 1, discardFailed: 1, conflicts: 1,
     resolveConflict: 1, dismissConflict: 1,
-    offlineCourses: 1, offlineScopes: 1, clientId: 1, clearLocalData: 1,
+    offlineCourses: 1, offlineScopes: 1, clientId: 1, startedEmpty: 1, clearLocalData: 1,
   }),
 );
 

@@ -79,12 +79,39 @@ echo "== the seeded chaos run again, to print its one-line summary (wasm-pack hi
 SYNC_SERVER_URL="http://127.0.0.1:$PORT" CHROMEDRIVER="$(command -v chromedriver)" \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test chaos -- --nocapture 2>&1 | grep -E "^chaos seed=|test result"
+# The suites of tests/ and src/ but the chaos run, for a browser whose chaos run
+# goes on its own (with --nocapture, so its one-line summary is printed, and only
+# once: wasm-pack test would run it, hide its output, and need a second run).
+suites=(--lib)
+# A suite is tests/<name>.rs, or tests/<name>/main.rs when it has several files.
+for f in tests/*.rs tests/*/main.rs; do
+  n=$(basename "${f%/main.rs}" .rs)
+  [ "$n" = chaos ] || suites+=(--test "$n")
+done
+# Runs the browser suites through wasm-bindgen-test-runner with the driver given as
+# VAR=path (GECKODRIVER, SAFARIDRIVER) and the cargo test arguments after it.
+runner() {
+  env "$1" SYNC_SERVER_URL="http://127.0.0.1:$PORT" \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown "${@:2}"
+}
+# The chaos run alone in a browser: its summary and result line, or its whole log
+# when it fails. $1 is the browser's name (the log's), $2 the driver as in runner.
+chaos_in() {
+  if ! runner "$2" --test chaos -- --nocapture >"$LOGS/$1-chaos.log" 2>&1; then
+    cat "$LOGS/$1-chaos.log"
+    exit 1
+  fi
+  grep -E "^chaos seed=|test result" "$LOGS/$1-chaos.log"
+}
 # The same suites in Firefox (Debian's firefox-esr through geckodriver, both from
 # scripts/setup.sh), which has no Background Sync: there the engine takes its
 # fallbacks (next start, `online`, visibility; tests/fallback.rs). The service
 # worker suite (tests/worker.rs) runs there too. Adds about 2-4 minutes.
 echo "== browser tests in Firefox (no SyncManager: the fallback paths)"
-SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox 2>&1 | tee "$LOGS/firefox.log"
+runner GECKODRIVER="$(command -v geckodriver)" "${suites[@]}" 2>&1 | tee "$LOGS/firefox.log"
+echo "== the seeded chaos run in Firefox"
+chaos_in firefox GECKODRIVER="$(command -v geckodriver)"
 # The same suites in WebKit, the engine of Safari and of every browser on iPhone
 # (docs/safari.md): Debian's WebKitGTK MiniBrowser through WebKitWebDriver, both
 # from scripts/setup.sh, under an Xvfb of our own (MiniBrowser has no working
@@ -95,29 +122,15 @@ SYNC_SERVER_URL="http://127.0.0.1:$PORT" wasm-pack test --headless --firefox 2>&
 echo "== browser tests in WebKit (Safari's engine: WebKitGTK under Xvfb; no SyncManager)"
 had_display="${DISPLAY-}"
 start_xvfb
-webkit_suites=(--lib)
-for f in tests/*.rs tests/*/main.rs; do
-  n=$(basename "${f%/main.rs}" .rs)
-  [ "$n" = chaos ] || webkit_suites+=(--test "$n")
-done
-webkit() {
-  SYNC_SERVER_URL="http://127.0.0.1:$PORT" SAFARIDRIVER="$ROOT/scripts/webkitdriver" \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --target wasm32-unknown-unknown "$@"
-}
-webkit "${webkit_suites[@]}" 2>&1 | tee "$LOGS/webkit.log"
+runner SAFARIDRIVER="$ROOT/scripts/webkitdriver" "${suites[@]}" 2>&1 | tee "$LOGS/webkit.log"
 echo "== the seeded chaos run in WebKit"
-if ! webkit --test chaos -- --nocapture >"$LOGS/webkit-chaos.log" 2>&1; then
-  cat "$LOGS/webkit-chaos.log"
-  exit 1
-fi
-grep -E "^chaos seed=|test result" "$LOGS/webkit-chaos.log"
+chaos_in webkit SAFARIDRIVER="$ROOT/scripts/webkitdriver"
 kill "$XVFB_PID" 2>/dev/null || true
 XVFB_PID=""
 if [ -n "$had_display" ]; then export DISPLAY="$had_display"; else unset DISPLAY; fi
 echo "== browser tests run, per browser (every suite of tests/ and src/, the service worker's and the chaos run)"
 tally Chromium "$LOGS/chromium.log"
-tally Firefox "$LOGS/firefox.log"
+tally Firefox "$LOGS/firefox.log" "$LOGS/firefox-chaos.log"
 tally WebKit "$LOGS/webkit.log" "$LOGS/webkit-chaos.log"
 
 # ==== e2e: npm package, demo and browser end-to-end (js/, www/, e2e/) ====
@@ -139,11 +152,13 @@ node --test e2e/errors.test.mjs
 # ---- end package API checks ----
 echo "== demo (www: npm ci from the package, tsc, vite build)"
 (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos; the demo in WebKit too)"
-# e2e/demo-webkit.test.mjs drives WebKitGTK's MiniBrowser through the WebDriver
-# HTTP API (e2e/webkit.mjs, with an Xvfb of its own): playwright-core cannot.
+echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos; in WebKit too, and private browsing)"
+# e2e/*webkit*.test.mjs drive WebKitGTK's MiniBrowser through the WebDriver HTTP
+# API (e2e/webkit.mjs, with an Xvfb of its own): playwright-core cannot. The demo,
+# the fresh Vite app (and it in private browsing in WebKit, Firefox and Chromium)
+# and a tab closed mid-push.
 node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs \
-  e2e/demo-webkit.test.mjs
+  e2e/demo-webkit.test.mjs e2e/webkit-app.test.mjs e2e/kill-mid-push-webkit.test.mjs
 # ==== end e2e ====
 
 # ==== bench smoke: the benchmark at a tiny size (scripts/bench.sh, docs/performance.md) ====

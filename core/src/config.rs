@@ -348,6 +348,13 @@ pub fn service_worker(src: &dyn Source) -> Result<Option<String>, ConfigError> {
     }
 }
 
+/// `onEmptyDatabase` of `initOfflineSync`: whether the app gave a function to call
+/// when the engine opens an empty database (a first visit, or storage the browser
+/// wiped).
+pub fn on_empty_database(src: &dyn Source) -> Result<bool, ConfigError> {
+    callback(src, "onEmptyDatabase")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -450,5 +457,13 @@ mod tests {
         );
         let e = service_worker(&src(&[("serviceWorker", Raw::Bool(true))])).unwrap_err();
         assert_eq!(e.option, "serviceWorker");
+    }
+
+    #[test]
+    fn on_empty_database_option() {
+        assert!(!on_empty_database(&src(&[])).unwrap());
+        assert!(on_empty_database(&src(&[("onEmptyDatabase", Raw::Function)])).unwrap());
+        let e = on_empty_database(&src(&[("onEmptyDatabase", Raw::Bool(true))])).unwrap_err();
+        assert_eq!(e.option, "onEmptyDatabase");
     }
 }

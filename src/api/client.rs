@@ -5,7 +5,7 @@
 
 use super::controller::OfflineSync;
 use super::engine::SyncEngine;
-use super::init::{parse_options, parse_worker, start};
+use super::init::{parse_on_empty, parse_options, parse_worker, start};
 use crate::controller::{triggers, Hub};
 use crate::engine::Engine;
 use std::rc::Rc;
@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 pub struct OfflineSyncClient {
     hub: Rc<Hub>,
     worker: Option<String>,
+    on_empty: Option<js_sys::Function>,
 }
 
 #[wasm_bindgen]
@@ -28,14 +29,16 @@ impl OfflineSyncClient {
         console_error_panic_hook::set_once();
         let (opts, connect, policies) = parse_options(&options)?;
         let worker = parse_worker(&options)?;
-        Ok(OfflineSyncClient { hub: Hub::new(Engine::new(opts, connect, policies)), worker })
+        let on_empty = parse_on_empty(&options)?;
+        Ok(OfflineSyncClient { hub: Hub::new(Engine::new(opts, connect, policies)), worker, on_empty })
     }
 
-    /// Opens the database, asks for persistent storage, registers the service
-    /// worker if one was named, and sends what an earlier visit left queued.
+    /// Opens the database, asks for persistent storage, calls `onEmptyDatabase`
+    /// when it started empty, registers the service worker if one was named, and
+    /// sends what an earlier visit left queued.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn ready(&self) -> js_sys::Promise {
-        crate::task::promise(start(self.hub.engine.clone(), self.worker.clone()))
+        crate::task::promise(start(self.hub.engine.clone(), self.worker.clone(), self.on_empty.clone()))
     }
 
     /// This client's engine.
@@ -56,7 +59,7 @@ impl OfflineSyncClient {
     /// controllers go quiet. What is queued stays queued for the next client.
     pub fn close(&self) {
         self.hub.retire();
-        self.hub.engine.close();
+        self.hub.engine.retire();
     }
 }
 

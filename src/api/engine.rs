@@ -216,6 +216,15 @@ impl SyncEngine {
         self.run(|e| async move { e.client_id().await.map(JsValue::from).map_err(err) })
     }
 
+    /// Whether the database was empty when the engine opened it (opening it now if
+    /// it is not open): a first visit, or storage the browser deleted (Safari's
+    /// 7-day rule, the user clearing site data), which look the same. The app can
+    /// then offer to download again what the user had (docs/safari.md).
+    #[wasm_bindgen(js_name = startedEmpty, unchecked_return_type = "Promise<boolean>")]
+    pub fn started_empty(&self) -> js_sys::Promise {
+        self.run(|e| async move { e.started_empty().await.map(JsValue::from).map_err(err) })
+    }
+
     /// Wipes everything this namespace stored (for sign-out).
     #[wasm_bindgen(js_name = clearLocalData, unchecked_return_type = "Promise<void>")]
     pub fn clear_local_data(&self) -> js_sys::Promise {

@@ -19,6 +19,13 @@ pub(crate) fn parse_worker(options: &JsValue) -> Result<Option<String>, JsValue>
     offline_sync_core::config::service_worker(&get).map_err(|e| type_error(&e.to_string()))
 }
 
+/// The `onEmptyDatabase` option of `initOfflineSync`, if the app gave one.
+pub(crate) fn parse_on_empty(options: &JsValue) -> Result<Option<js_sys::Function>, JsValue> {
+    let get = super::convert::options_source(options, "initOfflineSync")?;
+    let given = offline_sync_core::config::on_empty_database(&get).map_err(|e| type_error(&e.to_string()))?;
+    Ok(given.then(|| jsv::get(options, "onEmptyDatabase").unchecked_into()))
+}
+
 pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect, Policies), JsValue> {
     let get = super::convert::options_source(options, "initOfflineSync")?;
     let policies = parse_conflicts(options)?;
@@ -62,23 +69,35 @@ pub fn init_offline_sync(
     #[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue,
 ) -> js_sys::Promise {
     console_error_panic_hook::set_once();
-    let parsed = parse_options(&options).and_then(|p| Ok((p, parse_worker(&options)?)));
-    let ((opts, cb, policies), worker) = match parsed {
+    let parsed = parse_options(&options).and_then(|p| Ok((p, parse_worker(&options)?, parse_on_empty(&options)?)));
+    let ((opts, cb, policies), worker, on_empty) = match parsed {
         Ok(p) => p,
         Err(e) => return js_sys::Promise::reject(&e),
     };
     // The engine is in place before this returns, so `getSyncEngine()` and
     // controllers created right after an un-awaited call already use it.
     let engine = page::configure(opts, cb, policies);
-    crate::task::promise(start(engine, worker))
+    crate::task::promise(start(engine, worker, on_empty))
 }
 
 /// What `initOfflineSync` and a client's `ready()` do once the engine exists: open
-/// its database, ask for persistent storage, register the worker, and send what an
-/// earlier visit left queued.
-pub(crate) async fn start(engine: Rc<Engine>, worker: Option<String>) -> Result<JsValue, JsValue> {
-    engine.ready().await.map_err(|e| to_js(&e))?;
+/// its database, ask for persistent storage, tell the app when the database
+/// started empty, register the worker, and send what an earlier visit left queued.
+pub(crate) async fn start(
+    engine: Rc<Engine>,
+    worker: Option<String>,
+    on_empty: Option<js_sys::Function>,
+) -> Result<JsValue, JsValue> {
+    let ready = engine.ready().await.map_err(|e| to_js(&e))?;
     crate::browser::request_persistence();
+    // Before the promise resolves, so the app knows by then. An empty database
+    // is a first visit or one the browser wiped (Safari after 7 days unused):
+    // the app may offer to download again what the user had.
+    if let Some(f) = on_empty.filter(|_| ready.started_empty && !ready.empty_announced.replace(true)) {
+        if let Err(e) = f.call0(&JsValue::UNDEFINED) {
+            web_sys::console::error_2(&JsValue::from_str("offline-sync: onEmptyDatabase threw"), &e);
+        }
+    }
     if let Some(url) = worker {
         // In the background: a first visit does not wait for the worker. Without
         // it, syncing still works (next start, online, visibility); say why

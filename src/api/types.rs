@@ -61,6 +61,13 @@ export interface InitOptions {
    */
   serviceWorker?: string | false;
   /**
+   * Called once, before `initOfflineSync` resolves, when the engine opened an empty
+   * database: a first visit, or storage the browser deleted (Safari deletes a site's
+   * storage after 7 days without use). Offer to download again what the user had.
+   * `getSyncEngine().startedEmpty()` tells the same where no function can be passed.
+   */
+  onEmptyDatabase?: () => void;
+  /**
    * Sync with a plain REST API instead of the sync protocol: per entity type, its
    * paths and answer shapes (docs/rest.md). `apiBaseUrl` is the API's base
    * (e.g. `https://api.example.com/api/v2`).

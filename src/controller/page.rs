@@ -48,7 +48,7 @@ pub fn configure(opts: EngineOptions, connect: Connect, policies: Policies) -> R
             old => {
                 let moved = match old {
                     Some(old) => {
-                        old.engine.close();
+                        old.engine.retire();
                         old.retire()
                     }
                     None => Vec::new(),

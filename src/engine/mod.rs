@@ -51,6 +51,11 @@ pub struct Ready {
     pub store: Store,
     pub transport: Transport,
     pub client_id: String,
+    /// The database had no client id when this opening read it: it was empty.
+    pub started_empty: bool,
+    /// Set when `initOfflineSync` told the app of the empty start, so a second
+    /// call with the same options (React's strict mode) does not tell it again.
+    pub empty_announced: Cell<bool>,
     /// Status to and from the other tabs and the worker of this namespace.
     channel: Option<Channel>,
 }
@@ -133,7 +138,7 @@ impl Engine {
 
     async fn open(&self, me: std::rc::Weak<Engine>) -> Result<Ready> {
         let store = Store::open(&self.options.namespace).await?;
-        let client_id = meta::client_id(&store).await?;
+        let (client_id, started_empty) = meta::client_id(&store).await?;
         let http = Http {
             timeout_ms: self.options.request_timeout_ms,
             client_id: client_id.clone(),
@@ -145,7 +150,7 @@ impl Engine {
                 e.on_remote(&msg);
             }
         });
-        Ok(Ready { store, transport, client_id, channel })
+        Ok(Ready { store, transport, client_id, started_empty, empty_announced: Cell::new(false), channel })
     }
 
     /// Runs `f` on the open store; if the browser closed the connection under us,
@@ -453,6 +458,11 @@ impl Engine {
         Ok(self.ready().await?.client_id.clone())
     }
 
+    /// Whether the database was empty when the engine (last) opened it.
+    pub async fn started_empty(self: &Rc<Self>) -> Result<bool> {
+        Ok(self.ready().await?.started_empty)
+    }
+
     /// Wipes the namespace (sign-out): every store, the client id and cursors, and
     /// the token cached in memory.
     pub async fn clear_local_data(self: &Rc<Self>) -> Result<()> {
@@ -464,6 +474,15 @@ impl Engine {
         self.close();
         self.emit(EngineEvent::QueueChanged(0, 0));
         Ok(())
+    }
+
+    /// Closes the database for good: the page's engine was replaced. The queue
+    /// count a change scheduled would otherwise open the database again, and
+    /// recreate it if it was deleted meanwhile; a sync still running stops writing
+    /// (the same guard as `clear_local_data`).
+    pub fn retire(&self) {
+        self.generation.set(self.generation.get() + 1);
+        self.close();
     }
 
     /// Closes the database; the next call opens it again.

@@ -10,6 +10,11 @@
 
 export function open(name, version, stores) {
   return new Promise((resolve, reject) => {
+    // Private windows of older browsers (Firefox before 115) and some embedded web
+    // views have none: say so, rather than "undefined is not an object".
+    if (typeof indexedDB === 'undefined' || !indexedDB) {
+      throw new Error('IndexedDB is not available in this browsing context (an older browser\'s private window, or a web view without it): nothing can be stored offline');
+    }
     const r = indexedDB.open(name, version);
     // Additive upgrades: a store or index that exists stays with its data.
     r.onupgradeneeded = () => {

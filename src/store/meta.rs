@@ -36,19 +36,21 @@ fn offline_key(scope: &str, id: &str) -> JsValue {
 }
 
 /// The id this browser profile syncs as: generated once, persisted with the data.
-pub async fn client_id(store: &Store) -> Result<String> {
+/// `true` with it when it was generated now: the database had none, so it was
+/// empty (a first visit, or storage the browser wiped; the two look the same).
+pub async fn client_id(store: &Store) -> Result<(String, bool)> {
     let tx = store.write(&[META])?;
     let meta = tx.store(META)?;
     let key = JsValue::from_str(CLIENT_ID);
     let existing = meta.get(&key).await.map_err(|e| storage("read client id", e))?;
     if let Some(id) = existing.and_then(|v| v.as_string()) {
         tx.commit().await?;
-        return Ok(id);
+        return Ok((id, false));
     }
     let id = jsv::new_id();
     meta.put(&JsValue::from_str(&id), Some(&key)).await.map_err(|e| storage("write client id", e))?;
     tx.commit().await?;
-    Ok(id)
+    Ok((id, true))
 }
 
 pub async fn cursor(store: &Store, scope: &Scope) -> Result<Option<String>> {

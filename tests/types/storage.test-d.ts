@@ -1,0 +1,10 @@
+// The empty-database hook as an app's TypeScript sees it (docs/safari.md): the
+// `onEmptyDatabase` option takes a function and nothing else; `startedEmpty()`
+// resolves a boolean.
+import { getSyncEngine, initOfflineSync } from '../../dist/offline-sync/index.js';
+
+void initOfflineSync({ onEmptyDatabase: () => console.log('download again?') });
+// @ts-expect-error a function, not a flag
+void initOfflineSync({ onEmptyDatabase: true });
+const empty: Promise<boolean> = getSyncEngine().startedEmpty();
+void empty;
