@@ -5,7 +5,7 @@ import { isReady, settled, wasm } from './load.js';
 
 const DEFAULT_STATUS = Object.freeze({
   isRunning: false, lastSyncAt: null, nextSyncAt: null, error: null, errorKind: null,
-  serverReachable: true, syncCount: 0, pendingCount: 0, failedCount: 0,
+  serverReachable: true, syncCount: 0, pendingCount: 0, failedCount: 0, progress: null,
 });
 const online = () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false);
 const SERVER_SNAPSHOT = Object.freeze({ status: DEFAULT_STATUS, isOnline: true });

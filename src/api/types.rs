@@ -299,6 +299,22 @@ export interface SyncStatus {
   pendingCount: number;
   /** Changes set aside as failed (see `failed()`). */
   failedCount: number;
+  /** How far a long pull (several pages) or a download has come; null when nothing long runs. */
+  progress: SyncProgress | null;
+}
+
+/** What a long sync or download has done so far, reported a few times a second. */
+export interface SyncProgress {
+  phase: 'push' | 'pull';
+  /** Changes written so far. */
+  loaded: number;
+  /** What `loaded` counts towards, when the server says (protocol 1.1 `remaining`); null when unknown, never guessed. */
+  total: number | null;
+}
+
+export interface DownloadOptions {
+  /** Called as pages are written, at most a few times a second, and once at the end. */
+  onProgress?: (progress: SyncProgress) => void;
 }
 
 export interface OfflineSyncSnapshot {

@@ -287,6 +287,7 @@ impl Hub {
                 self.apply(Event::Counts { pending: *pending, failed: *failed });
             }
             EngineEvent::Changed => self.schedule_push(),
+            EngineEvent::Progress(p) => self.apply(Event::Progress(*p)),
             EngineEvent::RemoteStarted => self.apply(Event::Started),
             EngineEvent::RemoteFinished(error) => {
                 let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);

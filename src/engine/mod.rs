@@ -2,6 +2,7 @@
 //! `fullSync` = push the queue, pull pages, push what was queued meanwhile.
 
 mod change;
+mod progress;
 mod push;
 mod remote;
 pub mod result;
@@ -17,6 +18,8 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use offline_sync_core::config::EngineOptions;
 use offline_sync_core::protocol::{Op, Scope};
 use offline_sync_core::queue::EntryState;
+use offline_sync_core::status::Progress;
+pub use progress::to_js as progress_js;
 pub use result::{SyncKind, SyncResult};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -37,6 +40,8 @@ pub enum EngineEvent {
     /// A local change was made here and is durable (for the push at once; other
     /// contexts are not told: each pushes its own changes).
     Changed,
+    /// A long pull here went on (`Some`) or a download ended (`None`).
+    Progress(Option<Progress>),
 }
 
 pub type Listener = Rc<dyn Fn(&EngineEvent)>;
@@ -277,11 +282,17 @@ impl Engine {
         self.emit(ev);
     }
 
-    pub async fn download_course(self: &Rc<Self>, course_id: &JsValue) -> Result<u32> {
+    pub async fn download_course(
+        self: &Rc<Self>,
+        course_id: &JsValue,
+        on_progress: Option<&dyn Fn(&Progress)>,
+    ) -> Result<u32> {
         let id = change::key_arg("course id", course_id)?;
         let generation = self.generation();
         let ready = self.ready().await?;
-        let n = self.pull_scope(&ready, &Scope::Course(id.clone()), generation).await?;
+        let n = self.pull_scope(&ready, &Scope::Course(id.clone()), generation, on_progress).await;
+        self.emit(EngineEvent::Progress(None));
+        let n = n?;
         meta::mark_offline(&ready.store, &id).await?;
         Ok(n)
     }

@@ -23,7 +23,7 @@ pub fn encode(ev: &EngineEvent) -> Option<JsValue> {
             jsv::set(&m, "failed", &JsValue::from_f64(*f as f64));
             "queue"
         }
-        EngineEvent::Changed => return None,
+        EngineEvent::Changed | EngineEvent::Progress(_) => return None,
     };
     jsv::set(&m, "kind", &JsValue::from_str(kind));
     Some(m)

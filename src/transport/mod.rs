@@ -22,6 +22,8 @@ pub struct PullPage {
     /// Where the next pull starts; `None` when the backend has no cursors.
     pub cursor: Option<String>,
     pub has_more: bool,
+    /// Changes after this page, when the backend says (protocol 1.1 `remaining`).
+    pub remaining: Option<u32>,
     /// Set by transports that read whole lists (REST): after this page the list
     /// is complete, and server records it did not name are to be removed.
     pub sweep: Option<Sweep>,

@@ -163,5 +163,7 @@ pub fn decode_pull(body: &JsValue) -> Result<PullPage> {
     let cursor = jsv::get_str(body, field::CURSOR).ok_or_else(|| protocol("pull answer has no string `cursor`"))?;
     let has_more =
         jsv::get_bool(body, field::HAS_MORE).ok_or_else(|| protocol("pull answer has no boolean `hasMore`"))?;
-    Ok(PullPage { changes, cursor: Some(cursor), has_more, sweep: None })
+    // Optional (protocol 1.1): a count that is not a whole number is ignored, never guessed at.
+    let remaining = jsv::get_u64(body, field::REMAINING).map(|n| n.min(u32::MAX as u64) as u32);
+    Ok(PullPage { changes, cursor: Some(cursor), has_more, remaining, sweep: None })
 }
