@@ -177,3 +177,23 @@ async fn an_interrupted_download_resumes_where_it_stopped_and_its_count_goes_on(
     assert_eq!(num(seen.last().unwrap(), "loaded"), 2_001.0);
     assert_eq!(ok(second.list(v("lesson"))).await.unchecked_into::<js_sys::Array>().length(), 2_000);
 }
+
+#[wasm_bindgen_test]
+async fn a_large_push_goes_gzip_compressed_and_a_small_one_as_it_is() {
+    let user = unique("prog-gz");
+    let e = engine(&unique("ns-"), &user);
+    ok(e.put(v("course"), v("small"), json(r#"{"title":"one"}"#))).await;
+    assert_eq!(num(&sync(&e).await, "pushed"), 1.0);
+    let st = stats(&user).await;
+    assert_eq!(num(&st, "gzipPushRequests"), 0.0, "a small body goes as it is: {}", stringify(&st));
+    for i in 0..60 {
+        let data = format!(r#"{{"title":"Lesson {i}","body":"{}"}}"#, "Some words of the lesson. ".repeat(10));
+        ok(e.put(v("lesson"), v(&format!("l{i}")), json(&data))).await;
+    }
+    let r = sync(&e).await;
+    assert_eq!(num(&r, "pushed"), 60.0, "{}", stringify(&r));
+    let st = stats(&user).await;
+    assert_eq!(num(&st, "gzipPushRequests"), 1.0, "the large body went compressed: {}", stringify(&st));
+    let on_server = server_state(&user).await;
+    assert!(on_server["lesson/l59"].contains("Lesson 59"), "applied as sent");
+}

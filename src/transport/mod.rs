@@ -179,7 +179,11 @@ impl Connect {
                 };
                 Transport::Rest(rest::RestTransport { config: config.clone(), client, base_url: base_url.to_string() })
             }
-            None => Transport::Protocol(protocol::ProtocolTransport { http, base_url: base_url.to_string() }),
+            None => Transport::Protocol(protocol::ProtocolTransport {
+                http,
+                base_url: base_url.to_string(),
+                gzip: std::cell::Cell::new(true),
+            }),
         }
     }
 }
