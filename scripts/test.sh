@@ -142,7 +142,8 @@ echo "== demo (www: npm ci from the package, tsc, vite build)"
 echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos; the demo in WebKit too)"
 # e2e/demo-webkit.test.mjs drives WebKitGTK's MiniBrowser through the WebDriver
 # HTTP API (e2e/webkit.mjs, with an Xvfb of its own): playwright-core cannot.
-node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs \
+node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/demo-progress.test.mjs e2e/kill-mid-push.test.mjs \
+  e2e/rest-reload.test.mjs \
   e2e/demo-webkit.test.mjs
 # ==== end e2e ====
 

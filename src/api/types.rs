@@ -299,16 +299,16 @@ export interface SyncStatus {
   pendingCount: number;
   /** Changes set aside as failed (see `failed()`). */
   failedCount: number;
-  /** How far a long pull (several pages) or a download has come; null when nothing long runs. */
+  /** How far a long sync, push or download has come; null when nothing long runs (docs/progress.md). */
   progress: SyncProgress | null;
 }
 
 /** What a long sync or download has done so far, reported a few times a second. */
 export interface SyncProgress {
   phase: 'push' | 'pull';
-  /** Changes written so far. */
+  /** Pull: server changes written so far; push: queued changes settled so far. */
   loaded: number;
-  /** What `loaded` counts towards, when the server says (protocol 1.1 `remaining`); null when unknown, never guessed. */
+  /** What `loaded` counts towards, when the server says (protocol `remaining`, REST `pagination.total`) or the queue's length; null when unknown, never guessed. */
   total: number | null;
 }
 
