@@ -22,24 +22,30 @@ async function once(context, site, o) {
       downloadThroughput: (LINK.downKbit * 1000) / 8,
       uploadThroughput: (LINK.upKbit * 1000) / 8,
     });
-    const urls = new Map();
+    // Pull answers by request id, with their Content-Encoding; a CORS preflight's
+    // answer has no body and is not counted.
+    const pulls = new Map();
     let bytes = 0;
-    let encodings = new Set();
+    let requests = 0;
+    const encodings = new Set();
     cdp.on('Network.responseReceived', (e) => {
       if (e.response.url.includes('/sync/pull')) {
-        urls.set(e.requestId, e.response.url);
         const h = Object.fromEntries(Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), v]));
-        encodings.add(h['content-encoding'] ?? 'identity');
+        pulls.set(e.requestId, h['content-encoding'] ?? 'identity');
       }
     });
     cdp.on('Network.loadingFinished', (e) => {
-      if (urls.has(e.requestId)) bytes += e.encodedDataLength;
+      if (pulls.has(e.requestId) && e.encodedDataLength > 0) {
+        bytes += e.encodedDataLength;
+        requests += 1;
+        encodings.add(pulls.get(e.requestId));
+      }
     });
     const res = await page.evaluate((a) => window.bench.pull('wasm', a), o);
     // Let the last loadingFinished event arrive.
     await new Promise((r) => setTimeout(r, 200));
     await cdp.detach();
-    return { ms: res.ms, count: res.count, bytes, requests: urls.size, encodings: [...encodings] };
+    return { ms: res.ms, count: res.count, bytes, requests, encodings: [...encodings] };
   } finally {
     await page.close();
   }

@@ -197,3 +197,52 @@ async fn a_large_push_goes_gzip_compressed_and_a_small_one_as_it_is() {
     let on_server = server_state(&user).await;
     assert!(on_server["lesson/l59"].contains("Lesson 59"), "applied as sent");
 }
+
+/// A REST configuration of the reference server's facade (docs/rest.md) for
+/// courses and their lessons, pages of 50, with `total` named or not.
+fn rest_download_engine(user: &str, total: bool) -> SyncEngine {
+    let total = if total { r#", "total": "data.pagination.total""# } else { "" };
+    let rest = json(&format!(
+        r#"{{
+      "defaults": {{
+        "record": "data",
+        "pagination": {{ "style": "page", "pageSize": 50, "totalPages": "data.pagination.totalPages"{total} }}
+      }},
+      "resources": {{
+        "course": {{ "collection": "/courses", "item": "/courses/:id", "list": "data.courses",
+                     "scope": {{ "course": "/courses/:courseId" }} }},
+        "lesson": {{ "collection": "/courses/:courseId/lessons", "item": "/lessons/:id", "list": "data.lessons",
+                     "scope": {{ "course": "/courses/:courseId/lessons" }} }}
+      }}
+    }}"#
+    ));
+    let api = format!("{}/api/v2", server());
+    engine_with(&unique("ns-"), user, &[("apiBaseUrl", v(&api)), ("rest", rest)])
+}
+
+#[wasm_bindgen_test]
+async fn a_rest_download_takes_its_total_from_the_pagination_envelope_when_configured() {
+    let user = unique("prog-rest");
+    seed_course(&user, "rc", 250).await;
+    // 150 ms a request, so reports come between the first and the last (at most
+    // one every 250 ms).
+    faults(&user, r#"{"delayMs": 150}"#).await;
+    let (options, seen) = recorder(|_| {});
+    ok(rest_download_engine(&user, true).download(v("rc"), options)).await;
+    let seen = reports(&seen);
+    // The course comes first (its total is not known yet: what follows is not),
+    // then the lessons' list, the last the scope reads, with its record count.
+    let known: Vec<&JsValue> = seen.iter().filter(|p| !get(p, "total").is_null()).collect();
+    assert!(known.len() >= 2, "a total before the end: {seen:?}");
+    assert!(known.iter().all(|p| num(p, "total") == 251.0), "{seen:?}");
+    assert!(num(known[0], "loaded") < 251.0, "{seen:?}");
+    assert_eq!(num(seen.last().unwrap(), "loaded"), 251.0);
+
+    // Without `pagination.total`, no total until the end: never guessed.
+    let (options, seen) = recorder(|_| {});
+    ok(rest_download_engine(&user, false).download(v("rc"), options)).await;
+    let seen = reports(&seen);
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(seen[..seen.len() - 1].iter().all(|p| get(p, "total").is_null()), "{seen:?}");
+    assert_eq!(num(seen.last().unwrap(), "total"), 251.0, "the end is known at the end");
+}

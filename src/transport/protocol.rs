@@ -76,9 +76,10 @@ impl ProtocolTransport {
         };
         let req = |gzipped| Req { method: "POST", url: &url, body: Some(text), headers: &[], gzipped };
         let reply = match self.http.send_allowing(req(gzipped.as_ref()), |s| s == TOO_LARGE).await {
-            // A server older than protocol 1.2 may not read a gzip body (400, 415):
-            // the same body once more as it is, and none compressed from then on.
-            Err(e) if gzipped.is_some() && matches!(e.status, Some(400 | 415)) => {
+            // A server older than protocol 1.2 may not read a gzip body (HTTP's answer
+            // to a content coding it does not know is 415): the same body once more
+            // as it is, and none compressed from then on. A 400 is the batch's own.
+            Err(e) if gzipped.is_some() && e.status == Some(415) => {
                 self.gzip.set(false);
                 self.http.send_allowing(req(None), |s| s == TOO_LARGE).await?
             }
