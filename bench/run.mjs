@@ -6,6 +6,7 @@
 //
 //   node bench/run.mjs --api http://127.0.0.1:PORT --pkg DIR [--smoke] [--rounds N]
 //        [--sizes 10000,50000,100000] [--push N] [--queue N] [--page-size N] [--out FILE]
+//        [--api-plain http://127.0.0.1:PORT2 (a --no-compression server) --throttled N]
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, launch } from './browser.mjs';
+import { LINK, throttledPull } from './throttled.mjs';
 import { ENTITY_TYPE, itemData, itemId } from './page/data.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +27,8 @@ const NAMES = { wasm: 'offline-sync', raw: 'raw IndexedDB', dexie: 'Dexie 4' };
 function parseArgs(argv) {
   const o = {
     api: null,
+    apiPlain: null,
+    throttled: 10000,
     pkg: path.join(ROOT, 'target', 'bench-pkg'),
     smoke: false,
     rounds: 3,
@@ -34,12 +38,14 @@ function parseArgs(argv) {
     queue: 5000,
     pageSize: 500,
     out: null,
-    only: new Set(['pull', 'push', 'queue', 'startup']),
+    only: new Set(['pull', 'push', 'queue', 'startup', 'throttled']),
   };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     const val = () => argv[++i];
     if (a === '--api') o.api = val();
+    else if (a === '--api-plain') o.apiPlain = val();
+    else if (a === '--throttled') o.throttled = Number(val());
     else if (a === '--pkg') o.pkg = path.resolve(val());
     else if (a === '--smoke') o.smoke = true;
     else if (a === '--rounds') o.rounds = Number(val());
@@ -52,7 +58,9 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = new Set(val().split(','));
     else throw new Error(`unknown argument ${a}`);
   }
-  if (o.smoke) Object.assign(o, { rounds: 1, startupRounds: 1, sizes: [300], push: 150, queue: 50, pageSize: 100 });
+  if (o.smoke) Object.assign(o, { rounds: 1, startupRounds: 1, sizes: [300], push: 150, queue: 50, pageSize: 100, throttled: 300 });
+  // The throttled pull needs the baseline server (scripts/bench.sh starts it).
+  if (!o.apiPlain) o.only.delete('throttled');
   o.out ??= path.join(HERE, 'results', o.smoke ? 'smoke.json' : 'latest.json');
   if (!o.api) throw new Error('--api http://HOST:PORT of a running sync-server is required');
   return o;
@@ -197,7 +205,7 @@ async function main() {
   const { site, browser } = await launch(o.pkg);
   const context = await browser.newContext();
   const loadAvg = [os.loadavg()];
-  const results = { pull: {}, push: {}, queue: {}, startup: {} };
+  const results = { pull: {}, push: {}, queue: {}, startup: {}, throttled: null };
   const errors = [];
 
   // One run = one freshly loaded page, so no run inherits another's heap, code or
@@ -249,6 +257,17 @@ async function main() {
   if (o.only.has('push')) await rounds(`push ${o.push}`, results.push, 'push', (impl, r) => ({ ...base, count: o.push, tag: `${runId}-${r}` }));
   if (o.only.has('queue')) await rounds(`queueMutation x${o.queue}`, results.queue, 'queue', (impl, r) => ({ ...base, count: o.queue, tag: `${r}` }));
   if (o.only.has('startup')) await rounds('start-up', results.startup, 'startup', () => base, o.startupRounds, true);
+  if (o.only.has('throttled')) {
+    const n = o.throttled;
+    log(`seeding ${n} entities on the --no-compression server ${o.apiPlain}`);
+    const thrUsers = { gzip: await seed(o.api, n), plain: await seed(o.apiPlain, n) };
+    try {
+      results.throttled = await throttledPull({ browser, site, api: o.api, apiPlain: o.apiPlain, users: thrUsers, n, pageSize: o.pageSize, rounds: o.rounds, log });
+    } catch (e) {
+      errors.push(`throttled pull: ${e.message}`);
+      log(`throttled pull FAILED: ${e.message}`);
+    }
+  }
   loadAvg.push(os.loadavg());
 
   const browserVersion = browser.version();
@@ -259,7 +278,7 @@ async function main() {
   // ------------------------------------------------------------ report
   const sz = sizes(o.pkg);
   const S = (slot, key) => Object.fromEntries(IMPLS.map((i) => [i, summarize(slot[i] || [], key)]));
-  const summary = { pull: {}, push: {}, queue: {}, startup: {} };
+  const summary = { pull: {}, push: {}, queue: {}, startup: {}, throttled: null };
   for (const n of o.sizes) {
     const slot = results.pull[n] || {};
     summary.pull[n] = {
@@ -285,6 +304,16 @@ async function main() {
     openMs: S(results.startup, 'openMs'),
   };
 
+  if (results.throttled) {
+    const t = results.throttled;
+    summary.throttled = {
+      link: LINK,
+      entities: o.throttled,
+      ms: { gzip: summarize(t.gzip, 'ms'), plain: summarize(t.plain, 'ms') },
+      bytes: { gzip: summarize(t.gzip, 'bytes'), plain: summarize(t.plain, 'bytes') },
+      encodings: { gzip: t.gzip[0]?.encodings, plain: t.plain[0]?.encodings },
+    };
+  }
   const rows = [];
   const row = (work, metric, st, f, ratios = true) => {
     const w = st.wasm?.median;
@@ -365,6 +394,15 @@ async function main() {
     2,
     fmtRatio,
   );
+  if (summary.throttled) {
+    const t = summary.throttled;
+    target(
+      `throttled pull ${o.throttled}: compressed time <= 1/3 of uncompressed`,
+      ratio(t.ms.gzip?.median, t.ms.plain?.median),
+      1 / 3,
+      fmtRatio,
+    );
+  }
   target('shipped .wasm + JS glue <= 60 KB gzip', sz.module.gzip / 1024, 60, (x) => `${x.toFixed(1)} KB`);
 
   const cpus = os.cpus();
@@ -426,6 +464,21 @@ async function main() {
       ['shipped', 'file', 'raw KB', 'gzip KB'],
     ),
   );
+  if (summary.throttled) {
+    const t = summary.throttled;
+    const link = `${LINK.downKbit / 1000} Mbit/s down, ${LINK.rttMs} ms RTT`;
+    out.push('');
+    out.push(`Throttled pull of ${o.throttled} entities, offline-sync (${link}; DevTools network emulation):`);
+    out.push(
+      table(
+        [
+          [`pull ${o.throttled / 1000}k throttled`, 'time ms', cell(t.ms.gzip, fmtMs), cell(t.ms.plain, fmtMs), fmtRatio(ratio(t.ms.gzip?.median, t.ms.plain?.median))],
+          [`pull ${o.throttled / 1000}k throttled`, 'bytes on the wire KB', cell(t.bytes.gzip, fmtKB), cell(t.bytes.plain, fmtKB), fmtRatio(ratio(t.bytes.gzip?.median, t.bytes.plain?.median))],
+        ],
+        ['workload', 'metric', `compressed (${(t.encodings.gzip ?? []).join(',')})`, 'uncompressed', 'ratio'],
+      ),
+    );
+  }
   out.push('');
   out.push('Targets (this run):');
   for (const t of targets) out.push(`  ${t.met ? 'MET    ' : 'NOT MET'}  ${t.name}: ${t.text}`);
@@ -457,6 +510,11 @@ async function main() {
   if (o.only.has('queue')) need('queueMutation p50', summary.queue.p50);
   if (o.only.has('queue')) need('queueMutation p99', summary.queue.p99);
   if (o.only.has('startup')) need('start-up', summary.startup.ms);
+  if (o.only.has('throttled')) {
+    const t = summary.throttled;
+    if (!t || !Number.isFinite(t.ms.gzip?.median) || !Number.isFinite(t.ms.plain?.median)) problems.push('throttled pull: no time');
+    if (!t || !(t.bytes.gzip?.median > 0) || !(t.bytes.plain?.median > 0)) problems.push('throttled pull: no bytes');
+  }
   for (const [k, v] of Object.entries({ wasm: sz.wasm.gzip, glue: sz.glue.gzip, dexie: sz.dexie.gzip })) {
     if (!(v > 0)) problems.push(`size of ${k} missing`);
   }

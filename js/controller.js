@@ -7,7 +7,7 @@ import { onlineManager } from './managers.js';
 const DEFAULT_STATUS = Object.freeze({
   isRunning: false, lastSyncAt: null, nextSyncAt: null, error: null, errorKind: null,
   serverReachable: true, syncCount: 0, pendingCount: 0, failedCount: 0,
-  conflictCount: 0,
+  conflictCount: 0, progress: null,
 });
 const online = () => onlineManager.isOnline();
 const SERVER_SNAPSHOT = Object.freeze({ status: DEFAULT_STATUS, isOnline: true });

@@ -1,12 +1,12 @@
 // offline-sync without React: the engine, the sync controller, and the wasm loader.
 import type {
-  Conflict, EntityData, InitOptions, MutationType, OfflineCourse, OfflineScope, Query, QueueEntry, SyncResult,
+  Conflict, DownloadOptions, EntityData, InitOptions, MutationType, OfflineCourse, OfflineScope, Query, QueueEntry, SyncResult,
 } from './wasm/offline_sync.js';
 
 export type {
-  Conflict, ConflictPolicy, ConflictPolicyName, MergeFunction, EntityData, InitOptions, MutationType,
+  Conflict, ConflictPolicy, ConflictPolicyName, MergeFunction, DownloadOptions, EntityData, InitOptions, MutationType,
   OfflineCourse, OfflineScope, Query, QueryCondition, QueryOrder, QueryValue, QueueEntry, ScopeDeclaration,
-  ServerEntity, SyncErrorKind, SyncResult, InitInput,
+  ServerEntity, SyncErrorKind, SyncProgress, SyncResult, InitInput,
 } from './wasm/offline_sync.js';
 export { OfflineSync } from './controller.js';
 export type { OfflineSyncOptions, OfflineSyncSnapshot, SyncStatus } from './controller.js';
@@ -25,9 +25,9 @@ export interface SyncEngineApi {
   /** Pushes queued changes, then pulls server changes. Never rejects: a failed sync resolves `success: false`. A second call joins the sync in flight. */
   fullSync(): Promise<SyncResult>;
   /** Pulls a course and everything under it, and keeps it available offline (`downloadScope('course', id)`). */
-  downloadCourse(courseId: string): Promise<void>;
+  downloadCourse(courseId: string, options?: DownloadOptions): Promise<void>;
   /** Pulls one instance of a declared scope (`scopes` of initOfflineSync) and keeps it available offline. */
-  downloadScope(scope: string, id: string): Promise<void>;
+  downloadScope(scope: string, id: string, options?: DownloadOptions): Promise<void>;
   /** Queues a change and applies it locally at once; resolves with its mutation id once durable. */
   queueMutation(type: MutationType, entity: string, entityId: string, payload?: EntityData | null): Promise<string>;
   /** The entity as the app sees it now (local changes included). */

@@ -50,4 +50,17 @@ for _ in $(seq 1 100); do
 done
 grep -q "listening on" "$log" || { cat "$log" >&2; say "sync-server did not start on 127.0.0.1:$PORT"; exit 1; }
 
-node bench/run.mjs --api "http://127.0.0.1:$PORT" --pkg "$PKG" "$@"
+# The throttled pull's baseline: a second server that answers uncompressed.
+PLAIN_PORT=$((PORT + 1))
+while (exec 3<>"/dev/tcp/127.0.0.1/$PLAIN_PORT") 2>/dev/null; do PLAIN_PORT=$((PLAIN_PORT + 1)); done
+plain_log=$(mktemp)
+"target/$profile/sync-server" --addr "127.0.0.1:$PLAIN_PORT" --memory --dev-tokens --no-compression >"$plain_log" 2>&1 &
+BENCH_PLAIN_PID=$!
+trap 'kill $BENCH_SERVER_PID $BENCH_PLAIN_PID 2>/dev/null || true; rm -f "$log" "$plain_log"' EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$plain_log" && break
+  sleep 0.1
+done
+grep -q "listening on" "$plain_log" || { cat "$plain_log" >&2; say "sync-server --no-compression did not start"; exit 1; }
+
+node bench/run.mjs --api "http://127.0.0.1:$PORT" --api-plain "http://127.0.0.1:$PLAIN_PORT" --pkg "$PKG" "$@"

@@ -152,12 +152,13 @@ node --test e2e/errors.test.mjs
 # ---- end package API checks ----
 echo "== demo (www: npm ci from the package, tsc, vite build)"
 (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-echo "== end-to-end tests (demo offline/online, fresh Vite app from the tarball, REST reloads and chaos; in WebKit too, and private browsing)"
+echo "== end-to-end tests (demo offline/online, progress, fresh Vite app from the tarball, REST reloads and chaos; in WebKit too, and private browsing)"
 # e2e/*webkit*.test.mjs drive WebKitGTK's MiniBrowser through the WebDriver HTTP
 # API (e2e/webkit.mjs, with an Xvfb of its own): playwright-core cannot. The demo,
 # the fresh Vite app (and it in private browsing in WebKit, Firefox and Chromium)
 # and a tab closed mid-push.
-node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs \
+node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/demo-progress.test.mjs \
+  e2e/kill-mid-push.test.mjs e2e/rest-reload.test.mjs \
   e2e/demo-webkit.test.mjs e2e/webkit-app.test.mjs e2e/kill-mid-push-webkit.test.mjs
 # ==== end e2e ====
 

@@ -86,6 +86,8 @@ pub struct Req<'a> {
     pub url: &'a str,
     pub body: Option<&'a str>,
     pub headers: &'a [(&'a str, &'a str)],
+    /// `body` gzip-compressed, sent instead of it with `Content-Encoding: gzip`.
+    pub gzipped: Option<&'a js_sys::Uint8Array>,
 }
 
 /// Statuses a caller wants back as a [`Reply`] instead of an error.
@@ -159,14 +161,19 @@ impl Http {
         if req.body.is_some() {
             header("Content-Type", "application/json");
         }
+        if req.gzipped.is_some() {
+            header("Content-Encoding", "gzip");
+        }
         for (k, v) in req.headers {
             header(k, v);
         }
         let init = web_sys::RequestInit::new();
         init.set_method(req.method);
         init.set_headers(&headers);
-        if let Some(body) = req.body {
-            init.set_body(&JsValue::from_str(body));
+        match (req.gzipped, req.body) {
+            (Some(bytes), _) => init.set_body(bytes),
+            (None, Some(body)) => init.set_body(&JsValue::from_str(body)),
+            (None, None) => {}
         }
         init.set_signal(Some(&controller.signal()));
         let sent = fetch_js(req.url, &init).map_err(|e| network(req, &jsv::error_text(&e)))?;
@@ -229,7 +236,7 @@ impl Head {
     }
 
     async fn read_body(&self, pass: Option<Pass>) -> Result<Reply> {
-        let req = Req { method: &self.method, url: &self.url, body: None, headers: &[] };
+        let req = Req { method: &self.method, url: &self.url, body: None, headers: &[], gzipped: None };
         let (raw, controller) = (&self.raw, &self.controller);
         let status = raw.status();
         let headers = raw.headers();

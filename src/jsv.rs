@@ -163,6 +163,18 @@ const matches = (x, op, v) => {
   }
 };
 
+// A push body gzip-compressed (transport::protocol), or null where the browser has
+// no CompressionStream or it fails: the body then goes as it is.
+export async function gzipText(text) {
+  if (typeof CompressionStream !== 'function') return null;
+  try {
+    const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (_) {
+    return null;
+  }
+}
+
 export function runQuery(records, q) {
   const out = Array.from(records).filter((r) => q.tests.every(([f, op, v]) => matches(r?.[f], op, v)));
   if (q.order.length) {
@@ -200,6 +212,11 @@ extern "C" {
     /// The records that match a compiled query, in its order.
     #[wasm_bindgen(js_name = runQuery)]
     pub fn run_query(records: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
+
+    /// Resolves the text gzip-compressed (a `Uint8Array`), or null where the
+    /// browser cannot (no `CompressionStream`).
+    #[wasm_bindgen(js_name = gzipText)]
+    pub fn gzip_text(text: &str) -> js_sys::Promise;
 }
 
 pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {

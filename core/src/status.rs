@@ -25,6 +25,32 @@ pub struct Status {
     /// Conflicts held for the app to resolve (policy `manual`, or a merge that failed).
     pub conflict_count: u32,
     pub is_online: bool,
+    /// How far a long pull has come; `None` when nothing long runs.
+    pub progress: Option<Progress>,
+}
+
+/// What a long sync or download has done so far.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    pub phase: Phase,
+    pub loaded: u32,
+    /// What `loaded` counts towards, when the server said; never guessed.
+    pub total: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Phase {
+    Push,
+    Pull,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Push => "push",
+            Phase::Pull => "pull",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +74,8 @@ pub enum Event {
     Restored {
         last_sync_at: f64,
     },
+    /// A long pull went on (`Some`) or ended (`None`).
+    Progress(Option<Progress>),
 }
 
 impl Status {
@@ -62,6 +90,7 @@ impl Status {
             Event::Started => self.is_running = true,
             Event::Finished { at, error, pending, failed } => {
                 self.is_running = false;
+                self.progress = None;
                 self.sync_count += 1;
                 if error.is_none() {
                     self.last_sync_at = Some(at);
@@ -79,6 +108,7 @@ impl Status {
                 self.failed_count = failed;
             }
             Event::Conflicts(n) => self.conflict_count = n,
+            Event::Progress(p) => self.progress = p,
             Event::Restored { last_sync_at } => {
                 if self.last_sync_at.is_none_or(|t| t < last_sync_at) {
                     self.last_sync_at = Some(last_sync_at);
@@ -145,5 +175,17 @@ mod tests {
         s.apply(Event::Finished { at: 9.0, error: None, pending: 0, failed: 0 });
         assert!(!s.apply(Event::Restored { last_sync_at: 7.0 }), "an older stored time changes nothing");
         assert_eq!(s.last_sync_at, Some(9.0));
+    }
+
+    #[test]
+    fn progress_shows_while_a_long_pull_runs() {
+        let mut s = Status::new(true);
+        let p = Progress { phase: Phase::Pull, loaded: 500, total: Some(5001) };
+        assert!(s.apply(Event::Progress(Some(p))));
+        assert_eq!(s.progress, Some(p));
+        s.apply(Event::Finished { at: 1.0, error: None, pending: 0, failed: 0 });
+        assert_eq!(s.progress, None, "a finished sync runs nothing long");
+        s.apply(Event::Progress(Some(p)));
+        assert!(s.apply(Event::Progress(None)));
     }
 }

@@ -78,6 +78,7 @@ struct UserState {
     faults: FaultsRequest,
     apply_counts: BTreeMap<String, u64>,
     push_requests: u64,
+    gzip_push_requests: u64,
     pull_requests: u64,
     rest_requests: u64,
     rest_writes: u64,
@@ -94,6 +95,8 @@ struct UserState {
 pub struct StatsResponse {
     apply_counts: BTreeMap<String, u64>,
     push_requests: u64,
+    /// Push requests whose body came gzip-compressed.
+    gzip_push_requests: u64,
     pull_requests: u64,
     rest_requests: u64,
     /// REST writes received (POST, PUT, PATCH, DELETE), whatever their answer.
@@ -191,6 +194,7 @@ impl Admin {
         self.with(user, |s| StatsResponse {
             apply_counts: s.apply_counts.clone(),
             push_requests: s.push_requests,
+            gzip_push_requests: s.gzip_push_requests,
             pull_requests: s.pull_requests,
             rest_requests: s.rest_requests,
             rest_writes: s.rest_writes,
@@ -294,6 +298,9 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
         return error_response(StatusCode::UNAUTHORIZED, "access token expired");
     }
     let _in_flight = admin.begin(&user, &client, kind);
+    if kind == Kind::Push && req.extensions().get::<crate::compression::CameGzipped>().is_some() {
+        admin.with(&user, |s| s.gzip_push_requests += 1);
+    }
     let key = (kind == Kind::RestWrite)
         .then(|| req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string))
         .flatten();

@@ -52,6 +52,11 @@ pub struct Cli {
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub public: bool,
+
+    /// Answer uncompressed even to clients that accept gzip or brotli (a
+    /// benchmark's baseline). Compressed push bodies are accepted either way.
+    #[arg(long)]
+    pub no_compression: bool,
 }
 
 fn parse_token(s: &str) -> Result<(String, String), String> {
@@ -73,6 +78,7 @@ impl Cli {
             max_body_bytes: self.max_body_bytes,
             max_push_mutations: self.max_push_mutations as usize,
             public: self.public,
+            compress: !self.no_compression,
         }
     }
 }

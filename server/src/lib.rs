@@ -9,6 +9,7 @@ pub mod bare_errors;
 pub mod batch;
 pub mod body_limit;
 pub mod cli;
+pub mod compression;
 pub mod db;
 pub mod http;
 pub mod rest_facade;
@@ -64,6 +65,8 @@ pub struct Options {
     pub max_push_mutations: usize,
     /// Allow binding a non-loopback address.
     pub public: bool,
+    /// Compress answers for clients that accept it (`--no-compression` turns it off).
+    pub compress: bool,
 }
 
 impl Options {
@@ -79,6 +82,7 @@ impl Options {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_push_mutations: DEFAULT_MAX_PUSH_MUTATIONS,
             public: false,
+            compress: true,
         }
     }
 }
@@ -91,6 +95,8 @@ pub struct AppState {
     pub admin: Arc<Admin>,
     pub max_body_bytes: usize,
     pub max_push_mutations: usize,
+    /// Whether answers are compressed for clients that accept it (compression.rs).
+    pub compress: bool,
 }
 
 impl AppState {
@@ -110,6 +116,7 @@ impl AppState {
             admin: Arc::new(Admin::new(opts.enable_admin)),
             max_body_bytes: opts.max_body_bytes,
             max_push_mutations: opts.max_push_mutations,
+            compress: opts.compress,
         })
     }
 }
@@ -121,6 +128,8 @@ fn cors() -> CorsLayer {
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
+            // A push body may come gzip-compressed (compression.rs).
+            header::CONTENT_ENCODING,
             HeaderName::from_static("idempotency-key"),
             header::IF_MATCH,
             HeaderName::from_static(CLIENT_HEADER),
@@ -158,6 +167,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(limit, body_limit::limit_body))
         .layer(from_fn_with_state(limit, http::json_errors))
+        // Compressed answers and gzip push bodies (compression.rs: why it sits here).
+        .layer(compression::layer(state.compress))
         .layer(cors())
         .with_state(state)
 }

@@ -3,7 +3,7 @@
 use crate::failure::{to_js, SyncError};
 use crate::jsv;
 use offline_sync_core::config::Raw;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub fn err(e: SyncError) -> JsValue {
     to_js(&e)
@@ -31,4 +31,18 @@ pub fn options_source<'a>(options: &'a JsValue, what: &str) -> Result<impl Fn(&s
         return Err(crate::failure::type_error(&format!("offline-sync: {what} options must be an object")));
     }
     Ok(move |name: &str| if options.is_object() { jsv::raw(&jsv::get(options, name)) } else { Raw::Undefined })
+}
+
+/// `{ onProgress }` of `downloadCourse`: absent, or a function.
+pub fn on_progress(options: &JsValue) -> Result<Option<js_sys::Function>, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let f = jsv::get(options, "onProgress");
+    if f.is_undefined() || f.is_null() {
+        return Ok(None);
+    }
+    f.dyn_into::<js_sys::Function>().map(Some).map_err(|_| {
+        crate::failure::type_error("offline-sync: option `onProgress` of downloadCourse must be a function")
+    })
 }

@@ -4,6 +4,7 @@ use super::convert::{err, ids};
 use crate::engine::Engine;
 use offline_sync_core::protocol::Op;
 use offline_sync_core::queue::EntryState;
+use offline_sync_core::status::Progress;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -16,6 +17,31 @@ pub struct SyncEngine {
 impl SyncEngine {
     pub(crate) fn new(inner: Rc<Engine>) -> Self {
         SyncEngine { inner }
+    }
+
+    /// `downloadCourse(courseId)` without options, for Rust callers.
+    pub fn download_course(&self, course_id: JsValue) -> js_sys::Promise {
+        self.download(course_id, JsValue::UNDEFINED)
+    }
+
+    /// `downloadCourse`/`downloadScope`: `onProgress` gets `{ phase, loaded, total }`
+    /// a few times a second.
+    fn download_in(&self, scope: JsValue, id: JsValue, options: JsValue) -> js_sys::Promise {
+        let on_progress = match super::convert::on_progress(&options) {
+            Ok(f) => f,
+            Err(e) => return js_sys::Promise::reject(&e),
+        };
+        self.run(|e| async move {
+            let report = |p: &Progress| {
+                if let Some(f) = &on_progress {
+                    if let Err(x) = f.call1(&JsValue::NULL, &crate::engine::progress_js(p)) {
+                        web_sys::console::error_2(&JsValue::from_str("offline-sync: onProgress threw:"), &x);
+                    }
+                }
+            };
+            let sink: Option<&dyn Fn(&Progress)> = on_progress.as_ref().map(|_| &report as &dyn Fn(&Progress));
+            e.download_scope(&scope, &id, sink).await.map(|_| JsValue::UNDEFINED).map_err(err)
+        })
     }
 
     fn run<F, T>(&self, f: impl FnOnce(Rc<Engine>) -> F) -> js_sys::Promise
@@ -49,13 +75,27 @@ impl SyncEngine {
         self.run(|e| async move { Ok::<_, JsValue>(e.full_sync().await.to_js()) })
     }
 
-    /// Pulls a course and everything scoped under it, and remembers it as available offline.
+    /// Pulls a course and everything scoped under it, and remembers it as available
+    /// offline. `onProgress` gets `{ phase, loaded, total }` a few times a second.
     #[wasm_bindgen(js_name = downloadCourse, unchecked_return_type = "Promise<void>")]
-    pub fn download_course(
+    pub fn download(
         &self,
         #[wasm_bindgen(js_name = courseId, unchecked_param_type = "string")] course_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DownloadOptions | undefined")] options: JsValue,
     ) -> js_sys::Promise {
-        self.run(|e| async move { e.download_course(&course_id).await.map(|_| JsValue::UNDEFINED).map_err(err) })
+        self.download_in(JsValue::from_str("course"), course_id, options)
+    }
+
+    /// Pulls one instance of a declared scope (`downloadScope('course', id)` is
+    /// `downloadCourse(id)`) and remembers it as available offline.
+    #[wasm_bindgen(js_name = downloadScope, unchecked_return_type = "Promise<void>")]
+    pub fn download_scope(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] scope: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DownloadOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        self.download_in(scope, id, options)
     }
 
     /// Queues a change and applies it to the local copy at once. Resolves with the
@@ -161,17 +201,6 @@ impl SyncEngine {
         self.run(
             |e| async move { e.discard_failed(ids(&ids_arg)?).await.map(|n| JsValue::from_f64(n as f64)).map_err(err) },
         )
-    }
-
-    /// Pulls one instance of a declared scope (`downloadScope('course', id)` is
-    /// `downloadCourse(id)`) and remembers it as available offline.
-    #[wasm_bindgen(js_name = downloadScope, unchecked_return_type = "Promise<void>")]
-    pub fn download_scope(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] scope: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-    ) -> js_sys::Promise {
-        self.run(|e| async move { e.download_scope(&scope, &id).await.map(|_| JsValue::UNDEFINED).map_err(err) })
     }
 
     /// Everything downloaded with `downloadScope`/`downloadCourse`.

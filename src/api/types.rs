@@ -353,6 +353,22 @@ export interface SyncStatus {
   failedCount: number;
   /** Conflicts waiting for resolveConflict/dismissConflict ("2 changes need your attention"). */
   conflictCount: number;
+  /** How far a long sync, push or download has come; null when nothing long runs (docs/progress.md). */
+  progress: SyncProgress | null;
+}
+
+/** What a long sync or download has done so far, reported a few times a second. */
+export interface SyncProgress {
+  phase: 'push' | 'pull';
+  /** Pull: server changes written so far; push: queued changes settled so far. */
+  loaded: number;
+  /** What `loaded` counts towards, when the server says (protocol `remaining`, REST `pagination.total`) or the queue's length; null when unknown, never guessed. */
+  total: number | null;
+}
+
+export interface DownloadOptions {
+  /** Called as pages are written, at most a few times a second, and once at the end. */
+  onProgress?: (progress: SyncProgress) => void;
 }
 
 export interface OfflineSyncSnapshot {

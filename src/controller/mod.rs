@@ -282,6 +282,7 @@ impl Hub {
                 }
                 self.refresh_counts();
             }
+            EngineEvent::Progress(p) => self.apply(Event::Progress(*p)),
             EngineEvent::RemoteStarted => self.apply(Event::Started),
             EngineEvent::RemoteFinished(error) => {
                 let (pending, failed) = (self.status.borrow().pending_count, self.status.borrow().failed_count);

@@ -17,6 +17,8 @@ pub fn build(s: &Status) -> JsValue {
     let kind = s.error_kind.map(|k| JsValue::from_str(k.name())).unwrap_or(JsValue::NULL);
     jsv::set(&status, "errorKind", &kind);
     jsv::set(&status, "serverReachable", &JsValue::from_bool(s.server_reachable));
+    let progress = s.progress.as_ref().map(crate::engine::progress_js).unwrap_or(JsValue::NULL);
+    jsv::set(&status, "progress", &progress);
     jsv::set(&status, "syncCount", &JsValue::from_f64(s.sync_count as f64));
     jsv::set(&status, "pendingCount", &JsValue::from_f64(s.pending_count as f64));
     jsv::set(&status, "failedCount", &JsValue::from_f64(s.failed_count as f64));

@@ -3,6 +3,7 @@
 
 mod change;
 mod conflict;
+mod progress;
 mod push;
 mod remote;
 pub mod result;
@@ -19,6 +20,8 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use offline_sync_core::config::EngineOptions;
 use offline_sync_core::protocol::Op;
 use offline_sync_core::queue::EntryState;
+use offline_sync_core::status::Progress;
+pub use progress::to_js as progress_js;
 pub use result::{SyncKind, SyncResult};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -42,6 +45,8 @@ pub enum EngineEvent {
     /// Conflicts were recorded or resolved: the records a settle here made (for
     /// `onConflict`; empty from another context or after a resolution).
     Conflicts(Vec<JsValue>),
+    /// A long pull here went on (`Some`) or a download ended (`None`).
+    Progress(Option<Progress>),
 }
 
 pub type Listener = Rc<dyn Fn(&EngineEvent)>;
@@ -290,18 +295,20 @@ impl Engine {
         self.emit(ev);
     }
 
-    /// `downloadCourse(id)`: the seed's name for downloading one `course`.
-    pub async fn download_course(self: &Rc<Self>, course_id: &JsValue) -> Result<u32> {
-        self.download_scope(&JsValue::from_str("course"), course_id).await
-    }
-
     /// Pulls one instance of a declared scope (a course and its lessons) and
     /// remembers it as available offline; later syncs keep it fresh.
-    pub async fn download_scope(self: &Rc<Self>, name: &JsValue, id: &JsValue) -> Result<u32> {
+    pub async fn download_scope(
+        self: &Rc<Self>,
+        name: &JsValue,
+        id: &JsValue,
+        on_progress: Option<&dyn Fn(&Progress)>,
+    ) -> Result<u32> {
         let scope = change::scope_arg(&self.options.scopes, name, id)?;
         let generation = self.generation();
         let ready = self.ready().await?;
-        let n = self.pull_scope(&ready, &scope, generation).await?;
+        let n = self.pull_scope(&ready, &scope, generation, on_progress).await;
+        self.emit(EngineEvent::Progress(None));
+        let n = n?;
         meta::mark_offline(&ready.store, &scope).await?;
         Ok(n)
     }

@@ -6,13 +6,15 @@
 //! transaction, that no change may be folded into those entries any more
 //! (`outbox::load_after`); settling hands back the entries it rewrote.
 
-use super::{Engine, Ready, SyncResult};
+use super::progress::Meter;
+use super::{Engine, EngineEvent, Ready, SyncResult};
 use crate::failure::{ErrorKind, Result};
 use crate::records::answer::Outcome;
 use crate::records::queue::QueueEntry;
 use crate::store::outbox;
 use offline_sync_core::keyed::KeySet;
 use offline_sync_core::queue::{sendable_except, EntryMeta, EntryState};
+use offline_sync_core::status::{Phase, Progress};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
@@ -85,6 +87,23 @@ impl Window {
     }
 }
 
+/// Progress of a push: the changes settled so far, towards the queue's length
+/// when the push began (or more, if changes were queued meanwhile and sent too).
+struct Count<'a> {
+    meter: Meter<'a>,
+    start: u32,
+    total: u32,
+}
+
+impl Count<'_> {
+    fn tick(&mut self, r: &SyncResult, last: bool) {
+        let n = r.processed.saturating_sub(self.start).saturating_sub(self.meter.loaded());
+        if n > 0 || last {
+            self.meter.add(n, Some(self.total), last);
+        }
+    }
+}
+
 fn entities(batch: &[JsValue]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for r in batch {
@@ -103,11 +122,38 @@ fn seqs(batch: &[JsValue]) -> KeySet<u64> {
 impl Engine {
     /// Sends the queue in order, in batches. A transient failure stops the sync with
     /// everything still queued; a permanent one sets only the offending entry aside.
+    /// A queue longer than one request carries shows in `status.progress` as it goes.
     pub(super) async fn push_queue(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
         let full = ready.transport.batch_limit();
-        if full == 1 {
-            return self.push_in_turn(ready, generation, r).await;
+        let (pending, _) = outbox::counts(&ready.store).await?;
+        let long = pending as usize > full;
+        let sink = |p: &Progress| {
+            if long {
+                self.emit(EngineEvent::Progress(Some(*p)));
+            }
+        };
+        let mut count = Count { meter: Meter::new(&sink, Phase::Push, 0), start: r.processed, total: pending };
+        let out = match full {
+            1 => self.push_in_turn(ready, generation, r, &mut count).await,
+            _ => self.push_batches(ready, generation, r, &mut count, full).await,
+        };
+        if long {
+            if out.is_ok() {
+                count.tick(r, true);
+            }
+            self.emit(EngineEvent::Progress(None));
         }
+        out
+    }
+
+    async fn push_batches(
+        self: &Rc<Self>,
+        ready: &Ready,
+        generation: u32,
+        r: &mut SyncResult,
+        count: &mut Count<'_>,
+        full: usize,
+    ) -> Result<()> {
         // After a request-level refusal, the refused batch's entries go one at a time
         // to find the bad one (this many singles left); then batches are whole again.
         let mut singles_left = 0;
@@ -167,6 +213,7 @@ impl Engine {
             if sent == 1 {
                 singles_left = singles_left.saturating_sub(1);
             }
+            count.tick(r, false);
         }
     }
 
@@ -175,7 +222,13 @@ impl Engine {
     /// aside, before the next request leaves: a reload at any point re-sends only the
     /// change whose answer was never read. A failed send counts against that change
     /// alone; the ones behind it were never sent and keep their attempts.
-    async fn push_in_turn(self: &Rc<Self>, ready: &Ready, generation: u32, r: &mut SyncResult) -> Result<()> {
+    async fn push_in_turn(
+        self: &Rc<Self>,
+        ready: &Ready,
+        generation: u32,
+        r: &mut SyncResult,
+        count: &mut Count<'_>,
+    ) -> Result<()> {
         let mut w = Window::default();
         loop {
             let one = self.prepare(ready, &mut w, 1, &[], generation).await?;
@@ -193,6 +246,7 @@ impl Engine {
                 }
             };
             self.settle(ready, &mut w, one, outcomes, generation, r).await?;
+            count.tick(r, false);
         }
     }
 

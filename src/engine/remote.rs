@@ -23,7 +23,7 @@ pub fn encode(ev: &EngineEvent) -> Option<JsValue> {
             jsv::set(&m, "failed", &JsValue::from_f64(*f as f64));
             "queue"
         }
-        EngineEvent::Changed => return None,
+        EngineEvent::Changed | EngineEvent::Progress(_) => return None,
         // The records stay here: the others only recount.
         EngineEvent::Conflicts(_) => "conflicts",
     };

@@ -1,10 +1,13 @@
 //! One full sync: push the queue, pull pages, push again what was queued meanwhile.
 
-use super::{Engine, Ready, SyncKind, SyncResult};
+use super::progress::Meter;
+use super::{Engine, EngineEvent, Ready, SyncKind, SyncResult};
 use crate::failure::{protocol, ErrorKind, Result};
 use crate::jsv;
 use crate::store::{meta, pull_write};
 use offline_sync_core::protocol::Scope;
+use offline_sync_core::status::{Phase, Progress};
+use std::cell::Cell;
 use std::rc::Rc;
 
 impl Engine {
@@ -34,13 +37,13 @@ impl Engine {
         if r.kind == SyncKind::Push {
             return self.note_synced(&ready, generation).await;
         }
-        r.pulled += self.pull_scope(&ready, &Scope::All, generation).await?;
+        r.pulled += self.pull_scope(&ready, &Scope::All, generation, None).await?;
         if !ready.transport.all_scope_covers_courses() {
             // Lessons of a course live under it in a REST API: keep the scopes
             // (courses) downloaded for offline use fresh too.
             for rec in meta::offline(&ready.store, None).await?.iter() {
                 if let Some(scope) = meta::offline_scope(&rec) {
-                    r.pulled += self.pull_scope(&ready, &scope, generation).await?;
+                    r.pulled += self.pull_scope(&ready, &scope, generation, None).await?;
                 }
             }
         }
@@ -55,9 +58,28 @@ impl Engine {
     }
 
     /// Pulls every page of a scope since its stored cursor. Each page is written in
-    /// one transaction, with the cursor, after it arrived.
-    pub(super) async fn pull_scope(self: &Rc<Self>, ready: &Ready, scope: &Scope, generation: u32) -> Result<u32> {
+    /// one transaction, with the cursor and the count so far, after it arrived: a
+    /// pull interrupted by a reload goes on from its last page, and its progress
+    /// counts on. Reports progress to `on_progress`, and to `status.progress` once
+    /// a page says more follow.
+    pub(super) async fn pull_scope(
+        self: &Rc<Self>,
+        ready: &Ready,
+        scope: &Scope,
+        generation: u32,
+        on_progress: Option<&dyn Fn(&Progress)>,
+    ) -> Result<u32> {
+        let long = Cell::new(false);
+        let sink = |p: &Progress| {
+            if let Some(f) = on_progress {
+                f(p);
+            }
+            if long.get() {
+                self.emit(EngineEvent::Progress(Some(*p)));
+            }
+        };
         let mut cursor = meta::cursor(&ready.store, scope).await?;
+        let mut before = meta::pulled(&ready.store, scope).await?;
         let mut total = 0;
         let size = self.options.pull_page_size;
         let mut page = match ready.transport.pull(scope, cursor.as_deref(), size).await {
@@ -67,12 +89,16 @@ impl Engine {
             // pull); unsynced local edits are never overwritten by a pull.
             Err(e) if e.kind == ErrorKind::Permanent && cursor.is_some() => {
                 cursor = None;
+                before = 0;
                 ready.transport.pull(scope, None, size).await?
             }
             other => other?,
         };
+        long.set(before > 0);
+        let mut meter = Meter::new(&sink, Phase::Pull, before);
         loop {
             self.write_guard(generation)?;
+            let (n, remaining, more) = (page.changes.length(), page.remaining, page.has_more);
             let next_cursor = page.cursor.clone();
             let fetch_next = page.has_more && next_cursor.is_some() && next_cursor != cursor;
             // The next page is asked for while this one is written, so the network
@@ -81,7 +107,9 @@ impl Engine {
             // is written, so two parsed pages are never on the heap together.
             // The cursor still goes in with its page.
             let write = async {
-                let mut n = pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref()).await?;
+                let pulled = more.then_some(meter.loaded() + n);
+                let mut n =
+                    pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref(), pulled).await?;
                 if let Some(sweep) = &page.sweep {
                     self.write_guard(generation)?;
                     n += pull_write::sweep(&ready.store, sweep).await?;
@@ -96,6 +124,8 @@ impl Engine {
             };
             let (written, next) = futures_util::future::join(write, next).await;
             total += written?;
+            long.set(long.get() || more);
+            meter.page(n, remaining, !more);
             if !page.has_more {
                 return Ok(total);
             }

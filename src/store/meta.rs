@@ -69,6 +69,31 @@ pub async fn put_cursor(tx: &Tx, scope: &Scope, cursor: &str) -> Result<()> {
     Ok(())
 }
 
+fn pulled_key(scope: &Scope) -> JsValue {
+    JsValue::from_str(&format!("pulled:{}", scope.key()))
+}
+
+/// How many changes a pull of the scope that has not reached its end yet has
+/// written, so its progress counts on from there after a reload; 0 when none is
+/// under way.
+pub async fn pulled(store: &Store, scope: &Scope) -> Result<u32> {
+    let tx = store.read(&[META])?;
+    let v = tx.store(META)?.get(&pulled_key(scope)).await.map_err(|e| storage("read", e))?;
+    Ok(v.and_then(|v| v.as_f64()).map(|n| n as u32).unwrap_or(0))
+}
+
+/// Written with the page and its cursor: `Some(n)` while more pages follow, `None`
+/// once the pull reached the end.
+pub async fn put_pulled(tx: &Tx, scope: &Scope, pulled: Option<u32>) -> Result<()> {
+    let store = tx.store(META)?;
+    let key = pulled_key(scope);
+    match pulled {
+        Some(n) => store.put(&JsValue::from_f64(n as f64), Some(&key)).await.map(|_| ()),
+        None => store.delete(&key).await.map(|_| ()),
+    }
+    .map_err(|e| storage("write", e))
+}
+
 /// Remembers one instance of a named scope as downloaded for offline use:
 /// `{ scope, id, downloadedAt }`, and `courseId` for the `course` scope (the
 /// seed's `offlineCourses()` shape; records of older versions have only that).

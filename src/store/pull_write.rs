@@ -11,9 +11,16 @@ use offline_sync_core::protocol::{field, Scope};
 use wasm_bindgen::JsValue;
 
 /// Writes the changes (server state; the local view of an entity with unsynced
-/// changes is kept) and, when given, the cursor that follows them. Returns how many
-/// were written.
-pub async fn write_page(store: &Store, changes: &js_sys::Array, scope: &Scope, cursor: Option<&str>) -> Result<u32> {
+/// changes is kept) and, when given, the cursor that follows them with how many
+/// changes the pull has written so far (`pulled`, `None` when it reached the end:
+/// see `meta::pulled`). Returns how many were written.
+pub async fn write_page(
+    store: &Store,
+    changes: &js_sys::Array,
+    scope: &Scope,
+    cursor: Option<&str>,
+    pulled: Option<u32>,
+) -> Result<u32> {
     let puts = js_sys::Array::new();
     let mut deleted = Vec::new();
     for (i, c) in changes.iter().enumerate() {
@@ -33,7 +40,10 @@ pub async fn write_page(store: &Store, changes: &js_sys::Array, scope: &Scope, c
     // The page's requests go out together, the cursor's last; one round trip in all.
     let cursor_write = async {
         match cursor {
-            Some(c) => meta::put_cursor(&tx, scope, c).await,
+            Some(c) => {
+                meta::put_cursor(&tx, scope, c).await?;
+                meta::put_pulled(&tx, scope, pulled).await
+            }
             None => Ok(()),
         }
     };
@@ -203,14 +213,14 @@ mod tests {
     /// `a` (on the server, edited here), `b` (created here) and `c` (only on the
     /// server) get a page that changes `a`, deletes `b` and changes `c`.
     async fn pull_over_unsynced_changes(store: &Store) {
-        write_page(store, &js_sys::Array::of2(&server("a", 1, "s1"), &server("c", 1, "s1")), &Scope::All, None)
+        write_page(store, &js_sys::Array::of2(&server("a", 1, "s1"), &server("c", 1, "s1")), &Scope::All, None, None)
             .await
             .unwrap();
         edit(store, Op::Update, "a", r#"{"title":"mine"}"#).await;
         edit(store, Op::Create, "b", r#"{"id":"b","title":"new"}"#).await;
         let gone = json(r#"{"entityType":"course","id":"b","version":3,"deleted":true}"#);
         let page = js_sys::Array::of3(&server("a", 2, "s2"), &gone, &server("c", 2, "s2"));
-        assert_eq!(write_page(store, &page, &Scope::All, Some("k")).await.unwrap(), 3);
+        assert_eq!(write_page(store, &page, &Scope::All, Some("k"), None).await.unwrap(), 3);
 
         assert_eq!(title(store, "a").await.as_deref(), Some("mine"), "the unsynced edit still shows");
         let a = record(store, "a").await.unwrap();
@@ -248,7 +258,7 @@ mod tests {
         let store = Store::open(&format!("t-pull-field-{}", jsv::new_id())).await.unwrap();
         let c = server("a", 1, "s1");
         jsv::set(&c, view::F_LOCAL, &json(r#"{"data":{"title":"forged"},"deleted":false,"dirty":1,"pending":1}"#));
-        write_page(&store, &js_sys::Array::of1(&c), &Scope::All, None).await.unwrap();
+        write_page(&store, &js_sys::Array::of1(&c), &Scope::All, None, None).await.unwrap();
         assert_eq!(title(&store, "a").await.as_deref(), Some("s1"));
         store.close();
     }

@@ -21,6 +21,8 @@ pub struct PullPage {
     /// Where the next pull starts; `None` when the backend has no cursors.
     pub cursor: Option<String>,
     pub has_more: bool,
+    /// Changes after this page, when the backend says (protocol 1.1 `remaining`).
+    pub remaining: Option<u32>,
     /// Set by transports that read whole lists (REST): after this page the list
     /// is complete, and server records it did not name are to be removed.
     pub sweep: Option<Sweep>,
@@ -176,7 +178,11 @@ impl Connect {
                 };
                 Transport::Rest(rest::RestTransport { config: config.clone(), client, base_url: base_url.to_string() })
             }
-            None => Transport::Protocol(protocol::ProtocolTransport { http, base_url: base_url.to_string() }),
+            None => Transport::Protocol(protocol::ProtocolTransport {
+                http,
+                base_url: base_url.to_string(),
+                gzip: std::cell::Cell::new(true),
+            }),
         }
     }
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { getSyncEngine, useOfflineSync, type EntityData, type SyncResult } from 'offline-sync';
+import { getSyncEngine, useOfflineSync, type EntityData, type SyncProgress, type SyncResult } from 'offline-sync';
 import { CourseCard, type Course } from './CourseCard';
+import { ProgressBar } from './ProgressBar';
 import { StatusPanel } from './StatusPanel';
 import { ConflictList } from './ConflictList';
 
@@ -58,8 +59,8 @@ export function App({
     await getSyncEngine().queueMutation('UPDATE', 'course', id, { title });
     setEdits((n) => n + 1);
   }, []);
-  const download = useCallback(async (id: string) => {
-    await getSyncEngine().downloadCourse(id);
+  const download = useCallback(async (id: string, onProgress: (p: SyncProgress) => void) => {
+    await getSyncEngine().downloadCourse(id, { onProgress });
     setEdits((n) => n + 1);
   }, []);
 
@@ -81,6 +82,8 @@ export function App({
       </header>
       <StatusPanel status={status} lastResult={lastResult} />
       <ConflictList count={status.conflictCount} onResolved={() => setEdits((n) => n + 1)} />
+      {/* A first sync of a large account, or a long queue going out. */}
+      <ProgressBar progress={status.progress} testid="sync-progress" />
       <main className="grid" data-testid="courses">
         {courses === null && <p className="muted">Opening the local store…</p>}
         {courses?.length === 0 && <p className="muted">No courses stored locally yet: sync to fetch them.</p>}

@@ -1,4 +1,6 @@
 import { useState, type FormEvent } from 'react';
+import type { SyncProgress } from 'offline-sync';
+import { ProgressBar } from './ProgressBar';
 
 export interface Course {
   id: string;
@@ -12,13 +14,14 @@ interface Props {
   lessons: number;
   offline: boolean;
   onRename: (id: string, title: string) => Promise<void>;
-  onDownload: (id: string) => Promise<void>;
+  onDownload: (id: string, onProgress: (p: SyncProgress) => void) => Promise<void>;
 }
 
 export function CourseCard({ course, lessons, offline, onRename, onDownload }: Props) {
   const [draft, setDraft] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<SyncProgress | null>(null);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -60,6 +63,7 @@ export function CourseCard({ course, lessons, offline, onRename, onDownload }: P
       )}
       <p className="desc">{course.description}</p>
       {error && <p className="error">{error}</p>}
+      <ProgressBar progress={progress} testid="download-progress" />
       <div className="actions">
         {draft === null && (
           <button onClick={() => setDraft(course.title)} data-testid="edit">Edit title</button>
@@ -67,7 +71,11 @@ export function CourseCard({ course, lessons, offline, onRename, onDownload }: P
         {offline ? (
           <span className="saved" data-testid="offline-ready">✓ Available offline</span>
         ) : (
-          <button onClick={() => run(() => onDownload(course.id))} disabled={busy} data-testid="download">
+          <button
+            onClick={() => run(() => onDownload(course.id, setProgress).finally(() => setProgress(null)))}
+            disabled={busy}
+            data-testid="download"
+          >
             Download for offline
           </button>
         )}

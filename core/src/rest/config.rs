@@ -70,7 +70,16 @@ pub enum Pagination {
     /// One request answers the whole list.
     None,
     /// `?page=&limit=`, more pages while the page number is below `totalPages`.
-    Page { page_param: String, limit_param: String, page_size: u32, first_page: u32, total_pages: JsonPath },
+    /// `total`, when given, is where the answer says how many records the whole
+    /// list has (for progress; never guessed when absent).
+    Page {
+        page_param: String,
+        limit_param: String,
+        page_size: u32,
+        first_page: u32,
+        total_pages: JsonPath,
+        total: Option<JsonPath>,
+    },
 }
 
 /// One entity type's REST resource.
@@ -129,7 +138,7 @@ pub const RESOURCE_KEYS: &[&str] = &[
     "ifMatch",
     "clientIds",
 ];
-const PAGINATION_KEYS: &[&str] = &["style", "pageParam", "limitParam", "pageSize", "firstPage", "totalPages"];
+const PAGINATION_KEYS: &[&str] = &["style", "pageParam", "limitParam", "pageSize", "firstPage", "totalPages", "total"];
 const ROUTE_KEYS: &[&str] = &["method", "path"];
 const TRANSPORT_KEYS: &[&str] = &["request", "push", "pull"];
 
@@ -312,7 +321,18 @@ fn pagination<T: Tree>(layer: &Layer<'_, T>) -> Result<Pagination, ConfigError> 
             ))
         }
     };
+    let total = match sub.string("total")? {
+        Some((s, p)) => {
+            let jp = JsonPath::parse(&s).map_err(|m| err(&p, m))?;
+            if jp.is_root() {
+                return Err(err(&p, "must name where the record count is, like \"data.pagination.total\""));
+            }
+            Some(jp)
+        }
+        None => None,
+    };
     Ok(Pagination::Page {
+        total,
         page_param: param("pageParam", "page")?,
         limit_param: param("limitParam", "limit")?,
         page_size: number("pageSize", 100, 1, 10_000)?,

@@ -227,6 +227,16 @@ pub fn more_pages(p: &Pagination, page: u32, total_pages: Option<f64>) -> Result
     }
 }
 
+/// Records of the list after page `page` (which had `listed` of them), from the
+/// record count the answer gave at `pagination.total`; `None` when the answer
+/// gave none or a count that is not one (never guessed).
+pub fn remaining_in_list(p: &Pagination, page: u32, listed: u32, total: Option<f64>) -> Option<u32> {
+    let Pagination::Page { first_page, page_size, total: Some(_), .. } = p else { return None };
+    let t = total.filter(|t| t.is_finite() && *t >= 0.0 && t.fract() == 0.0 && *t <= u32::MAX as f64)? as u64;
+    let read = (page.saturating_sub(*first_page) as u64) * (*page_size as u64) + listed as u64;
+    Some(t.saturating_sub(read) as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::config::tests::{app_config, parse};
@@ -258,6 +268,22 @@ mod tests {
             parse(json!({"resources": {"note": {"collection": "/notes", "item": "/notes/:id"}}})).unwrap().unwrap();
         let note = put.resource("note").unwrap();
         assert_eq!(plan_write(note, Op::Update, true).unwrap().body, Body::Full, "a PUT sends the whole record");
+    }
+
+    #[test]
+    fn a_list_s_record_count_gives_what_remains() {
+        let with = parse(json!({"resources": {"note": {"collection": "/notes", "list": "data",
+            "pagination": {"style": "page", "pageSize": 10, "totalPages": "pages", "total": "meta.total"}}}}))
+        .unwrap()
+        .unwrap();
+        let p = &with.resource("note").unwrap().pagination;
+        assert_eq!(remaining_in_list(p, 1, 10, Some(25.0)), Some(15));
+        assert_eq!(remaining_in_list(p, 3, 5, Some(25.0)), Some(0));
+        assert_eq!(remaining_in_list(p, 1, 10, None), None, "the answer did not say");
+        assert_eq!(remaining_in_list(p, 1, 10, Some(2.5)), None, "not a count");
+        let without = app_config();
+        let p = &without.resource("course").unwrap().pagination;
+        assert_eq!(remaining_in_list(p, 1, 10, Some(25.0)), None, "no `total` configured");
     }
 
     #[test]

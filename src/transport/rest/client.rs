@@ -55,7 +55,7 @@ impl Client {
                     None => None,
                 };
                 let hs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let req = Req { method: method.as_str(), url, body: text.as_deref(), headers: &hs };
+                let req = Req { method: method.as_str(), url, body: text.as_deref(), headers: &hs, gzipped: None };
                 let reply = http.send_passing(req, Some(final_answer)).await?;
                 let etag = reply.headers.get("ETag").ok().flatten();
                 Ok(Answer { status: reply.status, body: reply.body, etag })

@@ -23,6 +23,7 @@ impl RestTransport {
                 changes: js_sys::Array::new(),
                 cursor: Some(plan::DONE.into()),
                 has_more: false,
+                remaining: None,
                 sweep: None,
             });
         };
@@ -41,6 +42,7 @@ impl RestTransport {
         let changes = js_sys::Array::new();
         let mut more = false;
         let mut sweep = None;
+        let mut remaining = None;
         let gone = matches!(answer.status, 404 | 410);
         if !gone && !(200..300).contains(&answer.status) {
             return Err(SyncError::new(
@@ -92,6 +94,14 @@ impl RestTransport {
                 };
                 more = plan::more_pages(&res.pagination, pos.page, total)
                     .map_err(|m| protocol(format!("{what} answered a page that {m}")))?;
+                // What follows is known only when this list is the last the scope reads.
+                if pos.step + 1 == steps.len() {
+                    let count = match &res.pagination {
+                        Pagination::Page { total: Some(at), .. } => record::at(&answer.body, at).as_f64(),
+                        _ => None,
+                    };
+                    remaining = plan::remaining_in_list(&res.pagination, pos.page, list.length(), count);
+                }
             }
             if !more {
                 sweep = Some(Sweep {
@@ -105,6 +115,7 @@ impl RestTransport {
         Ok(PullPage {
             changes,
             has_more: next.is_some(),
+            remaining,
             cursor: Some(next.map(|c| c.encode()).unwrap_or_else(|| plan::DONE.into())),
             sweep,
         })
