@@ -22,6 +22,11 @@ pub struct Cli {
     #[arg(long)]
     pub memory: bool,
 
+    /// Store in PostgreSQL instead of SQLite (`postgres://user@host:port/db`).
+    /// Several server processes may share one database.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["memory", "db"])]
+    pub database: Option<String>,
+
     /// Accept bearer token TOKEN as user USER (repeatable).
     #[arg(long = "token", value_name = "TOKEN=USER", value_parser = parse_token)]
     pub tokens: Vec<(String, String)>,
@@ -49,6 +54,10 @@ pub struct Cli {
     #[arg(long, default_value_t = DEFAULT_MAX_PUSH_MUTATIONS as u64, value_parser = clap::value_parser!(u64).range(100..))]
     pub max_push_mutations: u64,
 
+    /// Most PostgreSQL connections this process opens at once.
+    #[arg(long, default_value_t = crate::postgres::DEFAULT_POOL_SIZE as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub pool_size: u64,
+
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub public: bool,
@@ -65,13 +74,18 @@ impl Cli {
     pub fn into_options(self) -> Options {
         Options {
             addr: self.addr,
-            db: if self.memory { DbLocation::Memory } else { DbLocation::File(self.db) },
+            db: match (self.database, self.memory) {
+                (Some(url), _) => DbLocation::Postgres { url, schema: None },
+                (None, true) => DbLocation::Memory,
+                (None, false) => DbLocation::File(self.db),
+            },
             tokens: self.tokens,
             dev_tokens: self.dev_tokens,
             enable_admin: self.enable_admin,
             seed_demo: self.seed_demo,
             max_body_bytes: self.max_body_bytes,
             max_push_mutations: self.max_push_mutations as usize,
+            pool_size: self.pool_size as usize,
             public: self.public,
         }
     }
@@ -99,6 +113,9 @@ mod tests {
         assert_eq!(o.tokens, vec![("abc".into(), "alice".into()), ("x".into(), "y=z".into())]);
         assert!(Cli::try_parse_from(["sync-server", "--token", "nouser"]).is_err());
         assert!(Cli::try_parse_from(["sync-server", "--memory", "--db", "x"]).is_err());
+        let o = Cli::try_parse_from(["sync-server", "--database", "postgres://u@h/d"]).unwrap().into_options();
+        assert_eq!(o.db, DbLocation::Postgres { url: "postgres://u@h/d".into(), schema: None });
+        assert!(Cli::try_parse_from(["sync-server", "--memory", "--database", "postgres://h"]).is_err());
         // Fewer than a client's batch would refuse what every server must accept.
         assert!(Cli::try_parse_from(["sync-server", "--max-push-mutations", "99"]).is_err());
         let o = Cli::try_parse_from(["sync-server", "--max-push-mutations", "100"]).unwrap().into_options();

@@ -3,8 +3,8 @@
 use crate::apply;
 use crate::auth::AuthUser;
 use crate::batch::{self, Batch, Item};
-use crate::db::{self, Row};
 use crate::http::{self, ApiError};
+use crate::store::Row;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -149,8 +149,8 @@ pub async fn pull(
     let mut rows = state
         .db
         .call(move |c| {
-            check_cursor(after, db::latest_seq(c)?)?;
-            Ok(db::changes_since(c, &u, after, sc.as_deref(), limit + 1)?)
+            check_cursor(after, c.latest_seq(&u)?)?;
+            Ok(c.changes_since(&u, after, sc.as_deref(), limit + 1)?)
         })
         .await?;
     let has_more = rows.len() > limit as usize;
@@ -160,7 +160,7 @@ pub async fn pull(
     let remaining = match (has_more, rows.last()) {
         (true, Some(last)) => {
             let seq = last.seq;
-            Some(state.db.call(move |c| Ok(db::count_since(c, &user, seq, scope.as_deref())?)).await?)
+            Some(state.db.call(move |c| Ok(c.count_since(&user, seq, scope.as_deref())?)).await?)
         }
         _ => None,
     };
