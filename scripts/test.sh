@@ -27,6 +27,13 @@ cargo clippy -p offline-sync --target wasm32-unknown-unknown --all-targets -- -D
 echo "== native tests (core, server)"
 cargo test --workspace
 
+# --- server: the same server tests on PostgreSQL (scripts/postgres.sh) ---
+echo "== server tests on PostgreSQL (a throwaway cluster on loopback)"
+pg_start
+trap pg_stop EXIT
+SYNC_SERVER_TEST_POSTGRES="$PG_URL" cargo test -p sync-server
+# --- end server ---
+
 echo "== browser tests (Chromium, IndexedDB, reference server)"
 cargo build -p sync-server
 PORT="$(pick_port "${TEST_SERVER_PORT:-18787}")"
@@ -38,6 +45,7 @@ cleanup() {
   kill $SERVER_PID 2>/dev/null || true
   if [ -n "$XVFB_PID" ]; then kill "$XVFB_PID" 2>/dev/null || true; fi
   rm -rf "$LOGS"
+  pg_stop # server: the PostgreSQL started above
 }
 trap cleanup EXIT
 # Prints "<browser>: N tests run in S suites (P passed, F failed, I ignored)" from

@@ -113,7 +113,8 @@ impl Pool {
         Ok(pool)
     }
 
-    fn connect(&self) -> Result<PgConn, postgres::Error> {
+    /// A new connection (in the pool's schema), outside the pool.
+    pub fn connect(&self) -> Result<PgConn, postgres::Error> {
         let mut c = self.config.connect(NoTls)?;
         if let Some(s) = &self.schema {
             c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"))?;
