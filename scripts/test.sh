@@ -32,6 +32,9 @@ echo "== server tests on PostgreSQL (a throwaway cluster on loopback)"
 pg_start
 trap pg_stop EXIT
 SYNC_SERVER_TEST_POSTGRES="$PG_URL" cargo test -p sync-server
+echo "== the cluster chaos run again (two processes on PostgreSQL behind haproxy, one killed), for its summary"
+SYNC_SERVER_TEST_POSTGRES="$PG_URL" cargo test -p sync-server --test cluster -- --nocapture 2>&1 \
+  | grep -E "^cluster chaos|test result"
 # --- end server ---
 
 echo "== browser tests (Chromium, IndexedDB, reference server)"
