@@ -157,6 +157,10 @@ node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill
   e2e/demo-webkit.test.mjs
 # ==== end e2e ====
 
+# --- server: the server benchmark at a tiny size (its own PostgreSQL; docs/performance.md) ---
+echo "== server benchmark smoke (scripts/server-bench.sh --smoke; no timing asserted)"
+scripts/server-bench.sh --smoke
+# --- end server ---
 # ==== bench smoke: the benchmark at a tiny size (scripts/bench.sh, docs/performance.md) ====
 # Runs every workload for offline-sync, plain IndexedDB and Dexie 4 once, at a tiny
 # size, so the harness cannot rot. Asserts no timing: only that every workload ran
