@@ -183,16 +183,18 @@ fn sqlite_limit(dir: &std::path::Path, total: usize, batch: usize) -> f64 {
     for start in (0..total).step_by(batch) {
         let tx = c.transaction().unwrap();
         for i in start..(start + batch).min(total) {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO entities (user_id, entity_type, id, version, deleted, data, seq, created_seq, updated_at)
                  VALUES ('u', 'note', ?1, 1, 0, ?2, ?3, ?3, 0)",
-                rusqlite::params![format!("n{i}"), data, i as i64 + 1],
             )
+            .unwrap()
+            .execute(rusqlite::params![format!("n{i}"), data, i as i64 + 1])
             .unwrap();
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES ('u', ?1, '{}', 0)",
-                [format!("m{i}")],
             )
+            .unwrap()
+            .execute([format!("m{i}")])
             .unwrap();
         }
         tx.commit().unwrap();
@@ -205,23 +207,24 @@ fn sqlite_limit(dir: &std::path::Path, total: usize, batch: usize) -> f64 {
 fn postgres_limit(url: &str, total: usize, batch: usize) -> f64 {
     let schema = format!("limit{}_{batch}", std::process::id());
     let pool = Pool::open(url, Some(&schema), 1).unwrap();
-    let mut c = pool.connect().unwrap().0;
+    let mut c = pool.connect().unwrap().client;
     let data = json!({"title": "n", "body": "x".repeat(100)}).to_string();
+    // Prepared once, as the server's are.
+    let entity = c
+        .prepare(
+            "INSERT INTO entities (user_id, entity_type, id, version, deleted, data, seq, created_seq, updated_at)
+             VALUES ('u', 'note', $1, 1, false, $2, $3, $3, 0)",
+        )
+        .unwrap();
+    let log = c
+        .prepare("INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES ('u', $1, '{}', 0)")
+        .unwrap();
     let started = Instant::now();
     for start in (0..total).step_by(batch) {
         let mut tx = c.transaction().unwrap();
         for i in start..(start + batch).min(total) {
-            tx.execute(
-                "INSERT INTO entities (user_id, entity_type, id, version, deleted, data, seq, created_seq, updated_at)
-                 VALUES ('u', 'note', $1, 1, false, $2, $3, $3, 0)",
-                &[&format!("n{i}"), &data, &(i as i64 + 1)],
-            )
-            .unwrap();
-            tx.execute(
-                "INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES ('u', $1, '{}', 0)",
-                &[&format!("m{i}")],
-            )
-            .unwrap();
+            tx.execute(&entity, &[&format!("n{i}"), &data, &(i as i64 + 1)]).unwrap();
+            tx.execute(&log, &[&format!("m{i}")]).unwrap();
         }
         tx.commit().unwrap();
     }

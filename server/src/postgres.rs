@@ -18,8 +18,10 @@
 
 use crate::http::ApiError;
 use crate::store::{now_ms, Conn, Reads, RecordedResponse, Row, StoreError, StoreResult, Tx};
-use postgres::{Client, NoTls, Transaction};
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -102,7 +104,7 @@ impl Pool {
         };
         off_runtime(|| -> anyhow::Result<()> {
             let mut c = pool.connect()?;
-            let mut tx = c.0.transaction()?;
+            let mut tx = c.client.transaction()?;
             // Two processes starting at once would race on CREATE .. IF NOT EXISTS.
             tx.execute("SELECT pg_advisory_xact_lock(727274)", &[])?;
             tx.batch_execute(SCHEMA)?;
@@ -119,7 +121,7 @@ impl Pool {
         if let Some(s) = &self.schema {
             c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"))?;
         }
-        Ok(PgConn(c))
+        Ok(PgConn::new(c))
     }
 
     /// A turn at one of the pool's connections.
@@ -133,11 +135,11 @@ impl Pool {
     pub fn with_client<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, ApiError>) -> Result<T, ApiError> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut client = match idle {
-            Some(c) if !c.0.is_closed() => c,
+            Some(c) if !c.client.is_closed() => c,
             _ => self.connect().map_err(|e| ApiError::internal(format!("cannot connect to PostgreSQL: {e}")))?,
         };
         let out = f(&mut client);
-        if !client.0.is_closed() {
+        if !client.client.is_closed() {
             self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(client);
         }
         out
@@ -176,17 +178,44 @@ fn cursor(after: u64) -> i64 {
     i64::try_from(after).unwrap_or(i64::MAX)
 }
 
-/// The reads, on a connection or in a transaction (both `GenericClient`).
-fn reads<C: postgres::GenericClient>(c: &mut C) -> PgReads<'_, C> {
-    PgReads(c)
+/// Prepared statements of one connection, by their SQL: a query sent as text
+/// is prepared and then executed, two round trips; a prepared one is one.
+#[derive(Default)]
+pub struct Statements(HashMap<String, Statement>);
+
+impl Statements {
+    fn get<C: GenericClient>(&mut self, c: &mut C, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.0.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = c.prepare(sql)?;
+        self.0.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
 }
 
-struct PgReads<'a, C>(&'a mut C);
+/// The reads, on a connection or in a transaction (both `GenericClient`).
+struct PgReads<'a, C>(&'a mut C, &'a mut Statements);
 
-impl<C: postgres::GenericClient> PgReads<'_, C> {
+impl<C: GenericClient> PgReads<'_, C> {
+    fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<postgres::Row>> {
+        let st = self.1.get(self.0, sql)?;
+        Ok(self.0.query_opt(&st, params)?)
+    }
+
+    fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<postgres::Row> {
+        let st = self.1.get(self.0, sql)?;
+        Ok(self.0.query_one(&st, params)?)
+    }
+
+    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<postgres::Row>> {
+        let st = self.1.get(self.0, sql)?;
+        Ok(self.0.query(&st, params)?)
+    }
+
     fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
         let sql = format!("SELECT {ROW_COLUMNS} FROM entities WHERE user_id = $1 AND entity_type = $2 AND id = $3");
-        self.0.query_opt(sql.as_str(), &[&user, &entity_type, &id])?.as_ref().map(row_from_sql).transpose()
+        self.query_opt(sql.as_str(), &[&user, &entity_type, &id])?.as_ref().map(row_from_sql).transpose()
     }
 
     fn changes_since(&mut self, user: &str, after: u64, scope: Option<&str>, limit: u32) -> StoreResult<Vec<Row>> {
@@ -195,17 +224,17 @@ impl<C: postgres::GenericClient> PgReads<'_, C> {
              WHERE user_id = $1 AND seq > $2 AND ($3::TEXT IS NULL OR scope = $3)
              ORDER BY seq LIMIT $4"
         );
-        let rows = self.0.query(sql.as_str(), &[&user, &cursor(after), &scope, &i64::from(limit)])?;
+        let rows = self.query(sql.as_str(), &[&user, &cursor(after), &scope, &i64::from(limit)])?;
         rows.iter().map(row_from_sql).collect()
     }
 
     fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
         let sql = "SELECT COUNT(*) FROM entities WHERE user_id = $1 AND seq > $2 AND ($3::TEXT IS NULL OR scope = $3)";
-        Ok(self.0.query_one(sql, &[&user, &cursor(after), &scope])?.try_get::<_, i64>(0)? as u64)
+        Ok(self.query_one(sql, &[&user, &cursor(after), &scope])?.try_get::<_, i64>(0)? as u64)
     }
 
     fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
-        let r = self.0.query_opt("SELECT seq FROM sync_users WHERE user_id = $1", &[&user])?;
+        let r = self.query_opt("SELECT seq FROM sync_users WHERE user_id = $1", &[&user])?;
         Ok(r.map(|r| r.try_get::<_, i64>(0)).transpose()?.unwrap_or(0) as u64)
     }
 
@@ -219,7 +248,6 @@ impl<C: postgres::GenericClient> PgReads<'_, C> {
     ) -> StoreResult<(Vec<Row>, u64)> {
         let filter = "user_id = $1 AND entity_type = $2 AND NOT deleted AND ($3::TEXT IS NULL OR scope = $3)";
         let total: i64 = self
-            .0
             .query_one(
                 format!("SELECT COUNT(*) FROM entities WHERE {filter}").as_str(),
                 &[&user, &entity_type, &scope],
@@ -227,22 +255,22 @@ impl<C: postgres::GenericClient> PgReads<'_, C> {
             .try_get(0)?;
         let sql = format!("SELECT {ROW_COLUMNS} FROM entities WHERE {filter} ORDER BY created_seq LIMIT $4 OFFSET $5");
         let (limit, offset) = (cursor(limit), cursor(offset));
-        let rows = self.0.query(sql.as_str(), &[&user, &entity_type, &scope, &limit, &offset])?;
+        let rows = self.query(sql.as_str(), &[&user, &entity_type, &scope, &limit, &offset])?;
         Ok((rows.iter().map(row_from_sql).collect::<StoreResult<_>>()?, total as u64))
     }
 
     fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
-        Ok(self.0.query_one("SELECT EXISTS (SELECT 1 FROM entities WHERE user_id = $1)", &[&user])?.try_get(0)?)
+        Ok(self.query_one("SELECT EXISTS (SELECT 1 FROM entities WHERE user_id = $1)", &[&user])?.try_get(0)?)
     }
 
     fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
         let sql = "SELECT result FROM mutation_log WHERE user_id = $1 AND mutation_id = $2";
-        Ok(self.0.query_opt(sql, &[&user, &mutation_id])?.map(|r| r.try_get(0)).transpose()?)
+        Ok(self.query_opt(sql, &[&user, &mutation_id])?.map(|r| r.try_get(0)).transpose()?)
     }
 
     fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
         let sql = "SELECT method, path, status, etag, body FROM rest_idempotency WHERE user_id = $1 AND key = $2";
-        let Some(r) = self.0.query_opt(sql, &[&user, &key])? else {
+        let Some(r) = self.query_opt(sql, &[&user, &key])? else {
             return Ok(None);
         };
         Ok(Some(RecordedResponse {
@@ -256,10 +284,10 @@ impl<C: postgres::GenericClient> PgReads<'_, C> {
 }
 
 macro_rules! reads_via {
-    ($t:ty, $field:tt) => {
+    ($t:ty) => {
         impl Reads for $t {
             fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
-                reads(&mut self.$field).get_row(user, entity_type, id)
+                self.reads().get_row(user, entity_type, id)
             }
             fn changes_since(
                 &mut self,
@@ -268,13 +296,13 @@ macro_rules! reads_via {
                 scope: Option<&str>,
                 limit: u32,
             ) -> StoreResult<Vec<Row>> {
-                reads(&mut self.$field).changes_since(user, after, scope, limit)
+                self.reads().changes_since(user, after, scope, limit)
             }
             fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
-                reads(&mut self.$field).count_since(user, after, scope)
+                self.reads().count_since(user, after, scope)
             }
             fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
-                reads(&mut self.$field).latest_seq(user)
+                self.reads().latest_seq(user)
             }
             fn list_live(
                 &mut self,
@@ -284,27 +312,41 @@ macro_rules! reads_via {
                 offset: u64,
                 limit: u64,
             ) -> StoreResult<(Vec<Row>, u64)> {
-                reads(&mut self.$field).list_live(user, entity_type, scope, offset, limit)
+                self.reads().list_live(user, entity_type, scope, offset, limit)
             }
             fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
-                reads(&mut self.$field).user_has_rows(user)
+                self.reads().user_has_rows(user)
             }
             fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
-                reads(&mut self.$field).logged_result(user, mutation_id)
+                self.reads().logged_result(user, mutation_id)
             }
             fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
-                reads(&mut self.$field).recorded_response(user, key)
+                self.reads().recorded_response(user, key)
             }
         }
     };
 }
 
-/// A connection as a `Conn` (the newtype lets the macro reach it as a field).
-pub struct PgConn(pub Client);
+/// A connection as a `Conn`, with its prepared statements.
+pub struct PgConn {
+    pub client: Client,
+    statements: Statements,
+}
+
+impl PgConn {
+    pub fn new(client: Client) -> PgConn {
+        PgConn { client, statements: Statements::default() }
+    }
+
+    fn reads(&mut self) -> PgReads<'_, Client> {
+        PgReads(&mut self.client, &mut self.statements)
+    }
+}
 
 /// A transaction holding the lock on one user's `sync_users` row.
 pub struct PgTx<'a> {
     tx: Transaction<'a>,
+    statements: &'a mut Statements,
     user: String,
     /// The user's last change position before this transaction.
     start: i64,
@@ -312,17 +354,27 @@ pub struct PgTx<'a> {
     seq: i64,
 }
 
-reads_via!(PgConn, 0);
-reads_via!(PgTx<'_>, tx);
+reads_via!(PgConn);
+reads_via!(PgTx<'_>);
 
 /// Locks `user`'s row (creating it) and answers the user's last position.
-fn lock_user(tx: &mut Transaction<'_>, user: &str) -> StoreResult<i64> {
+fn lock_user(tx: &mut Transaction<'_>, statements: &mut Statements, user: &str) -> StoreResult<i64> {
     let sql = "INSERT INTO sync_users (user_id) VALUES ($1)
                ON CONFLICT (user_id) DO UPDATE SET seq = sync_users.seq RETURNING seq";
-    Ok(tx.query_one(sql, &[&user])?.try_get(0)?)
+    let st = statements.get(tx, sql)?;
+    Ok(tx.query_one(&st, &[&user])?.try_get(0)?)
 }
 
-impl PgTx<'_> {
+impl<'a> PgTx<'a> {
+    fn reads(&mut self) -> PgReads<'_, Transaction<'a>> {
+        PgReads(&mut self.tx, self.statements)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
+        let st = self.statements.get(&mut self.tx, sql)?;
+        Ok(self.tx.execute(&st, params)?)
+    }
+
     fn check_user(&self, user: &str) -> StoreResult<()> {
         if user == self.user {
             return Ok(());
@@ -345,7 +397,8 @@ impl Tx for PgTx<'_> {
         self.seq += 1;
         let row = Row::next(entity_type, id, prev, data, client_id, self.seq as u64);
         let data_text = row.data.as_ref().map(Value::to_string);
-        self.tx.execute(
+        let seq = self.seq;
+        self.execute(
             "INSERT INTO entities (user_id, entity_type, id, version, deleted, data, seq, created_seq,
                                    modified_by_client, scope, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -360,7 +413,7 @@ impl Tx for PgTx<'_> {
                 &(row.version as i64),
                 &row.deleted,
                 &data_text,
-                &self.seq,
+                &seq,
                 &(row.created_seq as i64),
                 &row.modified_by_client,
                 &row.scope,
@@ -376,7 +429,7 @@ impl Tx for PgTx<'_> {
 
     fn log_result(&mut self, user: &str, mutation_id: &str, result_json: &str) -> StoreResult<()> {
         self.check_user(user)?;
-        self.tx.execute(
+        self.execute(
             "INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4)",
             &[&user, &mutation_id, &result_json, &now_ms()],
         )?;
@@ -385,7 +438,7 @@ impl Tx for PgTx<'_> {
 
     fn record_response(&mut self, user: &str, key: &str, rec: &RecordedResponse) -> StoreResult<()> {
         self.check_user(user)?;
-        self.tx.execute(
+        self.execute(
             "INSERT INTO rest_idempotency (user_id, key, method, path, status, etag, body, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[&user, &key, &rec.method, &rec.path, &i32::from(rec.status), &rec.etag, &rec.body, &now_ms()],
@@ -396,7 +449,8 @@ impl Tx for PgTx<'_> {
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
         if self.seq != self.start {
             let sql = "UPDATE sync_users SET seq = $2 WHERE user_id = $1";
-            self.tx.execute(sql, &[&self.user, &self.seq])?;
+            let (user, seq) = (self.user.clone(), self.seq);
+            self.execute(sql, &[&user, &seq])?;
         }
         Ok(self.tx.commit()?)
     }
@@ -404,16 +458,16 @@ impl Tx for PgTx<'_> {
 
 impl Conn for PgConn {
     fn transaction(&mut self, user: &str) -> StoreResult<Box<dyn Tx + '_>> {
-        let mut tx = self.0.transaction()?;
-        let start = lock_user(&mut tx, user)?;
-        Ok(Box::new(PgTx { tx, user: user.to_string(), start, seq: start }))
+        let mut tx = self.client.transaction()?;
+        let start = lock_user(&mut tx, &mut self.statements, user)?;
+        Ok(Box::new(PgTx { tx, statements: &mut self.statements, user: user.to_string(), start, seq: start }))
     }
 
     fn wipe_user(&mut self, user: &str) -> StoreResult<()> {
-        let mut tx = self.0.transaction()?;
+        let mut tx = self.client.transaction()?;
         // Under the lock, so no push of the user is half applied meanwhile; the
         // user's row stays, with its position: cursors never go back.
-        lock_user(&mut tx, user)?;
+        lock_user(&mut tx, &mut self.statements, user)?;
         for table in ["entities", "mutation_log", "rest_idempotency"] {
             tx.execute(format!("DELETE FROM {table} WHERE user_id = $1").as_str(), &[&user])?;
         }

@@ -119,7 +119,8 @@ fn write_row(
     let seq = next_seq(tx)?;
     let row = Row::next(entity_type, id, prev, data, client_id, seq);
     let data_text = row.data.as_ref().map(Value::to_string);
-    tx.execute(
+    // Cached: preparing it again for every row costs more than running it.
+    tx.prepare_cached(
         "INSERT INTO entities (user_id, entity_type, id, version, deleted, data, seq, created_seq,
                                modified_by_client, scope, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -127,20 +128,20 @@ fn write_row(
             version = excluded.version, deleted = excluded.deleted, data = excluded.data,
             seq = excluded.seq, modified_by_client = excluded.modified_by_client,
             scope = excluded.scope, updated_at = excluded.updated_at",
-        params![
-            user,
-            row.entity_type,
-            row.id,
-            row.version as i64,
-            row.deleted as i64,
-            data_text,
-            row.seq as i64,
-            row.created_seq as i64,
-            row.modified_by_client,
-            row.scope,
-            now_ms(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        user,
+        row.entity_type,
+        row.id,
+        row.version as i64,
+        row.deleted as i64,
+        data_text,
+        row.seq as i64,
+        row.created_seq as i64,
+        row.modified_by_client,
+        row.scope,
+        now_ms(),
+    ])?;
     Ok(row)
 }
 
@@ -206,10 +207,8 @@ fn logged_result(c: &Connection, user: &str, mutation_id: &str) -> rusqlite::Res
 }
 
 fn log_result(tx: &Transaction<'_>, user: &str, mutation_id: &str, result_json: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![user, mutation_id, result_json, now_ms()],
-    )?;
+    tx.prepare_cached("INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![user, mutation_id, result_json, now_ms()])?;
     Ok(())
 }
 

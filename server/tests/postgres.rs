@@ -187,7 +187,7 @@ async fn pushes_of_two_users_through_two_processes_both_progress() {
     let holder = {
         let db = db.clone();
         std::thread::spawn(move || {
-            let mut c = PgConn(postgres::Client::connect(&db, NoTls).unwrap());
+            let mut c = PgConn::new(postgres::Client::connect(&db, NoTls).unwrap());
             let tx = c.transaction("usera").unwrap();
             locked_tx.send(()).unwrap();
             hold_rx.recv().unwrap();
