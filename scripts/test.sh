@@ -157,6 +157,10 @@ node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/kill
   e2e/demo-webkit.test.mjs
 # ==== end e2e ====
 
+# --- server: the browser chaos run against two processes on PostgreSQL behind haproxy ---
+echo "== browser chaos run through haproxy (e2e/cluster-chaos.sh: 2 processes, one killed with -9 and restarted)"
+e2e/cluster-chaos.sh 2>&1 | grep -E "^chaos seed=|^cluster:|test result|^==|panicked"
+# --- end server ---
 # --- server: the server benchmark at a tiny size (its own PostgreSQL; docs/performance.md) ---
 echo "== server benchmark smoke (scripts/server-bench.sh --smoke; no timing asserted)"
 scripts/server-bench.sh --smoke
