@@ -27,6 +27,15 @@ pub struct PushOutcome {
 /// committed (rows and log together) or, on a database error, nothing is.
 pub fn push(conn: &mut dyn Conn, user: &str, client_id: &str, items: &[Item]) -> StoreResult<PushOutcome> {
     let mut tx = conn.transaction(user)?;
+    let ids: Vec<&str> = items.iter().map(Item::mutation_id).filter(|id| valid_id(id)).collect();
+    let keys: Vec<(&str, &str)> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Valid(m) => Some((m.entity_type.as_str(), m.entity_id.as_str())),
+            Item::Malformed { .. } => None,
+        })
+        .collect();
+    tx.prefetch(user, &ids, &keys)?;
     let mut out = PushOutcome { results: Vec::with_capacity(items.len()), applied: Vec::new() };
     for item in items {
         let mutation_id = item.mutation_id();

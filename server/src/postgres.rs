@@ -352,10 +352,56 @@ pub struct PgTx<'a> {
     start: i64,
     /// The last position this transaction has taken.
     seq: i64,
+    /// What `prefetch` read, kept up to date by this transaction's writes.
+    rows: HashMap<(String, String), Option<Row>>,
+    logged: HashMap<String, Option<String>>,
 }
 
 reads_via!(PgConn);
-reads_via!(PgTx<'_>);
+
+impl Reads for PgTx<'_> {
+    fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
+        if user == self.user {
+            if let Some(r) = self.rows.get(&(entity_type.to_string(), id.to_string())) {
+                return Ok(r.clone());
+            }
+        }
+        self.reads().get_row(user, entity_type, id)
+    }
+    fn changes_since(&mut self, user: &str, after: u64, scope: Option<&str>, limit: u32) -> StoreResult<Vec<Row>> {
+        self.reads().changes_since(user, after, scope, limit)
+    }
+    fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
+        self.reads().count_since(user, after, scope)
+    }
+    fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
+        self.reads().latest_seq(user)
+    }
+    fn list_live(
+        &mut self,
+        user: &str,
+        entity_type: &str,
+        scope: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<Row>, u64)> {
+        self.reads().list_live(user, entity_type, scope, offset, limit)
+    }
+    fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
+        self.reads().user_has_rows(user)
+    }
+    fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
+        if user == self.user {
+            if let Some(r) = self.logged.get(mutation_id) {
+                return Ok(r.clone());
+            }
+        }
+        self.reads().logged_result(user, mutation_id)
+    }
+    fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
+        self.reads().recorded_response(user, key)
+    }
+}
 
 /// Locks `user`'s row (creating it) and answers the user's last position.
 fn lock_user(tx: &mut Transaction<'_>, statements: &mut Statements, user: &str) -> StoreResult<i64> {
@@ -420,7 +466,40 @@ impl Tx for PgTx<'_> {
                 &now_ms(),
             ],
         )?;
+        self.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row.clone()));
         Ok(row)
+    }
+
+    fn prefetch(&mut self, user: &str, mutation_ids: &[&str], entities: &[(&str, &str)]) -> StoreResult<()> {
+        self.check_user(user)?;
+        let ids: Vec<&str> = mutation_ids.iter().copied().filter(|id| !self.logged.contains_key(*id)).collect();
+        if !ids.is_empty() {
+            let sql = "SELECT mutation_id, result FROM mutation_log WHERE user_id = $1 AND mutation_id = ANY($2)";
+            let st = self.statements.get(&mut self.tx, sql)?;
+            for id in &ids {
+                self.logged.insert(id.to_string(), None);
+            }
+            for r in self.tx.query(&st, &[&user, &ids])? {
+                self.logged.insert(r.try_get(0)?, Some(r.try_get(1)?));
+            }
+        }
+        let (types, idents): (Vec<&str>, Vec<&str>) =
+            entities.iter().filter(|(t, i)| !self.rows.contains_key(&(t.to_string(), i.to_string()))).copied().unzip();
+        if !types.is_empty() {
+            let sql = format!(
+                "SELECT {ROW_COLUMNS} FROM entities WHERE user_id = $1
+                 AND (entity_type, id) IN (SELECT * FROM unnest($2::TEXT[], $3::TEXT[]))"
+            );
+            let st = self.statements.get(&mut self.tx, &sql)?;
+            for (t, i) in types.iter().zip(&idents) {
+                self.rows.insert((t.to_string(), i.to_string()), None);
+            }
+            for r in self.tx.query(&st, &[&user, &types, &idents])? {
+                let row = row_from_sql(&r)?;
+                self.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row));
+            }
+        }
+        Ok(())
     }
 
     fn next_rest_id(&mut self) -> StoreResult<u64> {
@@ -433,6 +512,7 @@ impl Tx for PgTx<'_> {
             "INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4)",
             &[&user, &mutation_id, &result_json, &now_ms()],
         )?;
+        self.logged.insert(mutation_id.to_string(), Some(result_json.to_string()));
         Ok(())
     }
 
@@ -460,7 +540,15 @@ impl Conn for PgConn {
     fn transaction(&mut self, user: &str) -> StoreResult<Box<dyn Tx + '_>> {
         let mut tx = self.client.transaction()?;
         let start = lock_user(&mut tx, &mut self.statements, user)?;
-        Ok(Box::new(PgTx { tx, statements: &mut self.statements, user: user.to_string(), start, seq: start }))
+        Ok(Box::new(PgTx {
+            tx,
+            statements: &mut self.statements,
+            user: user.to_string(),
+            start,
+            seq: start,
+            rows: HashMap::new(),
+            logged: HashMap::new(),
+        }))
     }
 
     fn wipe_user(&mut self, user: &str) -> StoreResult<()> {

@@ -167,6 +167,14 @@ pub trait Tx: Reads {
         data: Option<Value>,
         client_id: &str,
     ) -> StoreResult<Row>;
+    /// Reads at once the log entries of `mutation_ids` and the rows of
+    /// `entities` ((type, id) pairs) that this transaction is about to look
+    /// up one by one, where one query is cheaper than many (PostgreSQL: a
+    /// round trip each). Answers stay exact: the transaction holds the user's
+    /// lock, so nobody else changes them meanwhile. By default nothing.
+    fn prefetch(&mut self, _user: &str, _mutation_ids: &[&str], _entities: &[(&str, &str)]) -> StoreResult<()> {
+        Ok(())
+    }
     /// The next number of the REST facade's `srv-<n>` ids.
     fn next_rest_id(&mut self) -> StoreResult<u64>;
     fn log_result(&mut self, user: &str, mutation_id: &str, result_json: &str) -> StoreResult<()>;
