@@ -16,4 +16,5 @@ pub mod protocol;
 pub mod queue;
 pub mod rest;
 pub mod schedule;
+pub mod scope;
 pub mod status;

@@ -174,28 +174,56 @@ pub struct PullResponse<D> {
     pub remaining: Option<u64>,
 }
 
-/// A pull scope: everything of the user, or one course and what belongs to it.
+/// A pull scope: everything of the user, or one instance of a scope the app and
+/// the server declare (`crate::scope`): `course:42` is course 42 and its lessons.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
     All,
-    Course(String),
+    Named { name: String, id: String },
 }
 
 impl Scope {
-    /// Query-string form, also used as the key of the stored cursor.
+    pub fn named(name: &str, id: &str) -> Scope {
+        Scope::Named { name: name.to_string(), id: id.to_string() }
+    }
+
+    /// The seed's scope: one course and what belongs to it.
+    pub fn course(id: &str) -> Scope {
+        Scope::named("course", id)
+    }
+
+    /// Query-string form (`all`, `<name>:<id>`), also the key of the stored cursor.
     pub fn key(&self) -> String {
         match self {
             Scope::All => "all".to_string(),
-            Scope::Course(id) => format!("course:{id}"),
+            Scope::Named { name, id } => format!("{name}:{id}"),
         }
     }
 
+    /// The scope's name; `None` for `all`.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Scope::All => None,
+            Scope::Named { name, .. } => Some(name),
+        }
+    }
+
+    /// The id of the scope's root; `None` for `all`.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Scope::All => None,
+            Scope::Named { id, .. } => Some(id),
+        }
+    }
+
+    /// `all` (or nothing), or `<name>:<id>` with a valid name and a non-empty id.
+    /// Whether the name is declared is the caller's to check.
     pub fn parse(s: &str) -> Option<Scope> {
         if s.is_empty() || s == "all" {
             return Some(Scope::All);
         }
-        let id = s.strip_prefix("course:")?;
-        (!id.is_empty()).then(|| Scope::Course(id.to_string()))
+        let (name, id) = s.split_once(':')?;
+        (crate::scope::valid_name(name) && !id.is_empty()).then(|| Scope::named(name, id))
     }
 }
 
@@ -273,10 +301,12 @@ mod tests {
     fn scope_keys() {
         assert_eq!(Scope::parse("all"), Some(Scope::All));
         assert_eq!(Scope::parse(""), Some(Scope::All));
-        assert_eq!(Scope::parse("course:42"), Some(Scope::Course("42".into())));
+        assert_eq!(Scope::parse("course:42"), Some(Scope::course("42")));
+        assert_eq!(Scope::parse("workspace:w:1"), Some(Scope::named("workspace", "w:1")), "an id may hold a colon");
         assert_eq!(Scope::parse("course:"), None);
-        assert_eq!(Scope::parse("lesson:1"), None);
-        assert_eq!(Scope::Course("a".into()).key(), "course:a");
+        assert_eq!(Scope::parse(":1"), None);
+        assert_eq!(Scope::parse("9:1"), None);
+        assert_eq!(Scope::course("a").key(), "course:a");
     }
 
     #[test]

@@ -150,7 +150,7 @@ proptest! {
 
     #[test]
     fn scope_keys_round_trip(id in ".{1,40}") {
-        let s = Scope::Course(id);
+        let s = Scope::course(&id);
         prop_assert_eq!(Scope::parse(&s.key()), Some(s));
     }
 

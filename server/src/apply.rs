@@ -6,6 +6,7 @@ use crate::batch::Item;
 use crate::store::{Conn, Row, StoreError, StoreResult, Tx};
 use offline_sync_core::merge;
 use offline_sync_core::protocol::{Mutation, MutationResult, MutationStatus, Op};
+use offline_sync_core::scope::ScopeDef;
 use serde_json::Value;
 
 /// Longest entity type, entity id, mutation id and client id accepted, in
@@ -25,7 +26,14 @@ pub struct PushOutcome {
 
 /// Applies mutations of one push in one transaction: either every result is
 /// committed (rows and log together) or, on a database error, nothing is.
-pub fn push(conn: &mut dyn Conn, user: &str, client_id: &str, items: &[Item]) -> StoreResult<PushOutcome> {
+/// `scopes`: the server's scope declarations (PROTOCOL.md §5).
+pub fn push(
+    conn: &mut dyn Conn,
+    user: &str,
+    client_id: &str,
+    items: &[Item],
+    scopes: &[ScopeDef],
+) -> StoreResult<PushOutcome> {
     let mut tx = conn.transaction(user)?;
     let ids: Vec<&str> = items.iter().map(Item::mutation_id).filter(|id| valid_id(id)).collect();
     let keys: Vec<(&str, &str)> = items
@@ -55,7 +63,7 @@ pub fn push(conn: &mut dyn Conn, user: &str, client_id: &str, items: &[Item]) ->
             }
         }
         let result = match item {
-            Item::Valid(m) => apply_one(&mut *tx, user, client_id, m)?,
+            Item::Valid(m) => apply_one(&mut *tx, user, client_id, m, scopes)?,
             Item::Malformed { error, .. } => rejected(mutation_id, error.clone()),
         };
         // A conflict changed nothing, so it is not logged: a resend of the same
@@ -101,7 +109,13 @@ pub fn may_apply(row: &Row, base_version: Option<u64>, client_id: &str) -> bool 
     base_version == Some(row.version) || row.modified_by_client.as_deref() == Some(client_id)
 }
 
-fn apply_one(tx: &mut dyn Tx, user: &str, client_id: &str, m: &Mutation<Value>) -> StoreResult<MutationResult<Value>> {
+fn apply_one(
+    tx: &mut dyn Tx,
+    user: &str,
+    client_id: &str,
+    m: &Mutation<Value>,
+    scopes: &[ScopeDef],
+) -> StoreResult<MutationResult<Value>> {
     if let Err(e) = validate(m) {
         return Ok(rejected(&m.mutation_id, e));
     }
@@ -132,6 +146,6 @@ fn apply_one(tx: &mut dyn Tx, user: &str, client_id: &str, m: &Mutation<Value>) 
         Ok(d) => d,
         Err(e) => return Ok(rejected(&m.mutation_id, e)),
     };
-    let written = tx.write_row(user, &m.entity_type, &m.entity_id, row.as_ref(), new_data, client_id)?;
+    let written = tx.write_row(user, &m.entity_type, &m.entity_id, row.as_ref(), new_data, client_id, scopes)?;
     Ok(result(MutationStatus::Applied, Some(&written)))
 }

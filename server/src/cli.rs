@@ -3,6 +3,7 @@
 use crate::db::DbLocation;
 use crate::{Options, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PUSH_MUTATIONS};
 use clap::Parser;
+use offline_sync_core::scope::{default_scopes, ScopeDef};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -61,6 +62,25 @@ pub struct Cli {
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub public: bool,
+
+    /// A named scope clients can pull on its own (PROTOCOL.md §5), as
+    /// NAME=ROOT:KEY (entities of type ROOT are its roots; others belong by their
+    /// KEY field) or NAME:KEY (the root type is NAME). Repeat for several. Without
+    /// any, the server declares course:courseId.
+    #[arg(long = "scope", value_name = "NAME[=ROOT]:KEY", value_parser = parse_scope)]
+    pub scopes: Vec<ScopeDef>,
+}
+
+fn parse_scope(s: &str) -> Result<ScopeDef, String> {
+    let (head, key) = s.rsplit_once(':').ok_or_else(|| format!("expected NAME[=ROOT]:KEY, got {s:?}"))?;
+    let (name, root) = head.split_once('=').unwrap_or((head, head));
+    if !offline_sync_core::scope::valid_name(name) {
+        return Err(format!("{name:?} is not a scope name: a letter, then letters, digits, _ or -"));
+    }
+    if root.is_empty() || key.is_empty() {
+        return Err(format!("expected NAME[=ROOT]:KEY with a non-empty root and key, got {s:?}"));
+    }
+    Ok(ScopeDef { name: name.into(), root: root.into(), key: key.into() })
 }
 
 fn parse_token(s: &str) -> Result<(String, String), String> {
@@ -87,6 +107,7 @@ impl Cli {
             max_push_mutations: self.max_push_mutations as usize,
             pool_size: self.pool_size as usize,
             public: self.public,
+            scopes: if self.scopes.is_empty() { default_scopes() } else { self.scopes },
         }
     }
 }
@@ -120,5 +141,24 @@ mod tests {
         assert!(Cli::try_parse_from(["sync-server", "--max-push-mutations", "99"]).is_err());
         let o = Cli::try_parse_from(["sync-server", "--max-push-mutations", "100"]).unwrap().into_options();
         assert_eq!(o.max_push_mutations, 100);
+    }
+
+    #[test]
+    fn scopes() {
+        let o = Cli::try_parse_from(["sync-server"]).unwrap().into_options();
+        assert_eq!(o.scopes, vec![ScopeDef::course()], "the seed's course by default");
+        let o = Cli::try_parse_from(["sync-server", "--scope", "workspace:workspaceId", "--scope", "team=org:orgId"])
+            .unwrap()
+            .into_options();
+        assert_eq!(
+            o.scopes,
+            vec![
+                ScopeDef { name: "workspace".into(), root: "workspace".into(), key: "workspaceId".into() },
+                ScopeDef { name: "team".into(), root: "org".into(), key: "orgId".into() },
+            ]
+        );
+        for bad in ["workspace", "9w:k", "w=:k", "w:", "a:b=c:k"] {
+            assert!(Cli::try_parse_from(["sync-server", "--scope", bad]).is_err(), "{bad}");
+        }
     }
 }

@@ -29,6 +29,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use offline_sync_core::protocol::{PULL_PATH, PUSH_PATH};
+use offline_sync_core::scope::ScopeDef;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub struct Options {
     pub pool_size: usize,
     /// Allow binding a non-loopback address.
     pub public: bool,
+    /// The named scopes (`--scope`); the seed's `course` when none is given.
+    pub scopes: Vec<ScopeDef>,
 }
 
 impl Options {
@@ -88,6 +91,7 @@ impl Options {
             max_push_mutations: DEFAULT_MAX_PUSH_MUTATIONS,
             pool_size: postgres::DEFAULT_POOL_SIZE,
             public: false,
+            scopes: offline_sync_core::scope::default_scopes(),
         }
     }
 }
@@ -114,6 +118,8 @@ pub struct AppState {
     pub admin: Arc<Admin>,
     pub max_body_bytes: usize,
     pub max_push_mutations: usize,
+    /// The named scopes this server declares (PROTOCOL.md §5).
+    pub scopes: Arc<Vec<ScopeDef>>,
 }
 
 impl AppState {
@@ -133,6 +139,7 @@ impl AppState {
             admin: Arc::new(Admin::new(opts.enable_admin)),
             max_body_bytes: opts.max_body_bytes,
             max_push_mutations: opts.max_push_mutations,
+            scopes: Arc::new(opts.scopes.clone()),
         })
     }
 }

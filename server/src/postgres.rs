@@ -18,6 +18,7 @@
 
 use crate::http::ApiError;
 use crate::store::{now_ms, Conn, Reads, RecordedResponse, Row, StoreError, StoreResult, Tx};
+use offline_sync_core::scope::ScopeDef;
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use serde_json::Value;
@@ -438,10 +439,11 @@ impl Tx for PgTx<'_> {
         prev: Option<&Row>,
         data: Option<Value>,
         client_id: &str,
+        scopes: &[ScopeDef],
     ) -> StoreResult<Row> {
         self.check_user(user)?;
         self.seq += 1;
-        let row = Row::next(entity_type, id, prev, data, client_id, self.seq as u64);
+        let row = Row::next(entity_type, id, prev, data, client_id, self.seq as u64, scopes);
         let data_text = row.data.as_ref().map(Value::to_string);
         let seq = self.seq;
         self.execute(

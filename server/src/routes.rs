@@ -67,10 +67,11 @@ async fn apply_in_chunks(state: AppState, user: String, batch: Batch) -> Result<
     let mut results = Vec::with_capacity(items.len());
     for run in split_batch(&sizes, 0, APPLY_CHUNK_BYTES, APPLY_CHUNK) {
         let (admin, user, client, items) = (state.admin.clone(), user.clone(), client.clone(), items.clone());
+        let scopes = state.scopes.clone();
         let chunk = state
             .db
             .call(move |c| {
-                let out = apply::push(c, &user, &client, &items[run])?;
+                let out = apply::push(c, &user, &client, &items[run], &scopes)?;
                 // Counted here, on the blocking thread, so a request dropped
                 // after the commit is still counted.
                 for id in &out.applied {
@@ -141,8 +142,13 @@ pub async fn pull(
     let limit = parse_limit(q.limit.as_deref())?;
     let scope = match q.scope.as_deref().map(Scope::parse) {
         None | Some(Some(Scope::All)) => None,
-        Some(Some(s @ Scope::Course(_))) => Some(s.key()),
-        Some(None) => return Err(ApiError::bad_request("invalid scope: use \"all\" or \"course:<id>\"")),
+        Some(Some(s @ Scope::Named { .. })) if state.scopes.iter().any(|d| Some(d.name.as_str()) == s.name()) => {
+            Some(s.key())
+        }
+        _ => {
+            let names: Vec<String> = state.scopes.iter().map(|d| format!("\"{}:<id>\"", d.name)).collect();
+            return Err(ApiError::bad_request(format!("invalid scope: use \"all\" or {}", names.join(", "))));
+        }
     };
     // One row more than asked tells whether another page exists.
     let (u, sc) = (user.clone(), scope.clone());

@@ -52,15 +52,17 @@ pub fn seed_demo(conn: &mut dyn Conn) -> StoreResult<bool> {
     if conn.user_has_rows(DEMO_USER)? {
         return Ok(false);
     }
+    // The demo's catalogue is courses and their lessons: the seed's `course` scope.
+    let scopes = offline_sync_core::scope::default_scopes();
     let mut tx = conn.transaction(DEMO_USER)?;
     for (i, (title, description, level, lessons)) in COURSES.iter().enumerate() {
         let course_id = format!("course-{}", i + 1);
         let data = json!({"id": course_id, "title": title, "description": description, "level": level});
-        tx.write_row(DEMO_USER, "course", &course_id, None, Some(data), SEED_CLIENT)?;
+        tx.write_row(DEMO_USER, "course", &course_id, None, Some(data), SEED_CLIENT, &scopes)?;
         for (j, lesson) in lessons.iter().enumerate() {
             let id = format!("lesson-{}-{}", i + 1, j + 1);
             let data = json!({"id": id, "courseId": course_id, "title": lesson, "position": j + 1});
-            tx.write_row(DEMO_USER, "lesson", &id, None, Some(data), SEED_CLIENT)?;
+            tx.write_row(DEMO_USER, "lesson", &id, None, Some(data), SEED_CLIENT, &scopes)?;
         }
     }
     tx.commit()?;

@@ -3,6 +3,7 @@
 //! overlap and a server-wide counter is a safe cursor.
 
 use crate::store::{now_ms, Conn, Reads, RecordedResponse, Row, StoreResult, Tx};
+use offline_sync_core::scope::ScopeDef;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 use std::path::Path;
@@ -107,6 +108,7 @@ fn next_seq(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
 
 /// Writes the new state of an entity (`None` = tombstone) on top of `prev`,
 /// bumping the version and taking a new seq. Returns the row as written.
+#[allow(clippy::too_many_arguments)]
 fn write_row(
     tx: &Transaction<'_>,
     user: &str,
@@ -115,9 +117,10 @@ fn write_row(
     prev: Option<&Row>,
     data: Option<Value>,
     client_id: &str,
+    scopes: &[ScopeDef],
 ) -> rusqlite::Result<Row> {
     let seq = next_seq(tx)?;
-    let row = Row::next(entity_type, id, prev, data, client_id, seq);
+    let row = Row::next(entity_type, id, prev, data, client_id, seq, scopes);
     let data_text = row.data.as_ref().map(Value::to_string);
     // Cached: preparing it again for every row costs more than running it.
     tx.prepare_cached(
@@ -324,8 +327,9 @@ impl Tx for Transaction<'_> {
         prev: Option<&Row>,
         data: Option<Value>,
         client_id: &str,
+        scopes: &[ScopeDef],
     ) -> StoreResult<Row> {
-        Ok(write_row(self, user, entity_type, id, prev, data, client_id)?)
+        Ok(write_row(self, user, entity_type, id, prev, data, client_id, scopes)?)
     }
     fn next_rest_id(&mut self) -> StoreResult<u64> {
         Ok(next_counter(self, "rest_id")?)
@@ -360,11 +364,11 @@ mod tests {
     fn seq_is_monotonic_across_wipes() {
         let mut c = open(None).unwrap();
         let tx = Connection::transaction(&mut c).unwrap();
-        let a = write_row(&tx, "u", "course", "c", None, Some(json!({})), "x").unwrap();
+        let a = write_row(&tx, "u", "course", "c", None, Some(json!({})), "x", &[ScopeDef::course()]).unwrap();
         tx.commit().unwrap();
         wipe_user(&mut c, "u").unwrap();
         let tx = Connection::transaction(&mut c).unwrap();
-        let b = write_row(&tx, "u", "course", "c", None, Some(json!({})), "x").unwrap();
+        let b = write_row(&tx, "u", "course", "c", None, Some(json!({})), "x", &[ScopeDef::course()]).unwrap();
         assert!(b.seq > a.seq);
         assert_eq!(b.version, 1);
     }

@@ -4,6 +4,7 @@
 //! filters by it, so no code path can reach another user's rows.
 
 use offline_sync_core::protocol::Entity;
+use offline_sync_core::scope::ScopeDef;
 use serde_json::Value;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -87,13 +88,14 @@ impl Row {
         data: Option<Value>,
         client_id: &str,
         seq: u64,
+        scopes: &[ScopeDef],
     ) -> Row {
         Row {
             entity_type: entity_type.to_string(),
             id: id.to_string(),
             version: prev.map_or(1, |p| p.version + 1),
             deleted: data.is_none(),
-            scope: scope_of(entity_type, id, data.as_ref(), prev.and_then(|p| p.scope.as_deref())),
+            scope: scope_of(scopes, entity_type, id, data.as_ref(), prev.and_then(|p| p.scope.as_deref())),
             data,
             seq,
             created_seq: prev.map_or(seq, |p| p.created_seq),
@@ -116,15 +118,23 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// Which pull scope a row belongs to: a course is its own scope; anything whose
-/// data names a `courseId` belongs to that course. A tombstone has no data, so
-/// it keeps the scope it had, or scoped pulls would never see the deletion.
-pub fn scope_of(entity_type: &str, id: &str, data: Option<&Value>, prev: Option<&str>) -> Option<String> {
-    if entity_type == "course" {
-        return Some(format!("course:{id}"));
-    }
+/// Which pull scope a row belongs to under the server's declarations
+/// (PROTOCOL.md §5; by default `course`: a course is its own scope, anything
+/// whose data names a `courseId` belongs to that course). A tombstone has no
+/// data, so it keeps the scope it had, or scoped pulls would never see the deletion.
+pub fn scope_of(
+    scopes: &[ScopeDef],
+    entity_type: &str,
+    id: &str,
+    data: Option<&Value>,
+    prev: Option<&str>,
+) -> Option<String> {
+    let field = |d: &Value, f: &str| d.get(f).and_then(Value::as_str).map(str::to_string);
     match data {
-        Some(d) => d.get("courseId").and_then(Value::as_str).map(|c| format!("course:{c}")),
+        Some(d) => offline_sync_core::scope::scope_of(scopes, entity_type, id, |f| field(d, f)).map(|s| s.key()),
+        None if scopes.iter().any(|s| s.root == entity_type) => {
+            offline_sync_core::scope::scope_of(scopes, entity_type, id, |_| None).map(|s| s.key())
+        }
         None => prev.map(str::to_string),
     }
 }
@@ -158,6 +168,8 @@ pub trait Reads {
 pub trait Tx: Reads {
     /// Writes the new state of an entity on top of `prev`, bumping the version
     /// and taking the user's next change position. Returns the row as written.
+    /// `scopes`: the server's scope declarations, which say the row's scope.
+    #[allow(clippy::too_many_arguments)]
     fn write_row(
         &mut self,
         user: &str,
@@ -166,6 +178,7 @@ pub trait Tx: Reads {
         prev: Option<&Row>,
         data: Option<Value>,
         client_id: &str,
+        scopes: &[ScopeDef],
     ) -> StoreResult<Row>;
     /// Reads at once the log entries of `mutation_ids` and the rows of
     /// `entities` ((type, id) pairs) that this transaction is about to look

@@ -89,12 +89,12 @@ fn a_sequence_cursor_skips_a_change_committed_late_and_ours_does_not() {
     let pool = Pool::open(&url, Some(&schema), 2).unwrap();
     let (mut w1, mut w2, mut r) = (pool.connect().unwrap(), pool.connect().unwrap(), pool.connect().unwrap());
     let mut tx1 = w1.transaction("u").unwrap();
-    let first = tx1.write_row("u", "note", "a", None, Some(json!({})), "c1").unwrap();
+    let first = tx1.write_row("u", "note", "a", None, Some(json!({})), "c1", &[]).unwrap();
     let (started, done) = (mpsc::channel(), mpsc::channel());
     let writer = std::thread::spawn(move || {
         started.0.send(()).unwrap();
         let mut tx2 = w2.transaction("u").unwrap();
-        let second = tx2.write_row("u", "note", "b", None, Some(json!({})), "c2").unwrap();
+        let second = tx2.write_row("u", "note", "b", None, Some(json!({})), "c2", &[]).unwrap();
         tx2.commit().unwrap();
         done.0.send(()).unwrap();
         (second, w2)

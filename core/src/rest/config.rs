@@ -87,8 +87,9 @@ pub struct Resource {
     pub pagination: Pagination,
     /// What a full sync lists.
     pub all: Option<ScopePath>,
-    /// What `downloadCourse` reads.
-    pub course: Option<ScopePath>,
+    /// What downloading one instance of a named scope reads (`downloadCourse`:
+    /// the `course` scope), by scope name.
+    pub scopes: NamedPaths,
     pub version_field: Option<String>,
     pub if_match: bool,
     pub client_ids: bool,
@@ -98,6 +99,13 @@ pub struct Resource {
 pub struct RestConfig {
     /// In the order the app listed them (a full sync lists them in this order).
     pub resources: Vec<Resource>,
+}
+
+impl Resource {
+    /// How this entity type's records of one instance of scope `name` are read.
+    pub fn scope_path(&self, name: &str) -> Option<&ScopePath> {
+        self.scopes.iter().find(|(n, _)| n == name).map(|(_, p)| p)
+    }
 }
 
 impl RestConfig {
@@ -122,7 +130,6 @@ pub const RESOURCE_KEYS: &[&str] = &[
     "clientIds",
 ];
 const PAGINATION_KEYS: &[&str] = &["style", "pageParam", "limitParam", "pageSize", "firstPage", "totalPages"];
-const SCOPE_KEYS: &[&str] = &["all", "course"];
 const ROUTE_KEYS: &[&str] = &["method", "path"];
 const TRANSPORT_KEYS: &[&str] = &["request", "push", "pull"];
 
@@ -314,20 +321,22 @@ fn pagination<T: Tree>(layer: &Layer<'_, T>) -> Result<Pagination, ConfigError> 
     })
 }
 
+/// Paths by scope name (`scope.course`, `scope.workspace`).
+type NamedPaths = Vec<(String, ScopePath)>;
+
 fn scopes<T: Tree>(
     layer: &Layer<'_, T>,
     collection: Option<&PathTemplate>,
     item: Option<&PathTemplate>,
-) -> Result<(Option<ScopePath>, Option<ScopePath>), ConfigError> {
+) -> Result<(Option<ScopePath>, NamedPaths), ConfigError> {
     let default_all =
         collection.filter(|c| c.params().is_empty()).map(|c| ScopePath { path: c.clone(), single: false, link: None });
     let (v, path) = layer.get("scope");
     match v.raw() {
-        Raw::Undefined => return Ok((default_all, None)),
+        Raw::Undefined => return Ok((default_all, Vec::new())),
         Raw::Object => {}
         other => return Err(bad(&path, "an object like { course: '/courses/:courseId/lessons' }", &other)),
     }
-    known_keys(&v, &path, SCOPE_KEYS)?;
     let all_path = format!("{path}.all");
     let all = match v.get("all").raw() {
         Raw::Undefined => default_all,
@@ -344,25 +353,32 @@ fn scopes<T: Tree>(
         }
         other => return Err(bad(&all_path, "a path, or false", &other)),
     };
-    let course_path = format!("{path}.course");
-    let course = match v.get("course").raw() {
-        Raw::Undefined => None,
-        Raw::String(s) => {
-            let t = PathTemplate::parse(&s).map_err(|m| err(&course_path, m))?;
-            let params = t.params();
-            if params.len() != 1 {
-                return Err(err(
-                    &course_path,
-                    format!("must have exactly one placeholder, for the course id, like \"/courses/:courseId/lessons\" (got {s:?})"),
-                ));
-            }
-            let single = item.is_some_and(|i| i.same_shape(&t));
-            let link = (!single).then(|| params[0].to_string());
-            Some(ScopePath { path: t, single, link })
+    // Every other key is a named scope (`crate::scope`): the path that reads this
+    // entity type's records of one instance of it.
+    let mut named = Vec::new();
+    for name in v.keys().into_iter().filter(|k| k != "all") {
+        let scope_path = format!("{path}.{name}");
+        if !crate::scope::valid_name(&name) {
+            return Err(err(&scope_path, "is not a scope name (all, or a declared scope such as course)"));
         }
-        other => return Err(bad(&course_path, "a path like \"/courses/:courseId/lessons\"", &other)),
-    };
-    Ok((all, course))
+        match v.get(&name).raw() {
+            Raw::String(s) => {
+                let t = PathTemplate::parse(&s).map_err(|m| err(&scope_path, m))?;
+                let params = t.params();
+                if params.len() != 1 {
+                    return Err(err(
+                        &scope_path,
+                        format!("must have exactly one placeholder, for the {name} id, like \"/courses/:courseId/lessons\" (got {s:?})"),
+                    ));
+                }
+                let single = item.is_some_and(|i| i.same_shape(&t));
+                let link = (!single).then(|| params[0].to_string());
+                named.push((name, ScopePath { path: t, single, link }));
+            }
+            other => return Err(bad(&scope_path, "a path like \"/courses/:courseId/lessons\"", &other)),
+        }
+    }
+    Ok((all, named))
 }
 
 fn resource<T: Tree>(entity_type: &str, own: &T, defaults: Option<&T>) -> Result<Resource, ConfigError> {
@@ -397,8 +413,8 @@ fn resource<T: Tree>(entity_type: &str, own: &T, defaults: Option<&T>) -> Result
         item.as_ref().map(|i| Route { method: Method::Delete, path: i.clone() }),
         &[("DELETE", Method::Delete, item.as_ref(), "item")],
     )?;
-    let (all, course) = scopes(&layer, collection.as_ref(), item.as_ref())?;
-    if item.is_none() && create.is_none() && update.is_none() && delete.is_none() && all.is_none() && course.is_none() {
+    let (all, named) = scopes(&layer, collection.as_ref(), item.as_ref())?;
+    if item.is_none() && create.is_none() && update.is_none() && delete.is_none() && all.is_none() && named.is_empty() {
         return Err(err(&path, "must give at least `collection` or `item`"));
     }
     Ok(Resource {
@@ -411,7 +427,7 @@ fn resource<T: Tree>(entity_type: &str, own: &T, defaults: Option<&T>) -> Result
         delete,
         pagination: pagination(&layer)?,
         all,
-        course,
+        scopes: named,
         item,
         version_field: layer.name("versionField")?,
         if_match: layer.boolean("ifMatch", true)?,
@@ -583,13 +599,13 @@ pub(crate) mod tests {
         assert_eq!(course.update.as_ref().unwrap().method, Method::Patch);
         assert_eq!(course.delete.as_ref().unwrap().path.as_str(), "/courses/:id");
         assert_eq!(course.all.as_ref().unwrap().path.as_str(), "/courses", "a full sync lists the collection");
-        let cs = course.course.as_ref().unwrap();
+        let cs = course.scope_path("course").unwrap();
         assert!(cs.single, "/courses/:courseId has the shape of the item path");
         assert_eq!(cs.link, None);
         assert!(matches!(course.pagination, Pagination::Page { page_size: 100, first_page: 1, .. }));
         let lesson = c.resource("lesson").unwrap();
         assert!(lesson.all.is_none(), "a collection with placeholders is not listed by a full sync");
-        let ls = lesson.course.as_ref().unwrap();
+        let ls = lesson.scope_path("course").unwrap();
         assert!(!ls.single);
         assert_eq!(ls.link.as_deref(), Some("courseId"));
         assert_eq!(lesson.create.as_ref().unwrap().path.params(), ["courseId"]);

@@ -96,14 +96,15 @@ pub struct Step<'a> {
 }
 
 /// What a scope reads, in order: for a full sync every resource's `scope.all`, for
-/// `downloadCourse` every resource's `scope.course`.
+/// one instance of a named scope every resource's path for that name
+/// (`downloadCourse`: `scope.course`).
 pub fn steps<'a>(cfg: &'a RestConfig, scope: &Scope) -> Vec<Step<'a>> {
     cfg.resources
         .iter()
         .filter_map(|r| {
             let p = match scope {
                 Scope::All => r.all.as_ref(),
-                Scope::Course(_) => r.course.as_ref(),
+                Scope::Named { name, .. } => r.scope_path(name),
             };
             p.map(|path| Step { resource: r, path })
         })
@@ -112,10 +113,7 @@ pub fn steps<'a>(cfg: &'a RestConfig, scope: &Scope) -> Vec<Step<'a>> {
 
 /// The id a scope path's placeholder stands for.
 pub fn scope_id(scope: &Scope) -> Option<&str> {
-    match scope {
-        Scope::All => None,
-        Scope::Course(id) => Some(id),
-    }
+    scope.id()
 }
 
 /// Where a pull is in a scope: which step, which page, and the run that stamps
@@ -287,7 +285,7 @@ mod tests {
         let c = app_config();
         let all = steps(&c, &Scope::All);
         assert_eq!(all.iter().map(|s| s.resource.entity_type.as_str()).collect::<Vec<_>>(), ["course", "enrollment"]);
-        let course = Scope::Course("c1".into());
+        let course = Scope::course("c1");
         let dl = steps(&c, &course);
         assert_eq!(
             dl.iter().map(|s| s.resource.entity_type.as_str()).collect::<Vec<_>>(),

@@ -11,6 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use offline_sync_core::merge;
 use offline_sync_core::protocol::Op;
+use offline_sync_core::scope::ScopeDef;
 use serde_json::{json, Map, Value};
 
 /// A facade answer: status, JSON body, and the ETag of the record it is about.
@@ -234,7 +235,8 @@ fn apply_write(tx: &mut dyn Tx, ctx: &Ctx, w: Write) -> Result<Reply, ApiError> 
     let patch = (op != Op::Delete).then_some(Value::Object(data));
     let new = merge::apply(op, current.and_then(Row::live_data), patch.as_ref())
         .map_err(|e| ApiError::internal(format!("merge failed: {e}")))?;
-    let written = tx.write_row(user, ty, &id, row.as_ref(), new, &ctx.client)?;
+    // The facade is the learning platform's own API: courses and what is under them.
+    let written = tx.write_row(user, ty, &id, row.as_ref(), new, &ctx.client, &[ScopeDef::course()])?;
     Ok(match (w.kind, current) {
         (WriteKind::Delete, _) => {
             Reply::ok(StatusCode::OK, json!({"id": id, "deleted": true}), Some(etag(written.version)))
