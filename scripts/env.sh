@@ -60,3 +60,6 @@ start_xvfb() {
   done
   cat "$log"; echo "Xvfb did not start" >&2; return 1
 }
+
+# PostgreSQL for the server's tests and benchmark: pg_start / pg_stop.
+source "$ROOT/scripts/postgres.sh"

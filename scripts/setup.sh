@@ -19,6 +19,10 @@ command -v firefox-esr >/dev/null 2>&1 || apt_missing+=(firefox-esr) # Firefox s
 # with libwebkit2gtk) and the X server MiniBrowser runs in.
 command -v WebKitWebDriver >/dev/null 2>&1 || apt_missing+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null 2>&1 || apt_missing+=(xvfb)
+# --- server: PostgreSQL and haproxy (scripts/postgres.sh, the multi-process e2e) ---
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || apt_missing+=(haproxy)
+# --- end server ---
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing ${apt_missing[*]} (Debian packages)"
   as_root apt-get update -qq

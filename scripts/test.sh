@@ -27,6 +27,16 @@ cargo clippy -p offline-sync --target wasm32-unknown-unknown --all-targets -- -D
 echo "== native tests (core, server)"
 cargo test --workspace
 
+# --- server: the same server tests on PostgreSQL (scripts/postgres.sh) ---
+echo "== server tests on PostgreSQL (a throwaway cluster on loopback)"
+pg_start
+trap pg_stop EXIT
+SYNC_SERVER_TEST_POSTGRES="$PG_URL" cargo test -p sync-server
+echo "== the cluster chaos run again (two processes on PostgreSQL behind haproxy, one killed), for its summary"
+SYNC_SERVER_TEST_POSTGRES="$PG_URL" cargo test -p sync-server --test cluster -- --nocapture 2>&1 \
+  | grep -E "^cluster chaos|test result"
+# --- end server ---
+
 echo "== browser tests (Chromium, IndexedDB, reference server)"
 cargo build -p sync-server
 PORT="$(pick_port "${TEST_SERVER_PORT:-18787}")"
@@ -38,6 +48,7 @@ cleanup() {
   kill $SERVER_PID 2>/dev/null || true
   if [ -n "$XVFB_PID" ]; then kill "$XVFB_PID" 2>/dev/null || true; fi
   rm -rf "$LOGS"
+  pg_stop # server: the PostgreSQL started above
 }
 trap cleanup EXIT
 # Prints "<browser>: N tests run in S suites (P passed, F failed, I ignored)" from
@@ -162,6 +173,14 @@ node --test --test-concurrency=1 e2e/package.test.mjs e2e/demo.test.mjs e2e/demo
   e2e/demo-webkit.test.mjs e2e/webkit-app.test.mjs e2e/kill-mid-push-webkit.test.mjs
 # ==== end e2e ====
 
+# --- server: the browser chaos run against two processes on PostgreSQL behind haproxy ---
+echo "== browser chaos run through haproxy (e2e/cluster-chaos.sh: 2 processes, one killed with -9 and restarted)"
+e2e/cluster-chaos.sh 2>&1 | grep -E "^chaos seed=|^cluster:|test result|^==|panicked"
+# --- end server ---
+# --- server: the server benchmark at a tiny size (its own PostgreSQL; docs/performance.md) ---
+echo "== server benchmark smoke (scripts/server-bench.sh --smoke; no timing asserted)"
+scripts/server-bench.sh --smoke
+# --- end server ---
 # ==== bench smoke: the benchmark at a tiny size (scripts/bench.sh, docs/performance.md) ====
 # Runs every workload for offline-sync, plain IndexedDB and Dexie 4 once, at a tiny
 # size, so the harness cannot rot. Asserts no timing: only that every workload ran

@@ -3,7 +3,6 @@
 //! server (each with its own user) cannot disturb each other.
 
 use crate::auth::{valid_user, AuthUser};
-use crate::db;
 use crate::http::{ApiError, JsonBody};
 use crate::{AppState, ConnKill, CLIENT_HEADER};
 use axum::body::{to_bytes, Body};
@@ -459,7 +458,7 @@ pub async fn reset(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     check_user(&body.user)?;
     let user = body.user.clone();
-    state.db.call(move |c| Ok(db::wipe_user(c, &user)?)).await?;
+    state.db.call(move |c| Ok(c.wipe_user(&user)?)).await?;
     state.admin.reset(&body.user);
     Ok(Json(serde_json::json!({"ok": true})))
 }

@@ -3,10 +3,10 @@
 //! retried batch is answered without being applied again.
 
 use crate::batch::Item;
-use crate::db::{self, Row};
+use crate::store::{Conn, Row, StoreError, StoreResult, Tx};
 use offline_sync_core::merge;
 use offline_sync_core::protocol::{Mutation, MutationResult, MutationStatus, Op};
-use rusqlite::{Connection, Transaction};
+use offline_sync_core::scope::ScopeDef;
 use serde_json::Value;
 
 /// Longest entity type, entity id, mutation id and client id accepted, in
@@ -26,8 +26,24 @@ pub struct PushOutcome {
 
 /// Applies mutations of one push in one transaction: either every result is
 /// committed (rows and log together) or, on a database error, nothing is.
-pub fn push(conn: &mut Connection, user: &str, client_id: &str, items: &[Item]) -> rusqlite::Result<PushOutcome> {
-    let tx = conn.transaction()?;
+/// `scopes`: the server's scope declarations (PROTOCOL.md §5).
+pub fn push(
+    conn: &mut dyn Conn,
+    user: &str,
+    client_id: &str,
+    items: &[Item],
+    scopes: &[ScopeDef],
+) -> StoreResult<PushOutcome> {
+    let mut tx = conn.transaction(user)?;
+    let ids: Vec<&str> = items.iter().map(Item::mutation_id).filter(|id| valid_id(id)).collect();
+    let keys: Vec<(&str, &str)> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Valid(m) => Some((m.entity_type.as_str(), m.entity_id.as_str())),
+            Item::Malformed { .. } => None,
+        })
+        .collect();
+    tx.prefetch(user, &ids, &keys)?;
     let mut out = PushOutcome { results: Vec::with_capacity(items.len()), applied: Vec::new() };
     for item in items {
         let mutation_id = item.mutation_id();
@@ -36,26 +52,24 @@ pub fn push(conn: &mut Connection, user: &str, client_id: &str, items: &[Item]) 
             out.results.push(rejected(mutation_id, format!("mutationId must be 1-{MAX_ID_LEN} characters")));
             continue;
         }
-        if let Some(stored) = db::logged_result(&tx, user, mutation_id)? {
+        if let Some(stored) = tx.logged_result(user, mutation_id)? {
             match serde_json::from_str(&stored) {
                 Ok(r) => {
                     out.results.push(r);
                     continue;
                 }
                 // Cannot happen unless the db was edited by hand; fail loudly.
-                Err(e) => return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))),
+                Err(e) => return Err(StoreError(format!("logged result of {mutation_id:?}: {e}"))),
             }
         }
         let result = match item {
-            Item::Valid(m) => apply_one(&tx, user, client_id, m)?,
+            Item::Valid(m) => apply_one(&mut *tx, user, client_id, m, scopes)?,
             Item::Malformed { error, .. } => rejected(mutation_id, error.clone()),
         };
         // A conflict changed nothing, so it is not logged: a resend of the same
         // mutation id is judged again against the row as it is then.
         if result.status != MutationStatus::Conflict {
-            let json =
-                serde_json::to_string(&result).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            db::log_result(&tx, user, mutation_id, &json)?;
+            tx.log_result(user, mutation_id, &serde_json::to_string(&result)?)?;
         }
         if result.status == MutationStatus::Applied {
             out.applied.push(mutation_id.to_string());
@@ -96,15 +110,16 @@ pub fn may_apply(row: &Row, base_version: Option<u64>, client_id: &str) -> bool 
 }
 
 fn apply_one(
-    tx: &Transaction<'_>,
+    tx: &mut dyn Tx,
     user: &str,
     client_id: &str,
     m: &Mutation<Value>,
-) -> rusqlite::Result<MutationResult<Value>> {
+    scopes: &[ScopeDef],
+) -> StoreResult<MutationResult<Value>> {
     if let Err(e) = validate(m) {
         return Ok(rejected(&m.mutation_id, e));
     }
-    let row = db::get_row(tx, user, &m.entity_type, &m.entity_id)?;
+    let row = tx.get_row(user, &m.entity_type, &m.entity_id)?;
     let result = |status, entity: Option<&Row>| MutationResult {
         mutation_id: m.mutation_id.clone(),
         status,
@@ -131,6 +146,6 @@ fn apply_one(
         Ok(d) => d,
         Err(e) => return Ok(rejected(&m.mutation_id, e)),
     };
-    let written = db::write_row(tx, user, &m.entity_type, &m.entity_id, row.as_ref(), new_data, client_id)?;
+    let written = tx.write_row(user, &m.entity_type, &m.entity_id, row.as_ref(), new_data, client_id, scopes)?;
     Ok(result(MutationStatus::Applied, Some(&written)))
 }

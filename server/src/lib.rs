@@ -12,9 +12,12 @@ pub mod cli;
 pub mod compression;
 pub mod db;
 pub mod http;
+pub mod postgres;
 pub mod rest_facade;
 pub mod routes;
 pub mod seed;
+pub mod sqlite;
+pub mod store;
 
 use crate::admin::Admin;
 use crate::auth::Auth;
@@ -27,6 +30,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use offline_sync_core::protocol::{PULL_PATH, PUSH_PATH};
+use offline_sync_core::scope::ScopeDef;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,27 +67,50 @@ pub struct Options {
     pub seed_demo: bool,
     pub max_body_bytes: usize,
     pub max_push_mutations: usize,
+    /// Most PostgreSQL connections this process opens.
+    pub pool_size: usize,
     /// Allow binding a non-loopback address.
     pub public: bool,
     /// Compress answers for clients that accept it (`--no-compression` turns it off).
     pub compress: bool,
+    /// The named scopes (`--scope`); the seed's `course` when none is given.
+    pub scopes: Vec<ScopeDef>,
 }
 
 impl Options {
     /// In-memory, loopback port 0, dev tokens and admin API on: what tests want.
+    /// With `SYNC_SERVER_TEST_POSTGRES` set to a `postgres://` URL (as
+    /// `scripts/test.sh` does), the store is that database instead, in a fresh
+    /// schema of its own each time, so the same tests run against both stores.
     pub fn for_tests() -> Options {
         Options {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            db: DbLocation::Memory,
+            db: test_db(),
             tokens: Vec::new(),
             dev_tokens: true,
             enable_admin: true,
             seed_demo: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_push_mutations: DEFAULT_MAX_PUSH_MUTATIONS,
+            pool_size: postgres::DEFAULT_POOL_SIZE,
             public: false,
             compress: true,
+            scopes: offline_sync_core::scope::default_scopes(),
         }
+    }
+}
+
+/// The store tests use: see [`Options::for_tests`].
+pub fn test_db() -> DbLocation {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    match std::env::var("SYNC_SERVER_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => {
+            let n = NEXT.fetch_add(1, Ordering::SeqCst);
+            let schema = format!("t{}_{}_{n}", std::process::id(), db::now_nanos());
+            DbLocation::Postgres { url, schema: Some(schema) }
+        }
+        _ => DbLocation::Memory,
     }
 }
 
@@ -97,15 +124,17 @@ pub struct AppState {
     pub max_push_mutations: usize,
     /// Whether answers are compressed for clients that accept it (compression.rs).
     pub compress: bool,
+    /// The named scopes this server declares (PROTOCOL.md §5).
+    pub scopes: Arc<Vec<ScopeDef>>,
 }
 
 impl AppState {
     /// Opens the database (seeding it if asked) and builds the state.
     pub fn new(opts: &Options) -> anyhow::Result<AppState> {
-        let db = Db::open(&opts.db)?;
+        let db = Db::open(&opts.db, opts.pool_size)?;
         if opts.seed_demo {
             // Startup, before anything is served: blocking here is fine.
-            let seeded = db.with_blocking(seed::seed_demo)?;
+            let seeded = db.with_blocking(|c| Ok(seed::seed_demo(c)?)).map_err(|e| anyhow::anyhow!(e.message))?;
             if seeded {
                 eprintln!("sync-server: seeded demo data for user \"demo\"");
             }
@@ -117,6 +146,7 @@ impl AppState {
             max_body_bytes: opts.max_body_bytes,
             max_push_mutations: opts.max_push_mutations,
             compress: opts.compress,
+            scopes: Arc::new(opts.scopes.clone()),
         })
     }
 }

@@ -10,7 +10,6 @@ pub use store::{if_match_ok, Reply};
 
 use crate::apply::{valid_id, MAX_ID_LEN};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::http::{ApiError, JsonBody};
 use crate::{admin, auth, AppState, CLIENT_HEADER};
 use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
@@ -152,7 +151,7 @@ async fn list(
                 }
             }
             let scope = course.map(|id| format!("course:{id}"));
-            let (rows, total) = db::list_live(c, &ctx.user, res.ty, scope.as_deref(), (page - 1) * limit, limit)?;
+            let (rows, total) = c.list_live(&ctx.user, res.ty, scope.as_deref(), (page - 1) * limit, limit)?;
             let mut data = Map::new();
             data.insert(res.list_key.into(), rows.iter().map(record).collect());
             data.insert(
@@ -174,7 +173,7 @@ async fn one(State(state): State<AppState>, ctx: Ctx, res: Res, id: String) -> R
     state
         .db
         .call(move |c| {
-            Ok(match db::get_row(c, &ctx.user, res.ty, &id)? {
+            Ok(match c.get_row(&ctx.user, res.ty, &id)? {
                 Some(r) if !r.deleted => Reply::row(StatusCode::OK, &r),
                 _ => Reply::error(StatusCode::NOT_FOUND, format!("{} {id:?} not found", res.ty)),
             })
@@ -303,7 +302,7 @@ async fn course_progress(State(state): State<AppState>, ctx: Ctx, Path(id): Path
                 return Ok(course_not_found(&id));
             }
             let scope = format!("course:{id}");
-            let (rows, _) = db::list_live(c, &ctx.user, PROGRESS.ty, Some(&scope), 0, i64::MAX as u64)?;
+            let (rows, _) = c.list_live(&ctx.user, PROGRESS.ty, Some(&scope), 0, i64::MAX as u64)?;
             let records: Vec<Value> = rows.iter().map(record).collect();
             Ok(Reply::ok(StatusCode::OK, json!({"courseId": id, PROGRESS.list_key: records}), None))
         })

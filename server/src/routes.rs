@@ -3,8 +3,8 @@
 use crate::apply;
 use crate::auth::AuthUser;
 use crate::batch::{self, Batch, Item};
-use crate::db::{self, Row};
 use crate::http::{self, ApiError};
+use crate::store::Row;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -67,10 +67,11 @@ async fn apply_in_chunks(state: AppState, user: String, batch: Batch) -> Result<
     let mut results = Vec::with_capacity(items.len());
     for run in split_batch(&sizes, 0, APPLY_CHUNK_BYTES, APPLY_CHUNK) {
         let (admin, user, client, items) = (state.admin.clone(), user.clone(), client.clone(), items.clone());
+        let scopes = state.scopes.clone();
         let chunk = state
             .db
             .call(move |c| {
-                let out = apply::push(c, &user, &client, &items[run])?;
+                let out = apply::push(c, &user, &client, &items[run], &scopes)?;
                 // Counted here, on the blocking thread, so a request dropped
                 // after the commit is still counted.
                 for id in &out.applied {
@@ -141,16 +142,21 @@ pub async fn pull(
     let limit = parse_limit(q.limit.as_deref())?;
     let scope = match q.scope.as_deref().map(Scope::parse) {
         None | Some(Some(Scope::All)) => None,
-        Some(Some(s @ Scope::Named { .. })) if s.name() == Some("course") => Some(s.key()),
-        Some(_) => return Err(ApiError::bad_request("invalid scope: use \"all\" or \"course:<id>\"")),
+        Some(Some(s @ Scope::Named { .. })) if state.scopes.iter().any(|d| Some(d.name.as_str()) == s.name()) => {
+            Some(s.key())
+        }
+        _ => {
+            let names: Vec<String> = state.scopes.iter().map(|d| format!("\"{}:<id>\"", d.name)).collect();
+            return Err(ApiError::bad_request(format!("invalid scope: use \"all\" or {}", names.join(", "))));
+        }
     };
     // One row more than asked tells whether another page exists.
     let (u, sc) = (user.clone(), scope.clone());
     let mut rows = state
         .db
         .call(move |c| {
-            check_cursor(after, db::latest_seq(c)?)?;
-            Ok(db::changes_since(c, &u, after, sc.as_deref(), limit + 1)?)
+            check_cursor(after, c.latest_seq(&u)?)?;
+            Ok(c.changes_since(&u, after, sc.as_deref(), limit + 1)?)
         })
         .await?;
     let has_more = rows.len() > limit as usize;
@@ -160,7 +166,7 @@ pub async fn pull(
     let remaining = match (has_more, rows.last()) {
         (true, Some(last)) => {
             let seq = last.seq;
-            Some(state.db.call(move |c| Ok(db::count_since(c, &user, seq, scope.as_deref())?)).await?)
+            Some(state.db.call(move |c| Ok(c.count_since(&user, seq, scope.as_deref())?)).await?)
         }
         _ => None,
     };

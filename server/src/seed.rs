@@ -2,8 +2,7 @@
 //! something on first start. Written through the normal write path, so the rows
 //! have versions, seqs and scopes like any other.
 
-use crate::db;
-use rusqlite::Connection;
+use crate::store::{Conn, StoreResult};
 use serde_json::json;
 
 pub const DEMO_USER: &str = "demo";
@@ -49,19 +48,21 @@ const COURSES: &[(&str, &str, &str, &[&str])] = &[
 ];
 
 /// Seeds the demo catalogue unless `demo` already has rows. Returns whether it did.
-pub fn seed_demo(conn: &mut Connection) -> rusqlite::Result<bool> {
-    if db::user_has_rows(conn, DEMO_USER)? {
+pub fn seed_demo(conn: &mut dyn Conn) -> StoreResult<bool> {
+    if conn.user_has_rows(DEMO_USER)? {
         return Ok(false);
     }
-    let tx = conn.transaction()?;
+    // The demo's catalogue is courses and their lessons: the seed's `course` scope.
+    let scopes = offline_sync_core::scope::default_scopes();
+    let mut tx = conn.transaction(DEMO_USER)?;
     for (i, (title, description, level, lessons)) in COURSES.iter().enumerate() {
         let course_id = format!("course-{}", i + 1);
         let data = json!({"id": course_id, "title": title, "description": description, "level": level});
-        db::write_row(&tx, DEMO_USER, "course", &course_id, None, Some(data), SEED_CLIENT)?;
+        tx.write_row(DEMO_USER, "course", &course_id, None, Some(data), SEED_CLIENT, &scopes)?;
         for (j, lesson) in lessons.iter().enumerate() {
             let id = format!("lesson-{}-{}", i + 1, j + 1);
             let data = json!({"id": id, "courseId": course_id, "title": lesson, "position": j + 1});
-            db::write_row(&tx, DEMO_USER, "lesson", &id, None, Some(data), SEED_CLIENT)?;
+            tx.write_row(DEMO_USER, "lesson", &id, None, Some(data), SEED_CLIENT, &scopes)?;
         }
     }
     tx.commit()?;

@@ -64,7 +64,7 @@ async fn malformed_mutations_are_rejected_one_by_one() {
 /// first served), which therefore sees exactly one chunk of the push.
 #[tokio::test]
 async fn a_long_push_lets_other_requests_in_between_its_chunks() {
-    let (s, state) = start_with_state(sync_server::Options::for_tests()).await;
+    let (s, state) = start_with_state(one_connection()).await;
     let n = 3 * APPLY_CHUNK;
     let muts: Vec<Value> = (0..n)
         .map(|i| m(&format!("m{i}"), "CREATE", "lesson", &format!("l{i}"), None, Some(json!({"n": i}))))
@@ -91,6 +91,12 @@ async fn a_long_push_lets_other_requests_in_between_its_chunks() {
     let r = push.await.unwrap();
     assert!(r.iter().all(|x| x["status"] == "applied"));
     assert_eq!(s.pull_all("chunks", "limit=1000").await.0.len(), n);
+}
+
+/// SQLite has one connection; PostgreSQL gets a pool of one, so `hold` holds
+/// everything there too and the queue is the pool's (also first come, first served).
+fn one_connection() -> sync_server::Options {
+    sync_server::Options { pool_size: 1, ..sync_server::Options::for_tests() }
 }
 
 async fn wait_until(cond: impl Fn() -> bool) {
@@ -157,7 +163,7 @@ async fn measure_other_users_pull_during_a_maximum_batch() {
 /// one per transaction, so a pull queued behind the first sees exactly one.
 #[tokio::test]
 async fn large_mutations_are_applied_in_chunks_of_at_most_256_kib() {
-    let (s, state) = start_with_state(sync_server::Options::for_tests()).await;
+    let (s, state) = start_with_state(one_connection()).await;
     let pad = "x".repeat(200 * 1024);
     let muts: Vec<Value> = (0..3)
         .map(|i| m(&format!("b{i}"), "CREATE", "lesson", &format!("l{i}"), None, Some(json!({"p": pad}))))

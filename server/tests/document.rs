@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use offline_sync_core::scope::ScopeDef;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -573,6 +574,52 @@ async fn s5_a_tombstone_keeps_its_scope_and_a_changed_course_id_moves_the_entity
     let c1 = s.pull("s5t", "scope=course:c1").await["changes"].clone();
     assert_eq!(c1, json!([{"entityType": "lesson", "id": "l1", "version": 2, "deleted": true, "data": null}]));
     assert_eq!(s.pull("s5t", "scope=course:c2").await["changes"][0]["id"], "l2");
+}
+
+#[tokio::test]
+async fn s5_a_server_declares_its_scopes_by_name_root_and_key() {
+    let mut opts = sync_server::Options::for_tests();
+    opts.scopes = vec![
+        ScopeDef { name: "workspace".into(), root: "workspace".into(), key: "workspaceId".into() },
+        ScopeDef { name: "team".into(), root: "org".into(), key: "orgId".into() },
+    ];
+    let s = start_with(opts).await;
+    s.push(
+        "s5n",
+        "A",
+        vec![
+            create("1", "workspace", "w1", json!({})),
+            create("2", "doc", "d1", json!({"workspaceId": "w1"})),
+            create("3", "doc", "d2", json!({"workspaceId": "w2"})),
+            create("4", "org", "o1", json!({})),
+            create("5", "member", "m1", json!({"orgId": "o1"})),
+            create("6", "course", "c1", json!({})),
+            create("7", "lesson", "l1", json!({"courseId": "c1"})),
+        ],
+    )
+    .await;
+    let ids = |v: Value| {
+        v["changes"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(s.pull("s5n", "scope=workspace:w1").await), ["w1", "d1"]);
+    assert_eq!(ids(s.pull("s5n", "scope=team:o1").await), ["o1", "m1"], "the root type need not be the name");
+    assert_eq!(ids(s.pull("s5n", "scope=all").await).len(), 7);
+    // A name the server does not declare is a 400, `course` included once other
+    // scopes are declared; the message names the declared ones.
+    for undeclared in ["course:c1", "lesson:l1"] {
+        let res = s.pull_raw("s5n", &format!("scope={undeclared}")).await;
+        let msg = assert_json_error(res, StatusCode::BAD_REQUEST).await;
+        assert!(msg.contains("workspace:<id>") && msg.contains("team:<id>"), "{msg}");
+    }
+}
+
+#[tokio::test]
+async fn s5_by_default_the_server_declares_course_and_answers_as_protocol_1_1_did() {
+    let s = start().await;
+    let res = s.pull_raw("s5d", "scope=workspace:w1").await;
+    let msg = assert_json_error(res, StatusCode::BAD_REQUEST).await;
+    assert!(msg.contains("\"all\" or \"course:<id>\""), "{msg}");
+    assert_eq!(s.pull("s5d", "scope=course:c1").await["changes"], json!([]));
 }
 
 // ---- 6. Errors and retries

@@ -5,13 +5,13 @@
 
 use crate::admin::Admin;
 use crate::apply::{valid_id, MAX_ID_LEN};
-use crate::db::{self, RecordedResponse, Row};
 use crate::http::ApiError;
+use crate::store::{Conn, Reads, RecordedResponse, Row, StoreResult, Tx};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use offline_sync_core::merge;
 use offline_sync_core::protocol::Op;
-use rusqlite::{Connection, Transaction};
+use offline_sync_core::scope::ScopeDef;
 use serde_json::{json, Map, Value};
 
 /// A facade answer: status, JSON body, and the ETag of the record it is about.
@@ -120,19 +120,19 @@ fn live(row: &Option<Row>) -> Option<&Row> {
     row.as_ref().filter(|r| !r.deleted)
 }
 
-pub fn course_is_live(c: &Connection, user: &str, id: &str) -> rusqlite::Result<bool> {
-    Ok(db::get_row(c, user, "course", id)?.is_some_and(|r| !r.deleted))
+pub fn course_is_live(c: &mut (impl Reads + ?Sized), user: &str, id: &str) -> StoreResult<bool> {
+    Ok(c.get_row(user, "course", id)?.is_some_and(|r| !r.deleted))
 }
 
 /// Runs one facade write in its own transaction, honouring Idempotency-Key:
 /// a key seen before answers its recorded response and applies nothing. Only
 /// successful writes are recorded; a failed one changed nothing and may be retried.
-pub fn write(c: &mut Connection, admin: &Admin, ctx: &Ctx, w: Write) -> Result<Reply, ApiError> {
-    let tx = c.transaction()?;
+pub fn write(c: &mut dyn Conn, admin: &Admin, ctx: &Ctx, w: Write) -> Result<Reply, ApiError> {
+    let mut tx = c.transaction(&ctx.user)?;
     // A test fault: behave as the many APIs that ignore the key (still counted by it).
     let honour = !admin.ignores_idempotency_key(&ctx.user);
     if let Some(key) = ctx.idempotency_key.as_ref().filter(|_| honour) {
-        if let Some(rec) = db::recorded_response(&tx, &ctx.user, key)? {
+        if let Some(rec) = tx.recorded_response(&ctx.user, key)? {
             if rec.method != ctx.method || rec.path != ctx.path {
                 return Ok(Reply::error(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -147,7 +147,7 @@ pub fn write(c: &mut Connection, admin: &Admin, ctx: &Ctx, w: Write) -> Result<R
             });
         }
     }
-    let reply = apply_write(&tx, ctx, w)?;
+    let reply = apply_write(&mut *tx, ctx, w)?;
     if !reply.status.is_success() {
         return Ok(reply); // dropping `tx` rolls back (e.g. a taken srv id)
     }
@@ -159,7 +159,7 @@ pub fn write(c: &mut Connection, admin: &Admin, ctx: &Ctx, w: Write) -> Result<R
             etag: reply.etag.clone(),
             body: reply.body.to_string(),
         };
-        db::record_response(&tx, &ctx.user, key, &rec)?;
+        tx.record_response(&ctx.user, key, &rec)?;
     }
     tx.commit()?;
     if let Some(key) = &ctx.idempotency_key {
@@ -168,17 +168,17 @@ pub fn write(c: &mut Connection, admin: &Admin, ctx: &Ctx, w: Write) -> Result<R
     Ok(reply)
 }
 
-fn new_id(tx: &Transaction<'_>, user: &str, entity_type: &str) -> rusqlite::Result<String> {
+fn new_id(tx: &mut dyn Tx, user: &str, entity_type: &str) -> StoreResult<String> {
     loop {
-        let id = format!("srv-{}", db::next_counter(tx, "rest_id")?);
+        let id = format!("srv-{}", tx.next_rest_id()?);
         // Someone may have picked such an id themselves.
-        if db::get_row(tx, user, entity_type, &id)?.is_none() {
+        if tx.get_row(user, entity_type, &id)?.is_none() {
             return Ok(id);
         }
     }
 }
 
-fn apply_write(tx: &Transaction<'_>, ctx: &Ctx, w: Write) -> Result<Reply, ApiError> {
+fn apply_write(tx: &mut dyn Tx, ctx: &Ctx, w: Write) -> Result<Reply, ApiError> {
     let user = ctx.user.as_str();
     let ty = w.entity_type;
     if let Some(course) = &w.parent_course {
@@ -191,7 +191,7 @@ fn apply_write(tx: &Transaction<'_>, ctx: &Ctx, w: Write) -> Result<Reply, ApiEr
         Some(_) => return Ok(Reply::error(StatusCode::BAD_REQUEST, format!("id must be 1-{MAX_ID_LEN} characters"))),
         None => new_id(tx, user, ty)?,
     };
-    let row = db::get_row(tx, user, ty, &id)?;
+    let row = tx.get_row(user, ty, &id)?;
     let current = live(&row);
     match (w.kind, current) {
         (WriteKind::Create, Some(r)) => {
@@ -235,7 +235,8 @@ fn apply_write(tx: &Transaction<'_>, ctx: &Ctx, w: Write) -> Result<Reply, ApiEr
     let patch = (op != Op::Delete).then_some(Value::Object(data));
     let new = merge::apply(op, current.and_then(Row::live_data), patch.as_ref())
         .map_err(|e| ApiError::internal(format!("merge failed: {e}")))?;
-    let written = db::write_row(tx, user, ty, &id, row.as_ref(), new, &ctx.client)?;
+    // The facade is the learning platform's own API: courses and what is under them.
+    let written = tx.write_row(user, ty, &id, row.as_ref(), new, &ctx.client, &[ScopeDef::course()])?;
     Ok(match (w.kind, current) {
         (WriteKind::Delete, _) => {
             Reply::ok(StatusCode::OK, json!({"id": id, "deleted": true}), Some(etag(written.version)))

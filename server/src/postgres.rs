@@ -1,0 +1,566 @@
+//! The PostgreSQL store: several server processes may share one database.
+//!
+//! Pull cursors are per-user change positions (`seq`), taken under a lock on
+//! the user's row of `sync_users`: every transaction that writes a user's data
+//! first locks that row (`INSERT .. ON CONFLICT DO UPDATE`, which locks it even
+//! when it exists), reads the user's last position, numbers its changes after
+//! it and stores the new last position before it commits. So one user's
+//! changes are numbered in commit order, and a reader never sees position n+1
+//! committed while n is not: a cursor cannot pass over a change committed late
+//! by another process, as one taken from a sequence can (a transaction may
+//! take a lower number and commit after one with a higher number). Other users'
+//! rows are not locked: their writes go on side by side.
+//!
+//! Exactly-once: the mutation log's primary key is (user, mutation id), and a
+//! push checks it under the same user lock, so a mutation id reaching two
+//! processes at once is applied by the first and answered from the log by the
+//! second.
+
+use crate::http::ApiError;
+use crate::store::{now_ms, Conn, Reads, RecordedResponse, Row, StoreError, StoreResult, Tx};
+use offline_sync_core::scope::ScopeDef;
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Most connections one server process opens, unless told otherwise.
+pub const DEFAULT_POOL_SIZE: usize = 8;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sync_users (
+    user_id TEXT   PRIMARY KEY,
+    seq     BIGINT NOT NULL DEFAULT 0   -- last change position handed to the user's rows
+);
+CREATE TABLE IF NOT EXISTS entities (
+    user_id            TEXT    NOT NULL,
+    entity_type        TEXT    NOT NULL,
+    id                 TEXT    NOT NULL,
+    version            BIGINT  NOT NULL,
+    deleted            BOOLEAN NOT NULL DEFAULT false,
+    data               TEXT,
+    seq                BIGINT  NOT NULL,
+    created_seq        BIGINT  NOT NULL,
+    modified_by_client TEXT,
+    scope              TEXT,
+    updated_at         BIGINT  NOT NULL,
+    PRIMARY KEY (user_id, entity_type, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS entities_by_seq ON entities (user_id, seq);
+CREATE INDEX IF NOT EXISTS entities_by_scope ON entities (user_id, scope, seq);
+CREATE INDEX IF NOT EXISTS entities_by_created ON entities (user_id, entity_type, created_seq);
+CREATE TABLE IF NOT EXISTS mutation_log (
+    user_id     TEXT   NOT NULL,
+    mutation_id TEXT   NOT NULL,
+    result      TEXT   NOT NULL,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (user_id, mutation_id)
+);
+CREATE TABLE IF NOT EXISTS rest_idempotency (
+    user_id    TEXT    NOT NULL,
+    key        TEXT    NOT NULL,
+    method     TEXT    NOT NULL,
+    path       TEXT    NOT NULL,
+    status     INTEGER NOT NULL,
+    etag       TEXT,
+    body       TEXT    NOT NULL,
+    created_at BIGINT  NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
+CREATE SEQUENCE IF NOT EXISTS rest_ids;
+";
+
+/// Runs `f` on a thread of its own: the `postgres` client drives its own
+/// runtime, which must not run inside the server's async threads.
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+}
+
+/// Connections to one database (and schema), opened as needed, at most
+/// `size` in use at once; waiters are served first come, first served.
+pub struct Pool {
+    config: postgres::Config,
+    schema: Option<String>,
+    idle: Mutex<Vec<PgConn>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Pool {
+    /// Connects once to create the schema (and the tables, if missing).
+    pub fn open(url: &str, schema: Option<&str>, size: usize) -> anyhow::Result<Pool> {
+        let config: postgres::Config = url.parse()?;
+        if let Some(s) = schema {
+            anyhow::ensure!(
+                !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "schema name {s:?}: use a-z, 0-9 and _"
+            );
+        }
+        let pool = Pool {
+            config,
+            schema: schema.map(str::to_string),
+            idle: Mutex::default(),
+            permits: Arc::new(Semaphore::new(size.max(1))),
+        };
+        off_runtime(|| -> anyhow::Result<()> {
+            let mut c = pool.connect()?;
+            let mut tx = c.client.transaction()?;
+            // Two processes starting at once would race on CREATE .. IF NOT EXISTS.
+            tx.execute("SELECT pg_advisory_xact_lock(727274)", &[])?;
+            tx.batch_execute(SCHEMA)?;
+            tx.commit()?;
+            pool.idle.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+            Ok(())
+        })?;
+        Ok(pool)
+    }
+
+    /// A new connection (in the pool's schema), outside the pool.
+    pub fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let mut c = self.config.connect(NoTls)?;
+        if let Some(s) = &self.schema {
+            c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"))?;
+        }
+        Ok(PgConn::new(c))
+    }
+
+    /// A turn at one of the pool's connections.
+    pub async fn permit(&self) -> OwnedSemaphorePermit {
+        self.permits.clone().acquire_owned().await.expect("the pool's semaphore is never closed")
+    }
+
+    /// Runs `f` on an idle connection (or a new one), then keeps the
+    /// connection unless it broke. Blocking: call it holding a permit, off the
+    /// async threads.
+    pub fn with_client<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut client = match idle {
+            Some(c) if !c.client.is_closed() => c,
+            _ => self.connect().map_err(|e| ApiError::internal(format!("cannot connect to PostgreSQL: {e}")))?,
+        };
+        let out = f(&mut client);
+        if !client.client.is_closed() {
+            self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(client);
+        }
+        out
+    }
+}
+
+impl Drop for Pool {
+    /// Each client owns a small runtime, which may not be dropped on an async
+    /// thread.
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        if !idle.is_empty() {
+            std::thread::spawn(move || drop(idle));
+        }
+    }
+}
+
+const ROW_COLUMNS: &str = "entity_type, id, version, deleted, data, seq, created_seq, modified_by_client, scope";
+
+fn row_from_sql(r: &postgres::Row) -> StoreResult<Row> {
+    let data: Option<String> = r.try_get(4)?;
+    Ok(Row {
+        entity_type: r.try_get(0)?,
+        id: r.try_get(1)?,
+        version: r.try_get::<_, i64>(2)? as u64,
+        deleted: r.try_get(3)?,
+        data: data.map(|s| serde_json::from_str(&s)).transpose()?,
+        seq: r.try_get::<_, i64>(5)? as u64,
+        created_seq: r.try_get::<_, i64>(6)? as u64,
+        modified_by_client: r.try_get(7)?,
+        scope: r.try_get(8)?,
+    })
+}
+
+fn cursor(after: u64) -> i64 {
+    i64::try_from(after).unwrap_or(i64::MAX)
+}
+
+/// Prepared statements of one connection, by their SQL: a query sent as text
+/// is prepared and then executed, two round trips; a prepared one is one.
+#[derive(Default)]
+pub struct Statements(HashMap<String, Statement>);
+
+impl Statements {
+    fn get<C: GenericClient>(&mut self, c: &mut C, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.0.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = c.prepare(sql)?;
+        self.0.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+/// The reads, on a connection or in a transaction (both `GenericClient`).
+struct PgReads<'a, C>(&'a mut C, &'a mut Statements);
+
+impl<C: GenericClient> PgReads<'_, C> {
+    fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<postgres::Row>> {
+        let st = self.1.get(self.0, sql)?;
+        Ok(self.0.query_opt(&st, params)?)
+    }
+
+    fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<postgres::Row> {
+        let st = self.1.get(self.0, sql)?;
+        Ok(self.0.query_one(&st, params)?)
+    }
+
+    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<postgres::Row>> {
+        let st = self.1.get(self.0, sql)?;
+        Ok(self.0.query(&st, params)?)
+    }
+
+    fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
+        let sql = format!("SELECT {ROW_COLUMNS} FROM entities WHERE user_id = $1 AND entity_type = $2 AND id = $3");
+        self.query_opt(sql.as_str(), &[&user, &entity_type, &id])?.as_ref().map(row_from_sql).transpose()
+    }
+
+    fn changes_since(&mut self, user: &str, after: u64, scope: Option<&str>, limit: u32) -> StoreResult<Vec<Row>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM entities
+             WHERE user_id = $1 AND seq > $2 AND ($3::TEXT IS NULL OR scope = $3)
+             ORDER BY seq LIMIT $4"
+        );
+        let rows = self.query(sql.as_str(), &[&user, &cursor(after), &scope, &i64::from(limit)])?;
+        rows.iter().map(row_from_sql).collect()
+    }
+
+    fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
+        let sql = "SELECT COUNT(*) FROM entities WHERE user_id = $1 AND seq > $2 AND ($3::TEXT IS NULL OR scope = $3)";
+        Ok(self.query_one(sql, &[&user, &cursor(after), &scope])?.try_get::<_, i64>(0)? as u64)
+    }
+
+    fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
+        let r = self.query_opt("SELECT seq FROM sync_users WHERE user_id = $1", &[&user])?;
+        Ok(r.map(|r| r.try_get::<_, i64>(0)).transpose()?.unwrap_or(0) as u64)
+    }
+
+    fn list_live(
+        &mut self,
+        user: &str,
+        entity_type: &str,
+        scope: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<Row>, u64)> {
+        let filter = "user_id = $1 AND entity_type = $2 AND NOT deleted AND ($3::TEXT IS NULL OR scope = $3)";
+        let total: i64 = self
+            .query_one(
+                format!("SELECT COUNT(*) FROM entities WHERE {filter}").as_str(),
+                &[&user, &entity_type, &scope],
+            )?
+            .try_get(0)?;
+        let sql = format!("SELECT {ROW_COLUMNS} FROM entities WHERE {filter} ORDER BY created_seq LIMIT $4 OFFSET $5");
+        let (limit, offset) = (cursor(limit), cursor(offset));
+        let rows = self.query(sql.as_str(), &[&user, &entity_type, &scope, &limit, &offset])?;
+        Ok((rows.iter().map(row_from_sql).collect::<StoreResult<_>>()?, total as u64))
+    }
+
+    fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
+        Ok(self.query_one("SELECT EXISTS (SELECT 1 FROM entities WHERE user_id = $1)", &[&user])?.try_get(0)?)
+    }
+
+    fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
+        let sql = "SELECT result FROM mutation_log WHERE user_id = $1 AND mutation_id = $2";
+        Ok(self.query_opt(sql, &[&user, &mutation_id])?.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
+        let sql = "SELECT method, path, status, etag, body FROM rest_idempotency WHERE user_id = $1 AND key = $2";
+        let Some(r) = self.query_opt(sql, &[&user, &key])? else {
+            return Ok(None);
+        };
+        Ok(Some(RecordedResponse {
+            method: r.try_get(0)?,
+            path: r.try_get(1)?,
+            status: r.try_get::<_, i32>(2)? as u16,
+            etag: r.try_get(3)?,
+            body: r.try_get(4)?,
+        }))
+    }
+}
+
+macro_rules! reads_via {
+    ($t:ty) => {
+        impl Reads for $t {
+            fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
+                self.reads().get_row(user, entity_type, id)
+            }
+            fn changes_since(
+                &mut self,
+                user: &str,
+                after: u64,
+                scope: Option<&str>,
+                limit: u32,
+            ) -> StoreResult<Vec<Row>> {
+                self.reads().changes_since(user, after, scope, limit)
+            }
+            fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
+                self.reads().count_since(user, after, scope)
+            }
+            fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
+                self.reads().latest_seq(user)
+            }
+            fn list_live(
+                &mut self,
+                user: &str,
+                entity_type: &str,
+                scope: Option<&str>,
+                offset: u64,
+                limit: u64,
+            ) -> StoreResult<(Vec<Row>, u64)> {
+                self.reads().list_live(user, entity_type, scope, offset, limit)
+            }
+            fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
+                self.reads().user_has_rows(user)
+            }
+            fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
+                self.reads().logged_result(user, mutation_id)
+            }
+            fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
+                self.reads().recorded_response(user, key)
+            }
+        }
+    };
+}
+
+/// A connection as a `Conn`, with its prepared statements.
+pub struct PgConn {
+    pub client: Client,
+    statements: Statements,
+}
+
+impl PgConn {
+    pub fn new(client: Client) -> PgConn {
+        PgConn { client, statements: Statements::default() }
+    }
+
+    fn reads(&mut self) -> PgReads<'_, Client> {
+        PgReads(&mut self.client, &mut self.statements)
+    }
+}
+
+/// A transaction holding the lock on one user's `sync_users` row.
+pub struct PgTx<'a> {
+    tx: Transaction<'a>,
+    statements: &'a mut Statements,
+    user: String,
+    /// The user's last change position before this transaction.
+    start: i64,
+    /// The last position this transaction has taken.
+    seq: i64,
+    /// What `prefetch` read, kept up to date by this transaction's writes.
+    rows: HashMap<(String, String), Option<Row>>,
+    logged: HashMap<String, Option<String>>,
+}
+
+reads_via!(PgConn);
+
+impl Reads for PgTx<'_> {
+    fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
+        if user == self.user {
+            if let Some(r) = self.rows.get(&(entity_type.to_string(), id.to_string())) {
+                return Ok(r.clone());
+            }
+        }
+        self.reads().get_row(user, entity_type, id)
+    }
+    fn changes_since(&mut self, user: &str, after: u64, scope: Option<&str>, limit: u32) -> StoreResult<Vec<Row>> {
+        self.reads().changes_since(user, after, scope, limit)
+    }
+    fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
+        self.reads().count_since(user, after, scope)
+    }
+    fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
+        self.reads().latest_seq(user)
+    }
+    fn list_live(
+        &mut self,
+        user: &str,
+        entity_type: &str,
+        scope: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<Row>, u64)> {
+        self.reads().list_live(user, entity_type, scope, offset, limit)
+    }
+    fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
+        self.reads().user_has_rows(user)
+    }
+    fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
+        if user == self.user {
+            if let Some(r) = self.logged.get(mutation_id) {
+                return Ok(r.clone());
+            }
+        }
+        self.reads().logged_result(user, mutation_id)
+    }
+    fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
+        self.reads().recorded_response(user, key)
+    }
+}
+
+/// Locks `user`'s row (creating it) and answers the user's last position.
+fn lock_user(tx: &mut Transaction<'_>, statements: &mut Statements, user: &str) -> StoreResult<i64> {
+    let sql = "INSERT INTO sync_users (user_id) VALUES ($1)
+               ON CONFLICT (user_id) DO UPDATE SET seq = sync_users.seq RETURNING seq";
+    let st = statements.get(tx, sql)?;
+    Ok(tx.query_one(&st, &[&user])?.try_get(0)?)
+}
+
+impl<'a> PgTx<'a> {
+    fn reads(&mut self) -> PgReads<'_, Transaction<'a>> {
+        PgReads(&mut self.tx, self.statements)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
+        let st = self.statements.get(&mut self.tx, sql)?;
+        Ok(self.tx.execute(&st, params)?)
+    }
+
+    fn check_user(&self, user: &str) -> StoreResult<()> {
+        if user == self.user {
+            return Ok(());
+        }
+        Err(StoreError(format!("a transaction of user {:?} cannot write user {user:?}'s data", self.user)))
+    }
+}
+
+impl Tx for PgTx<'_> {
+    fn write_row(
+        &mut self,
+        user: &str,
+        entity_type: &str,
+        id: &str,
+        prev: Option<&Row>,
+        data: Option<Value>,
+        client_id: &str,
+        scopes: &[ScopeDef],
+    ) -> StoreResult<Row> {
+        self.check_user(user)?;
+        self.seq += 1;
+        let row = Row::next(entity_type, id, prev, data, client_id, self.seq as u64, scopes);
+        let data_text = row.data.as_ref().map(Value::to_string);
+        let seq = self.seq;
+        self.execute(
+            "INSERT INTO entities (user_id, entity_type, id, version, deleted, data, seq, created_seq,
+                                   modified_by_client, scope, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (user_id, entity_type, id) DO UPDATE SET
+                version = excluded.version, deleted = excluded.deleted, data = excluded.data,
+                seq = excluded.seq, modified_by_client = excluded.modified_by_client,
+                scope = excluded.scope, updated_at = excluded.updated_at",
+            &[
+                &user,
+                &row.entity_type,
+                &row.id,
+                &(row.version as i64),
+                &row.deleted,
+                &data_text,
+                &seq,
+                &(row.created_seq as i64),
+                &row.modified_by_client,
+                &row.scope,
+                &now_ms(),
+            ],
+        )?;
+        self.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row.clone()));
+        Ok(row)
+    }
+
+    fn prefetch(&mut self, user: &str, mutation_ids: &[&str], entities: &[(&str, &str)]) -> StoreResult<()> {
+        self.check_user(user)?;
+        let ids: Vec<&str> = mutation_ids.iter().copied().filter(|id| !self.logged.contains_key(*id)).collect();
+        if !ids.is_empty() {
+            let sql = "SELECT mutation_id, result FROM mutation_log WHERE user_id = $1 AND mutation_id = ANY($2)";
+            let st = self.statements.get(&mut self.tx, sql)?;
+            for id in &ids {
+                self.logged.insert(id.to_string(), None);
+            }
+            for r in self.tx.query(&st, &[&user, &ids])? {
+                self.logged.insert(r.try_get(0)?, Some(r.try_get(1)?));
+            }
+        }
+        let (types, idents): (Vec<&str>, Vec<&str>) =
+            entities.iter().filter(|(t, i)| !self.rows.contains_key(&(t.to_string(), i.to_string()))).copied().unzip();
+        if !types.is_empty() {
+            let sql = format!(
+                "SELECT {ROW_COLUMNS} FROM entities WHERE user_id = $1
+                 AND (entity_type, id) IN (SELECT * FROM unnest($2::TEXT[], $3::TEXT[]))"
+            );
+            let st = self.statements.get(&mut self.tx, &sql)?;
+            for (t, i) in types.iter().zip(&idents) {
+                self.rows.insert((t.to_string(), i.to_string()), None);
+            }
+            for r in self.tx.query(&st, &[&user, &types, &idents])? {
+                let row = row_from_sql(&r)?;
+                self.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row));
+            }
+        }
+        Ok(())
+    }
+
+    fn next_rest_id(&mut self) -> StoreResult<u64> {
+        Ok(self.tx.query_one("SELECT nextval('rest_ids')", &[])?.try_get::<_, i64>(0)? as u64)
+    }
+
+    fn log_result(&mut self, user: &str, mutation_id: &str, result_json: &str) -> StoreResult<()> {
+        self.check_user(user)?;
+        self.execute(
+            "INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4)",
+            &[&user, &mutation_id, &result_json, &now_ms()],
+        )?;
+        self.logged.insert(mutation_id.to_string(), Some(result_json.to_string()));
+        Ok(())
+    }
+
+    fn record_response(&mut self, user: &str, key: &str, rec: &RecordedResponse) -> StoreResult<()> {
+        self.check_user(user)?;
+        self.execute(
+            "INSERT INTO rest_idempotency (user_id, key, method, path, status, etag, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&user, &key, &rec.method, &rec.path, &i32::from(rec.status), &rec.etag, &rec.body, &now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        if self.seq != self.start {
+            let sql = "UPDATE sync_users SET seq = $2 WHERE user_id = $1";
+            let (user, seq) = (self.user.clone(), self.seq);
+            self.execute(sql, &[&user, &seq])?;
+        }
+        Ok(self.tx.commit()?)
+    }
+}
+
+impl Conn for PgConn {
+    fn transaction(&mut self, user: &str) -> StoreResult<Box<dyn Tx + '_>> {
+        let mut tx = self.client.transaction()?;
+        let start = lock_user(&mut tx, &mut self.statements, user)?;
+        Ok(Box::new(PgTx {
+            tx,
+            statements: &mut self.statements,
+            user: user.to_string(),
+            start,
+            seq: start,
+            rows: HashMap::new(),
+            logged: HashMap::new(),
+        }))
+    }
+
+    fn wipe_user(&mut self, user: &str) -> StoreResult<()> {
+        let mut tx = self.client.transaction()?;
+        // Under the lock, so no push of the user is half applied meanwhile; the
+        // user's row stays, with its position: cursors never go back.
+        lock_user(&mut tx, &mut self.statements, user)?;
+        for table in ["entities", "mutation_log", "rest_idempotency"] {
+            tx.execute(format!("DELETE FROM {table} WHERE user_id = $1").as_str(), &[&user])?;
+        }
+        Ok(tx.commit()?)
+    }
+}
