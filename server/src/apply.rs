@@ -43,7 +43,10 @@ pub fn push(
             Item::Malformed { .. } => None,
         })
         .collect();
-    tx.prefetch(user, &ids, &keys)?;
+    // One mutation has nothing to batch: its own lookups are as cheap.
+    if items.len() > 1 {
+        tx.prefetch(user, &ids, &keys)?;
+    }
     let mut out = PushOutcome { results: Vec::with_capacity(items.len()), applied: Vec::new() };
     for item in items {
         let mutation_id = item.mutation_id();
