@@ -57,8 +57,8 @@ if ! command -v geckodriver >/dev/null 2>&1; then
   cargo_install geckodriver
 fi
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ]; then
-  say "installing npm dev tools (binaryen, playwright-core)"
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -d tools/node_modules/terser ]; then
+  say "installing npm dev tools (binaryen, playwright-core, terser)"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 say "ready"
