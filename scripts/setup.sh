@@ -3,7 +3,7 @@
 # the wasm32 target, wasm-pack and the wasm-bindgen-cli matching Cargo.lock (both
 # from crates.io), Debian's chromium, chromium-driver, firefox-esr, webkit2gtk-driver
 # and xvfb, geckodriver (crates.io), and the npm dev tools (binaryen's wasm-opt,
-# playwright-core).
+# playwright-core, terser for the glue).
 # Nothing is downloaded from anywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
