@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the publishable npm package `offline-sync`:
 #   1. wasm-pack build --release --target web      -> pkg/ (git-ignored)
-#   2. the wasm glue + the hand-written ES modules of js/ -> dist/offline-sync/
+#   2. the wasm glue (minified) + the hand-written ES modules of js/ -> dist/offline-sync/
 #      (failing when the .wasm and its glue outgrow size-budget.json)
 #   3. npm pack                                       -> dist/offline-sync-<version>.tgz
 #                                                        (and a copy as dist/offline-sync.tgz)
@@ -45,6 +45,8 @@ cp pkg/offline_sync.js pkg/offline_sync.d.ts pkg/offline_sync_bg.wasm "$out/wasm
 # `[Symbol.dispose]` needs TypeScript's esnext lib; drop it from the types so apps
 # type-check with skipLibCheck off and an ES2022 lib (it still exists at run time).
 sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$out/wasm/offline_sync.d.ts"
+# The glue ships minified (its JSDoc is in the .d.ts): scripts/minify-glue.mjs.
+node scripts/minify-glue.mjs "$out/wasm"
 # The size budget (size-budget.json): the shipped .wasm and its glue (wasm-bindgen's
 # module and snippets/), each gzip -9 as bench/run.mjs measures them. The build
 # fails when they grow more than `toleranceBytes` over `gzipBytes`: a change that

@@ -3,7 +3,7 @@
 # the wasm32 target, wasm-pack and the wasm-bindgen-cli matching Cargo.lock (both
 # from crates.io), Debian's chromium, chromium-driver, firefox-esr, webkit2gtk-driver
 # and xvfb, geckodriver (crates.io), and the npm dev tools (binaryen's wasm-opt,
-# playwright-core).
+# playwright-core, terser for the glue).
 # Nothing is downloaded from anywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,8 +61,8 @@ if ! command -v geckodriver >/dev/null 2>&1; then
   cargo_install geckodriver
 fi
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ]; then
-  say "installing npm dev tools (binaryen, playwright-core)"
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -d tools/node_modules/terser ]; then
+  say "installing npm dev tools (binaryen, playwright-core, terser)"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 say "ready"
