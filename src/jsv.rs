@@ -163,11 +163,15 @@ const matches = (x, op, v) => {
   }
 };
 
-export function runQuery(records, q) {
-  const out = Array.from(records).filter((r) => q.tests.every(([f, op, v]) => matches(r?.[f], op, v)));
+const test = (r, q) => q.tests.every(([f, op, v]) => matches(r?.[f], op, v));
+// The positions of the records that match, in the query's order.
+const select = (records, q) => {
+  const at = [];
+  for (let i = 0; i < records.length; i++) if (test(records[i], q)) at.push(i);
   if (q.order.length) {
     // Array.prototype.sort is stable: ties keep id order.
-    out.sort((a, b) => {
+    at.sort((i, j) => {
+      const a = records[i], b = records[j];
       for (const [f, dir] of q.order) {
         const x = a?.[f], y = b?.[f];
         const okx = rank(x) >= 0, oky = rank(y) >= 0;
@@ -178,7 +182,19 @@ export function runQuery(records, q) {
       return 0;
     });
   }
-  return out.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
+  return at.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
+};
+export function runQuery(records, q) {
+  const r = Array.from(records);
+  return select(r, q).map((i) => r[i]);
+}
+// A live query's run: the records and, in step, their ids.
+export function runQueryKeyed(records, ids, q) {
+  const at = select(records, q);
+  return [at.map((i) => records[i]), at.map((i) => ids[i])];
+}
+export function matchesQuery(record, q) {
+  return record !== undefined && test(record, q);
 }
 "#)]
 extern "C" {
@@ -200,6 +216,12 @@ extern "C" {
     /// The records that match a compiled query, in its order.
     #[wasm_bindgen(js_name = runQuery)]
     pub fn run_query(records: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
+    /// `[records, ids]`: the records that match and their ids, in the query's order.
+    #[wasm_bindgen(js_name = runQueryKeyed)]
+    pub fn run_query_keyed(records: &js_sys::Array, ids: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
+    /// Whether one record (a view; `undefined`: none) matches a compiled query's conditions.
+    #[wasm_bindgen(js_name = matchesQuery)]
+    pub fn matches_query(record: &JsValue, compiled: &JsValue) -> bool;
 }
 
 pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {

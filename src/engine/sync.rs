@@ -80,6 +80,10 @@ impl Engine {
             // quarter of a pull in the benchmark); its body is read once this one
             // is written, so two parsed pages are never on the heap together.
             // The cursor still goes in with its page.
+            let mut changed = super::changes::Changes::of_records(page.changes.iter());
+            if let Some(sweep) = &page.sweep {
+                changed.add_type(&sweep.entity_type);
+            }
             let write = async {
                 let mut n = pull_write::write_page(&ready.store, &page.changes, scope, page.cursor.as_deref()).await?;
                 if let Some(sweep) = &page.sweep {
@@ -96,6 +100,7 @@ impl Engine {
             };
             let (written, next) = futures_util::future::join(write, next).await;
             total += written?;
+            self.changed(changed);
             if !page.has_more {
                 return Ok(total);
             }

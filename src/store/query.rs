@@ -42,3 +42,18 @@ impl Query {
 pub async fn query(store: &Store, entity_type: &str, query: &Query) -> Result<js_sys::Array> {
     Ok(query.run(&super::view::list(store, entity_type).await?))
 }
+
+impl Query {
+    /// Whether one entity's view (`undefined`: none) meets the query's conditions.
+    pub fn matches(&self, view: &JsValue) -> bool {
+        crate::jsv::matches_query(view, &self.0)
+    }
+}
+
+/// A live query's run: the matching views and, in step, their ids.
+pub async fn query_keyed(store: &Store, entity_type: &str, query: &Query) -> Result<(js_sys::Array, Vec<String>)> {
+    let (views, ids) = super::view::list_keyed(store, entity_type).await?;
+    let out = crate::jsv::run_query_keyed(&views, &ids, &query.0);
+    let ids = js_sys::Array::from(&out.get(1)).iter().filter_map(|v| v.as_string()).collect();
+    Ok((js_sys::Array::from(&out.get(0)), ids))
+}
