@@ -13,6 +13,12 @@ export function initOfflineSync(options) {
   return p;
 }
 
+// Live queries answer at once with their stop function, so they are not async
+// wrappers like the rest: once the module is loaded the engine's watch runs right
+// away (a wrong query throws its TypeError to the caller); before, it starts when
+// the module is (a TypeError then goes to onError, or the console).
+const LIVE = ['watch', 'watchEntity'];
+
 // SyncEngineApi's methods (core.d.ts), each delegating to the wasm SyncEngine's
 // method of the same name. The @satisfies makes the type test (tests/types, tsc
 // with checkJs) fail when this list and SyncEngineApi differ by a name.
@@ -20,9 +26,34 @@ const ENGINE_METHODS = Object.keys(
   /** @satisfies {Record<keyof import('./core.js').SyncEngineApi, 1>} */ ({
     fullSync: 1, downloadCourse: 1, queueMutation: 1, get: 1, list: 1, query: 1, put: 1, remove: 1,
     pendingCount: 1, pending: 1, failed: 1, retryFailed: 1, discardFailed: 1, conflicts: 1,
-    offlineCourses: 1, clientId: 1, clearLocalData: 1,
+    offlineCourses: 1, clientId: 1, clearLocalData: 1, watch: 1, watchEntity: 1,
   }),
-);
+).filter((m) => !LIVE.includes(m));
+
+const live = (name) => (...args) => {
+  const run = () => {
+    const e = wasm.getSyncEngine();
+    try {
+      return e[name](...args);
+    } finally {
+      e.free();
+    }
+  };
+  if (isReady()) return run();
+  let stop = null;
+  let stopped = false;
+  settled().then(() => {
+    if (!stopped) stop = run();
+  }).catch((err) => {
+    const onError = args[3];
+    if (typeof onError === 'function') onError(err);
+    else console.error(err);
+  });
+  return () => {
+    stopped = true;
+    stop?.();
+  };
+};
 
 let engine = null;
 
@@ -41,7 +72,10 @@ export function getSyncEngine() {
         e.free();
       }
     };
-    engine = Object.freeze(Object.fromEntries(ENGINE_METHODS.map((m) => [m, call(m)])));
+    engine = Object.freeze(Object.fromEntries([
+      ...ENGINE_METHODS.map((m) => [m, call(m)]),
+      ...LIVE.map((m) => [m, live(m)]),
+    ]));
   }
   return engine;
 }

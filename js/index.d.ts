@@ -1,3 +1,3 @@
-export { useOfflineSync } from './react.js';
-export type { UseOfflineSyncResult } from './react.js';
+export { useOfflineSync, useLiveQuery, useEntity } from './react.js';
+export type { UseOfflineSyncResult, LiveResult } from './react.js';
 export * from './core.js';

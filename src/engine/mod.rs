@@ -456,7 +456,7 @@ impl Engine {
             None => true,
             Some(ids) => jsv_mutation_id(r).is_some_and(|m| ids.contains(&m)),
         });
-        let changed = changes::Changes::of_entries(chosen.collect::<Vec<_>>().iter());
+        let changed = changes::Changes::of_entries(&chosen.collect::<js_sys::Array>());
         let n = outbox::discard_failed(&ready.store, ids).await?;
         self.changed(changed);
         self.announce_queue().await;

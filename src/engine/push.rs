@@ -227,7 +227,7 @@ impl Engine {
             .collect();
         let span = w.span_of(&done);
         // The entities answered, under the ids the server gave them too.
-        let mut changed = super::changes::Changes::of_entries(batch.iter());
+        let mut changed = super::changes::Changes::of_entries(&batch.iter().collect::<js_sys::Array>());
         for o in &outcomes {
             if let Outcome::Applied(Some(e)) | Outcome::Conflict(Some(e)) = o {
                 changed.add_record(e);

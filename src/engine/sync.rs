@@ -80,7 +80,7 @@ impl Engine {
             // quarter of a pull in the benchmark); its body is read once this one
             // is written, so two parsed pages are never on the heap together.
             // The cursor still goes in with its page.
-            let mut changed = super::changes::Changes::of_records(page.changes.iter());
+            let mut changed = super::changes::Changes::of_records(&page.changes);
             if let Some(sweep) = &page.sweep {
                 changed.add_type(&sweep.entity_type);
             }

@@ -11,8 +11,8 @@
 use super::changes::Changes;
 use super::Engine;
 use crate::failure::{to_js, Result};
+use crate::jsv;
 use crate::store::{query, view};
-use offline_sync_core::keyed::KeySet;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -21,15 +21,12 @@ use wasm_bindgen::JsValue;
 const MAX_WAIT_MS: f64 = 250.0;
 /// Up to this many changed entities outside a query's result are read and tested
 /// against it; more run the query again.
-const TEST_ONE_BY_ONE: usize = 50;
+const TEST_ONE_BY_ONE: u32 = 50;
 
 pub enum Target {
     Query(query::Query),
     Entity(String),
 }
-
-/// What changed of a watcher's type since its last run: `None` any entity.
-type Pending = Option<KeySet<String>>;
 
 pub struct Watcher {
     id: u32,
@@ -37,12 +34,13 @@ pub struct Watcher {
     target: Target,
     on_result: js_sys::Function,
     on_error: Option<js_sys::Function>,
-    /// `Some` while a run is due; the first run is due from the start.
-    pending: RefCell<Option<Pending>>,
+    /// The changes of its type since its last run (`jsv::pending_*`): `undefined`
+    /// no run due, `null` any entity (and the first run), else a `Set` of ids.
+    pending: RefCell<JsValue>,
     /// A task is waiting or running for it.
     active: Cell<bool>,
-    /// The ids of the last result delivered, in order.
-    last: RefCell<Vec<String>>,
+    /// The ids of the last result delivered, in order (a JS array).
+    last: RefCell<JsValue>,
     alive: Cell<bool>,
 }
 
@@ -89,9 +87,9 @@ impl Engine {
             target,
             on_result,
             on_error,
-            pending: RefCell::new(Some(None)),
+            pending: RefCell::new(JsValue::NULL),
             active: Cell::new(false),
-            last: RefCell::new(Vec::new()),
+            last: RefCell::new(js_sys::Array::new().into()),
             alive: Cell::new(true),
         });
         w.list.borrow_mut().push(watcher.clone());
@@ -112,25 +110,19 @@ impl Engine {
 
     /// Marks the watchers `changes` may concern, and wakes them.
     pub(super) fn notify_watchers(self: &Rc<Self>, changes: &Changes) {
-        let hit: Vec<Rc<Watcher>> = self.watchers.list.borrow().iter().cloned().collect();
-        for w in hit {
-            let Some(ids) = changes.of(&w.entity_type) else { continue };
+        let all: Vec<Rc<Watcher>> = self.watchers.list.borrow().iter().cloned().collect();
+        for w in all {
+            let ids = changes.of(&w.entity_type);
+            if ids.is_undefined() {
+                continue;
+            }
             if let Target::Entity(id) = &w.target {
-                if ids.is_some_and(|ids| !ids.contains(id)) {
+                if !jsv::pending_has(&ids, id) {
                     continue;
                 }
             }
-            {
-                let mut p = w.pending.borrow_mut();
-                match (&mut *p, ids) {
-                    (None, ids) => *p = Some(ids.map(|s| s.iter().cloned().collect())),
-                    (Some(None), _) => {}
-                    (Some(mine), None) => *mine = None,
-                    (Some(Some(mine)), Some(ids)) => ids.iter().for_each(|id| {
-                        mine.insert(id.clone());
-                    }),
-                }
-            }
+            let merged = jsv::pending_merge(&w.pending.borrow(), &ids);
+            *w.pending.borrow_mut() = merged;
             self.wake(w);
         }
     }
@@ -144,13 +136,13 @@ impl Engine {
             loop {
                 // After a task's turn, and after this engine's writes in flight: the
                 // rest of a burst lands before the query runs.
-                let start = crate::jsv::now_ms();
+                let start = jsv::now_ms();
                 gloo_timers::future::TimeoutFuture::new(0).await;
-                while me.watchers.in_flight.get() > 0 && crate::jsv::now_ms() - start < MAX_WAIT_MS {
+                while me.watchers.in_flight.get() > 0 && jsv::now_ms() - start < MAX_WAIT_MS {
                     gloo_timers::future::TimeoutFuture::new(1).await;
                 }
-                let Some(pending) = w.pending.borrow_mut().take() else { break };
-                if !w.alive.get() {
+                let pending = w.pending.replace(JsValue::UNDEFINED);
+                if pending.is_undefined() || !w.alive.get() {
                     break;
                 }
                 if let Err(e) = me.run_watcher(&w, pending).await {
@@ -158,7 +150,7 @@ impl Engine {
                         let _ = f.call1(&JsValue::NULL, &to_js(&e));
                     }
                 }
-                if w.pending.borrow().is_none() {
+                if w.pending.borrow().is_undefined() {
                     break;
                 }
             }
@@ -166,52 +158,31 @@ impl Engine {
         });
     }
 
-    async fn run_watcher(self: &Rc<Self>, w: &Watcher, pending: Pending) -> Result<()> {
-        let first = pending.is_none() && w.last.borrow().is_empty();
-        let et = w.entity_type.clone();
+    /// Runs a watcher for the changes due (`pending`) and calls it back if its
+    /// result may have changed. Reads the store as it is open (no reopening after
+    /// the browser closed it: a failed run is reported, and the next change runs again).
+    async fn run_watcher(self: &Rc<Self>, w: &Watcher, pending: JsValue) -> Result<()> {
+        let store = &self.ready().await?.store;
+        let et = &w.entity_type;
         let result = match &w.target {
-            Target::Entity(id) => {
-                let id = id.clone();
-                self.with_store(|r| {
-                    let (et, id) = (et.clone(), id.clone());
-                    async move { view::get(&r.store, &et, &id).await }
-                })
-                .await?
-            }
+            // `get_many` of one: one copy of the reading code in the .wasm.
+            Target::Entity(id) => view::get_many(store, et, &js_sys::Array::of1(&JsValue::from_str(id))).await?.get(0),
             Target::Query(q) => {
-                let changed_in_result = match &pending {
-                    None => true,
-                    Some(ids) => {
-                        let last = w.last.borrow();
-                        last.iter().any(|id| ids.contains(id))
-                    }
-                };
-                if !changed_in_result {
-                    let ids = pending.as_ref().map(|s| s.iter().collect::<Vec<_>>()).unwrap_or_default();
-                    if ids.len() <= TEST_ONE_BY_ONE {
-                        // None of them was in the result: it changes only if one now matches.
-                        let views = self
-                            .with_store(|r| {
-                                let (et, ids) = (et.clone(), ids.clone());
-                                async move { view::get_many(&r.store, &et, &ids).await }
-                            })
-                            .await?;
+                let was_in = jsv::pending_touches(&pending, &w.last.borrow());
+                if !was_in {
+                    // None of them was in the result: it changes only if one now matches.
+                    let few = jsv::pending_few(&pending, TEST_ONE_BY_ONE);
+                    if !few.is_undefined() {
+                        let views = view::get_many(store, et, &few.into()).await?;
                         if !views.iter().any(|v| q.matches(&v)) {
                             return Ok(());
                         }
                     }
                 }
-                let (rows, ids) = self
-                    .with_store(|r| {
-                        let et = et.clone();
-                        async move { query::query_keyed(&r.store, &et, q).await }
-                    })
-                    .await?;
+                let (rows, ids) = query::query_keyed(store, et, q).await?;
                 // A run for many changes, none in the result before or after, and
                 // the same entities in the same order: nothing the app sees changed.
-                let touched = pending.as_ref().is_none_or(|p| ids.iter().any(|id| p.contains(id)));
-                let same = *w.last.borrow() == ids;
-                if !first && !changed_in_result && !touched && same {
+                if !was_in && !jsv::pending_touches(&pending, &ids) && jsv::same_ids(&w.last.borrow(), &ids) {
                     return Ok(());
                 }
                 *w.last.borrow_mut() = ids;

@@ -136,11 +136,7 @@ pub async fn get(store: &Store, entity_type: &str, id: &str) -> Result<JsValue> 
 }
 
 pub async fn list(store: &Store, entity_type: &str) -> Result<js_sys::Array> {
-    let tx = store.read(&[ENTITIES])?;
-    let only = idb::only(&JsValue::from_str(entity_type)).map_err(|e| storage("key range", e))?;
-    let index = tx.store(ENTITIES)?.index(BY_TYPE).map_err(|e| storage("index", e))?;
-    let all = index.get_all(Some(&only), None).await.map_err(|e| storage("list", e))?;
-    Ok(all.iter().filter_map(|r| current_of(Some(r)).view).collect())
+    Ok(list_keyed(store, entity_type).await?.0)
 }
 
 /// [`list`] with each view's id, in step.
@@ -161,9 +157,10 @@ pub async fn list_keyed(store: &Store, entity_type: &str) -> Result<(js_sys::Arr
 }
 
 /// The views of some entities of a type, in one read (`undefined` where there is none).
-pub async fn get_many(store: &Store, entity_type: &str, ids: &[&String]) -> Result<js_sys::Array> {
+pub async fn get_many(store: &Store, entity_type: &str, ids: &js_sys::Array) -> Result<js_sys::Array> {
     let tx = store.read(&[ENTITIES])?;
-    let keys: js_sys::Array = ids.iter().map(|id| entity_key(entity_type, id)).collect();
+    let et = JsValue::from_str(entity_type);
+    let keys: js_sys::Array = ids.iter().map(|id| JsValue::from(js_sys::Array::of2(&et, &id))).collect();
     let recs = tx.store(ENTITIES)?.get_many(&keys).await.map_err(|e| storage("read", e))?;
     Ok(recs
         .iter()
