@@ -2,13 +2,15 @@
 // are the old module's README examples, unchanged but for the import path.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useOfflineSync, initOfflineSync, getSyncEngine } from 'offline-sync';
+import { useOfflineSync, initOfflineSync, getSyncEngine, useLiveQuery, useEntity } from 'offline-sync';
 
 declare global {
   interface Window {
     events: string[];
     engineDemo: () => Promise<unknown>;
     unmount: () => void;
+    lessonRenders: number;
+    getOfflineSyncEngine: typeof getSyncEngine;
   }
 }
 window.events = [];
@@ -72,6 +74,31 @@ function Manual() {
   );
 }
 
+// README "Live queries": a course's lessons, kept current; one lesson by id.
+interface Lesson {
+  courseId: string;
+  position: number;
+  title: string;
+}
+window.lessonRenders = 0;
+window.getOfflineSyncEngine = getSyncEngine;
+function Lessons() {
+  const { data, isLoading, error } = useLiveQuery<Lesson>('lesson', {
+    where: { courseId: 'c1' },
+    orderBy: 'position',
+  });
+  const first = useEntity<Lesson>('lesson', 'l1');
+  window.lessonRenders++;
+  if (error) return <p className="lessons-error">{error.message}</p>;
+  if (isLoading) return <p className="lessons-loading">Loading…</p>;
+  return (
+    <div className="lessons">
+      <ul>{data!.map((l) => <li key={l.position}>{l.title}</li>)}</ul>
+      <p className="lesson-one">{first.data?.title ?? 'none'}</p>
+    </div>
+  );
+}
+
 // README "Sync Engine"
 window.engineDemo = async () => {
   const syncEngine = getSyncEngine();
@@ -94,6 +121,7 @@ async function main() {
         <MyComponent />
         <WithCallbacks />
         <Manual />
+        <Lessons />
       </StrictMode>,
     );
   if (query.has('lazy')) {
