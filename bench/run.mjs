@@ -282,6 +282,18 @@ async function main() {
     const user = await seedLessons(o.api, o.lessons);
     const lo = { ...base, pageSize: 1000, user, lessons: o.lessons, changes: o.liveChanges, queries: 20 };
     await rounds(`live ${o.lessons}`, results.live, 'live', (impl, r) => ({ ...lo, tag: `${runId}-${r}` }), o.liveRounds);
+    results.livePull = { 0: [], 20: [] };
+    for (let r = 0; r < o.liveRounds; r++) {
+      for (const watchers of r % 2 ? [20, 0] : [0, 20]) {
+        try {
+          const res = await inPage(context, 'livePull', 'wasm', { ...lo, pageSize: o.pageSize, watchers, tag: `${runId}-${r}` });
+          results.livePull[watchers].push(res);
+          log(`pull ${o.lessons} with ${watchers} live queries round ${r + 1}: ${fmtMs(res.ms)} ms, longest task ${res.longestTaskMs} ms`);
+        } catch (e) {
+          errors.push(`livePull ${watchers}: ${e.message}`);
+        }
+      }
+    }
   }
   loadAvg.push(os.loadavg());
 
@@ -360,6 +372,11 @@ async function main() {
     row(lw, "one course's 100, sorted: ms", summary.live.queryMs, fmtMs);
     row(lw, `live query: edit -> callback p50 ms (${o.liveChanges})`, summary.live.p50, fmtMs);
     row(lw, `live query: edit -> callback p99 ms (${o.liveChanges})`, summary.live.p99, fmtMs);
+    for (const w of [0, 20]) {
+      const list = results.livePull?.[w] ?? [];
+      row(`pull ${o.lessons / 1000}k lessons`, `with ${w} live queries open: ms`, { wasm: summarize(list, 'ms') }, fmtMs, false);
+      row(`pull ${o.lessons / 1000}k lessons`, `with ${w} live queries open: longest task ms`, { wasm: summarize(list, 'longestTaskMs') }, fmtTask, false);
+    }
   }
 
   // Growth from the smallest to the largest size.

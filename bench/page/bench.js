@@ -593,4 +593,33 @@ async function live(impl, o) {
   return { ms: pct(sorted, 50), setupMs: setup, queryMs: pct(qs, 50), p50: pct(sorted, 50), p99: pct(sorted, 99), changes: o.changes };
 }
 
-window.bench = { pull, push, queue, startup, live, ready: true };
+// offline-sync only: the full sync of the lessons user with `o.watchers` live
+// queries open (one course each) against none: what the live queries cost a pull.
+async function livePull(impl, o) {
+  if (impl !== 'wasm') throw new Error('offline-sync only');
+  const name = `bench-live-pull-${o.watchers}-${o.tag}`;
+  await deleteDb(name);
+  const courses = o.lessons / LESSONS_PER_COURSE;
+  const { mod } = await loadModule();
+  const engine = new mod.SyncEngine(engineOptions(o, name, o.user));
+  await engine.clientId();
+  let calls = 0;
+  const stops = [];
+  for (let k = 0; k < o.watchers; k++) {
+    stops.push(engine.watch('lesson', { where: { courseId: courseId((k * 37) % courses) }, orderBy: 'position' }, () => calls++));
+  }
+  await sleep(100); // their first runs, over the empty store
+  const out = await measured(async () => {
+    const r = await engine.fullSync();
+    if (!r.success || r.pulled !== o.lessons) throw new Error(`fullSync: ${r.error ?? r.pulled}`);
+    return {};
+  });
+  await sleep(3000); // the live queries' run after the pull, outside the window
+  out.calls = calls;
+  stops.forEach((s) => s());
+  engine.close();
+  await deleteDb(name);
+  return out;
+}
+
+window.bench = { pull, push, queue, startup, live, livePull, ready: true };

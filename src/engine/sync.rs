@@ -57,6 +57,8 @@ impl Engine {
     /// Pulls every page of a scope since its stored cursor. Each page is written in
     /// one transaction, with the cursor, after it arrived.
     pub(super) async fn pull_scope(self: &Rc<Self>, ready: &Ready, scope: &Scope, generation: u32) -> Result<u32> {
+        // Live queries wait for the pull's end (up to a bound) instead of running after each page.
+        let _pulling = self.watchers.pulling();
         let mut cursor = meta::cursor(&ready.store, scope).await?;
         let mut total = 0;
         let size = self.options.pull_page_size;

@@ -19,6 +19,10 @@ use wasm_bindgen::JsValue;
 
 /// How long a watcher waits for this engine's writes to end before it runs anyway.
 const MAX_WAIT_MS: f64 = 250.0;
+/// ... and for a pull in progress: its pages land a few hundred ms apart, and a
+/// query run after each would read the type again and again while the pull
+/// writes it (20 live queries would read it 20 times a page).
+const MAX_WAIT_PULL_MS: f64 = 2000.0;
 /// Up to this many changed entities outside a query's result are read and tested
 /// against it; more run the query again.
 const TEST_ONE_BY_ONE: u32 = 50;
@@ -50,21 +54,33 @@ pub struct Watchers {
     next: Cell<u32>,
     /// Local writes begun and not yet done (a burst's end is when this is 0).
     in_flight: Cell<u32>,
+    /// Pulls in progress here.
+    pulling: Cell<u32>,
 }
 
-/// Counts a local write while it runs.
-pub struct WriteGuard<'a>(&'a Watchers);
+/// Counts a local write (or a pull) while it runs.
+pub struct WriteGuard<'a>(&'a Cell<u32>);
 
 impl Drop for WriteGuard<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.set(self.0.in_flight.get().saturating_sub(1));
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 
 impl Watchers {
     pub fn writing(&self) -> WriteGuard<'_> {
         self.in_flight.set(self.in_flight.get() + 1);
-        WriteGuard(self)
+        WriteGuard(&self.in_flight)
+    }
+
+    pub fn pulling(&self) -> WriteGuard<'_> {
+        self.pulling.set(self.pulling.get() + 1);
+        WriteGuard(&self.pulling)
+    }
+
+    /// Whether a watcher woken `waited` ms ago should wait on.
+    fn busy(&self, waited: f64) -> bool {
+        (self.in_flight.get() > 0 && waited < MAX_WAIT_MS) || (self.pulling.get() > 0 && waited < MAX_WAIT_PULL_MS)
     }
 }
 
@@ -138,7 +154,7 @@ impl Engine {
                 // rest of a burst lands before the query runs.
                 let start = jsv::now_ms();
                 gloo_timers::future::TimeoutFuture::new(0).await;
-                while me.watchers.in_flight.get() > 0 && jsv::now_ms() - start < MAX_WAIT_MS {
+                while me.watchers.busy(jsv::now_ms() - start) {
                     gloo_timers::future::TimeoutFuture::new(1).await;
                 }
                 let pending = w.pending.replace(JsValue::UNDEFINED);
