@@ -280,7 +280,7 @@ async function main() {
   if (o.only.has('live')) {
     log(`seeding ${o.lessons} lessons`);
     const user = await seedLessons(o.api, o.lessons);
-    const lo = { ...base, pageSize: 1000, user, lessons: o.lessons, changes: o.liveChanges, queries: 20 };
+    const lo = { ...base, pageSize: 1000, user, lessons: o.lessons, changes: o.liveChanges, queries: 5 };
     await rounds(`live ${o.lessons}`, results.live, 'live', (impl, r) => ({ ...lo, tag: `${runId}-${r}` }), o.liveRounds);
     results.livePull = { 0: [], 20: [] };
     for (let r = 0; r < o.liveRounds; r++) {

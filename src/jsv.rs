@@ -164,30 +164,43 @@ const matches = (x, op, v) => {
 };
 
 const test = (r, q) => q.tests.every(([f, op, v]) => matches(r?.[f], op, v));
+const order = (a, b, q) => {
+  for (const [f, dir] of q.order) {
+    const x = a?.[f], y = b?.[f];
+    const okx = rank(x) >= 0, oky = rank(y) >= 0;
+    if (okx !== oky) return okx ? -1 : 1;
+    const c = okx ? cmp(x, y) : 0;
+    if (c) return c * dir;
+  }
+  return 0;
+};
 // The positions of the records that match, in the query's order.
 const select = (records, q) => {
   const at = [];
   for (let i = 0; i < records.length; i++) if (test(records[i], q)) at.push(i);
-  if (q.order.length) {
-    // Array.prototype.sort is stable: ties keep id order.
-    at.sort((i, j) => {
-      const a = records[i], b = records[j];
-      for (const [f, dir] of q.order) {
-        const x = a?.[f], y = b?.[f];
-        const okx = rank(x) >= 0, oky = rank(y) >= 0;
-        if (okx !== oky) return okx ? -1 : 1;
-        const c = okx ? cmp(x, y) : 0;
-        if (c) return c * dir;
-      }
-      return 0;
-    });
-  }
+  // Array.prototype.sort is stable: ties keep id order.
+  if (q.order.length) at.sort((i, j) => order(records[i], records[j], q));
   return at.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
 };
 // A live query's run: the records and, in step, their ids.
 export function runQueryKeyed(records, ids, q) {
   const at = select(records, q);
   return [at.map((i) => records[i]), at.map((i) => ids[i])];
+}
+// A live query's last result after changes to a few entities (`views[i]` is
+// `changed[i]`'s view now, or undefined), without reading the type again: the
+// changed entities leave it, those that match now come back, in the query's order
+// with ties in id order (the order of a full run: the byType index's). Undefined
+// for a query with limit or offset, whose window a change may shift.
+export function patchResult(rows, ids, changed, views, q) {
+  if (q.limit !== undefined || q.offset) return undefined;
+  const gone = new Set(changed);
+  const r = [], k = [];
+  ids.forEach((id, i) => { if (!gone.has(id)) { r.push(rows[i]); k.push(id); } });
+  changed.forEach((id, i) => { if (views[i] !== undefined && test(views[i], q)) { r.push(views[i]); k.push(id); } });
+  const at = r.map((_, i) => i);
+  at.sort((i, j) => order(r[i], r[j], q) || (k[i] < k[j] ? -1 : k[i] > k[j] ? 1 : 0));
+  return [at.map((i) => r[i]), at.map((i) => k[i])];
 }
 export function matchesQuery(record, q) {
   return record !== undefined && test(record, q);
@@ -257,6 +270,16 @@ extern "C" {
     /// Whether one record (a view; `undefined`: none) matches a compiled query's conditions.
     #[wasm_bindgen(js_name = matchesQuery)]
     pub fn matches_query(record: &JsValue, compiled: &JsValue) -> bool;
+    /// `[rows, ids]` of a live query patched for a few changed entities; undefined
+    /// when the query has a window (limit, offset) and must run again.
+    #[wasm_bindgen(js_name = patchResult)]
+    pub fn patch_result(
+        rows: &JsValue,
+        ids: &JsValue,
+        changed: &js_sys::Array,
+        views: &js_sys::Array,
+        compiled: &JsValue,
+    ) -> JsValue;
 
     // Change sets and watchers' due changes (engine::changes, engine::watch).
     #[wasm_bindgen(js_name = changesNew)]

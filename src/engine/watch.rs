@@ -45,6 +45,8 @@ pub struct Watcher {
     active: Cell<bool>,
     /// The ids of the last result delivered, in order (a JS array).
     last: RefCell<JsValue>,
+    /// The last result delivered (`undefined` before the first).
+    rows: RefCell<JsValue>,
     alive: Cell<bool>,
 }
 
@@ -106,6 +108,7 @@ impl Engine {
             pending: RefCell::new(JsValue::NULL),
             active: Cell::new(false),
             last: RefCell::new(js_sys::Array::new().into()),
+            rows: RefCell::new(JsValue::UNDEFINED),
             alive: Cell::new(true),
         });
         w.list.borrow_mut().push(watcher.clone());
@@ -185,23 +188,36 @@ impl Engine {
             Target::Entity(id) => view::get_many(store, et, &js_sys::Array::of1(&JsValue::from_str(id))).await?.get(0),
             Target::Query(q) => {
                 let was_in = jsv::pending_touches(&pending, &w.last.borrow());
-                if !was_in {
-                    // None of them was in the result: it changes only if one now matches.
-                    let few = jsv::pending_few(&pending, TEST_ONE_BY_ONE);
-                    if !few.is_undefined() {
-                        let views = view::get_many(store, et, &few.into()).await?;
-                        if !views.iter().any(|v| q.matches(&v)) {
-                            return Ok(());
-                        }
+                let few = jsv::pending_few(&pending, TEST_ONE_BY_ONE);
+                let mut patched = JsValue::UNDEFINED;
+                if !few.is_undefined() {
+                    // A few entities changed: read them, not the whole type.
+                    let few = js_sys::Array::from(&few);
+                    let views = view::get_many(store, et, &few).await?;
+                    if !was_in && !views.iter().any(|v| q.matches(&v)) {
+                        // None was in the result, none is now.
+                        return Ok(());
+                    }
+                    let rows = w.rows.borrow().clone();
+                    if !rows.is_undefined() {
+                        patched = q.patch(&rows, &w.last.borrow(), &few, &views);
                     }
                 }
-                let (rows, ids) = query::query_keyed(store, et, q).await?;
+                let (rows, ids) = match patched.is_undefined() {
+                    true => query::query_keyed(store, et, q).await?,
+                    false => {
+                        let p = js_sys::Array::from(&patched);
+                        (js_sys::Array::from(&p.get(0)), p.get(1))
+                    }
+                };
                 // A run for many changes, none in the result before or after, and
                 // the same entities in the same order: nothing the app sees changed.
                 if !was_in && !jsv::pending_touches(&pending, &ids) && jsv::same_ids(&w.last.borrow(), &ids) {
                     return Ok(());
                 }
                 *w.last.borrow_mut() = ids;
+                // A copy: the app may sort or splice the array it gets.
+                *w.rows.borrow_mut() = js_sys::Array::from(&rows).into();
                 rows.into()
             }
         };

@@ -40,6 +40,12 @@ pub async fn query(store: &Store, entity_type: &str, query: &Query) -> Result<js
 }
 
 impl Query {
+    /// The last result `(rows, ids)` with the `changed` entities' `views` now, or
+    /// `undefined` when the query must run again (it has a limit or an offset).
+    pub fn patch(&self, rows: &JsValue, ids: &JsValue, changed: &js_sys::Array, views: &js_sys::Array) -> JsValue {
+        crate::jsv::patch_result(rows, ids, changed, views, &self.0)
+    }
+
     /// Whether one entity's view (`undefined`: none) meets the query's conditions.
     pub fn matches(&self, view: &JsValue) -> bool {
         crate::jsv::matches_query(view, &self.0)
