@@ -19,10 +19,7 @@ use wasm_bindgen::JsValue;
 
 /// How long a watcher waits for this engine's writes to end before it runs anyway.
 const MAX_WAIT_MS: f64 = 250.0;
-/// ... and for a pull in progress: its pages land a few hundred ms apart, and a
-/// query run after each would read the type again and again while the pull
-/// writes it (20 live queries would read it 20 times a page).
-const MAX_WAIT_PULL_MS: f64 = 2000.0;
+
 /// Up to this many changed entities outside a query's result are read and tested
 /// against it; more run the query again.
 const TEST_ONE_BY_ONE: u32 = 50;
@@ -80,9 +77,13 @@ impl Watchers {
         WriteGuard(&self.pulling)
     }
 
-    /// Whether a watcher woken `waited` ms ago should wait on.
+    /// Whether a watcher woken `waited` ms ago should wait on: while local writes
+    /// are in flight (bounded), and until a pull in progress ends. A pull's pages
+    /// land a few hundred ms apart; without indexes each full run reads the whole
+    /// type, and 20 live queries re-run during a 100k pull (every 2 s) made it
+    /// take minutes instead of 17 s (docs/performance.md, "Live queries").
     fn busy(&self, waited: f64) -> bool {
-        (self.in_flight.get() > 0 && waited < MAX_WAIT_MS) || (self.pulling.get() > 0 && waited < MAX_WAIT_PULL_MS)
+        (self.in_flight.get() > 0 && waited < MAX_WAIT_MS) || self.pulling.get() > 0
     }
 }
 
