@@ -159,7 +159,10 @@ impl Engine {
                 let start = jsv::now_ms();
                 gloo_timers::future::TimeoutFuture::new(0).await;
                 while me.watchers.busy(jsv::now_ms() - start) {
-                    gloo_timers::future::TimeoutFuture::new(1).await;
+                    // A pull lasts seconds: twenty watchers polling it every 1 ms
+                    // were 20k wake-ups a second on the page's thread.
+                    let pulling = me.watchers.pulling.get() > 0;
+                    gloo_timers::future::TimeoutFuture::new(if pulling { 50 } else { 1 }).await;
                 }
                 let pending = w.pending.replace(JsValue::UNDEFINED);
                 if pending.is_undefined() || !w.alive.get() {
