@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, launch } from './browser.mjs';
 import { LINK, throttledPull } from './throttled.mjs';
-import { ENTITY_TYPE, itemData, itemId } from './page/data.js';
+import { ENTITY_TYPE, itemData, itemId, LESSONS_PER_COURSE, lessonData, lessonId } from './page/data.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -38,7 +38,10 @@ function parseArgs(argv) {
     queue: 5000,
     pageSize: 500,
     out: null,
-    only: new Set(['pull', 'push', 'queue', 'startup', 'throttled']),
+    lessons: 100000,
+    liveChanges: 500,
+    liveRounds: 1,
+    only: new Set(['pull', 'push', 'queue', 'startup', 'throttled', 'live']),
   };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
@@ -54,11 +57,14 @@ function parseArgs(argv) {
     else if (a === '--push') o.push = Number(val());
     else if (a === '--queue') o.queue = Number(val());
     else if (a === '--page-size') o.pageSize = Number(val());
+    else if (a === '--lessons') o.lessons = Number(val());
+    else if (a === '--live-changes') o.liveChanges = Number(val());
+    else if (a === '--live-rounds') o.liveRounds = Number(val());
     else if (a === '--out') o.out = path.resolve(val());
     else if (a === '--only') o.only = new Set(val().split(','));
     else throw new Error(`unknown argument ${a}`);
   }
-  if (o.smoke) Object.assign(o, { rounds: 1, startupRounds: 1, sizes: [300], push: 150, queue: 50, pageSize: 100, throttled: 300 });
+  if (o.smoke) Object.assign(o, { rounds: 1, startupRounds: 1, sizes: [300], push: 150, queue: 50, pageSize: 100, throttled: 300, lessons: 1000, liveChanges: 20 });
   // The throttled pull needs the baseline server (scripts/bench.sh starts it).
   if (!o.apiPlain) o.only.delete('throttled');
   o.out ??= path.join(HERE, 'results', o.smoke ? 'smoke.json' : 'latest.json');
@@ -95,6 +101,28 @@ async function seed(api, n) {
     const { results } = await r.json();
     const bad = results.find((x) => x.status !== 'applied');
     if (bad) throw new Error(`seed push: ${JSON.stringify(bad)}`);
+  }
+  return user;
+}
+
+// The live-query workload's user: `n` lessons over n/100 courses (bench/page/data.js).
+async function seedLessons(api, n) {
+  const user = `lessons-${n}`;
+  const probe = await fetch(`${api}/sync/pull?limit=1`, { headers: { Authorization: `Bearer dev-${user}` } });
+  if (!probe.ok) throw new Error(`seed probe: ${probe.status} ${await probe.text()}`);
+  if ((await probe.json()).changes.length > 0) return user;
+  const courses = n / LESSONS_PER_COURSE;
+  for (let i = 0; i < n; i += 1000) {
+    const mutations = [];
+    for (let j = i; j < Math.min(n, i + 1000); j++) {
+      mutations.push({ mutationId: `seed-l${n}-${j}`, op: 'CREATE', entityType: 'lesson', entityId: lessonId(j), data: lessonData(j, courses) });
+    }
+    const r = await fetch(`${api}/sync/push`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer dev-${user}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ clientId: 'bench-seed', mutations }),
+    });
+    if (!r.ok) throw new Error(`seed push: ${r.status} ${await r.text()}`);
   }
   return user;
 }
@@ -205,7 +233,7 @@ async function main() {
   const { site, browser } = await launch(o.pkg);
   const context = await browser.newContext();
   const loadAvg = [os.loadavg()];
-  const results = { pull: {}, push: {}, queue: {}, startup: {}, throttled: null };
+  const results = { pull: {}, push: {}, queue: {}, startup: {}, throttled: null, live: {} };
   const errors = [];
 
   // One run = one freshly loaded page, so no run inherits another's heap, code or
@@ -268,6 +296,24 @@ async function main() {
       log(`throttled pull FAILED: ${e.message}`);
     }
   }
+  if (o.only.has('live')) {
+    log(`seeding ${o.lessons} lessons`);
+    const user = await seedLessons(o.api, o.lessons);
+    const lo = { ...base, pageSize: 1000, user, lessons: o.lessons, changes: o.liveChanges, queries: 5 };
+    await rounds(`live ${o.lessons}`, results.live, 'live', (impl, r) => ({ ...lo, tag: `${runId}-${r}` }), o.liveRounds);
+    results.livePull = { 0: [], 20: [] };
+    for (let r = 0; r < o.liveRounds; r++) {
+      for (const watchers of r % 2 ? [20, 0] : [0, 20]) {
+        try {
+          const res = await inPage(context, 'livePull', 'wasm', { ...lo, pageSize: o.pageSize, watchers, tag: `${runId}-${r}` });
+          results.livePull[watchers].push(res);
+          log(`pull ${o.lessons} with ${watchers} live queries round ${r + 1}: ${fmtMs(res.ms)} ms, longest task ${res.longestTaskMs} ms`);
+        } catch (e) {
+          errors.push(`livePull ${watchers}: ${e.message}`);
+        }
+      }
+    }
+  }
   loadAvg.push(os.loadavg());
 
   const browserVersion = browser.version();
@@ -278,7 +324,7 @@ async function main() {
   // ------------------------------------------------------------ report
   const sz = sizes(o.pkg);
   const S = (slot, key) => Object.fromEntries(IMPLS.map((i) => [i, summarize(slot[i] || [], key)]));
-  const summary = { pull: {}, push: {}, queue: {}, startup: {}, throttled: null };
+  const summary = { pull: {}, push: {}, queue: {}, startup: {}, throttled: null, live: {} };
   for (const n of o.sizes) {
     const slot = results.pull[n] || {};
     summary.pull[n] = {
@@ -314,6 +360,8 @@ async function main() {
       encodings: { gzip: t.gzip[0]?.encodings, plain: t.plain[0]?.encodings },
     };
   }
+  summary.live = { queryMs: S(results.live, 'queryMs'), p50: S(results.live, 'p50'), p99: S(results.live, 'p99') };
+
   const rows = [];
   const row = (work, metric, st, f, ratios = true) => {
     const w = st.wasm?.median;
@@ -348,6 +396,17 @@ async function main() {
   row('start-up (cold)', '  of which import (fetch, parse)', summary.startup.importMs, fmtMs, false);
   row('start-up (cold)', '  of which wasm compile+instantiate', summary.startup.instantiateMs, fmtMs, false);
   row('start-up (cold)', '  of which database open', summary.startup.openMs, fmtMs, false);
+  if (o.only.has('live')) {
+    const lw = `${o.lessons / 1000}k lessons`;
+    row(lw, "one course's 100, sorted: ms", summary.live.queryMs, fmtMs);
+    row(lw, `live query: edit -> callback p50 ms (${o.liveChanges})`, summary.live.p50, fmtMs);
+    row(lw, `live query: edit -> callback p99 ms (${o.liveChanges})`, summary.live.p99, fmtMs);
+    for (const w of [0, 20]) {
+      const list = results.livePull?.[w] ?? [];
+      row(`pull ${o.lessons / 1000}k lessons`, `with ${w} live queries open: ms`, { wasm: summarize(list, 'ms') }, fmtMs, false);
+      row(`pull ${o.lessons / 1000}k lessons`, `with ${w} live queries open: longest task ms`, { wasm: summarize(list, 'longestTaskMs') }, fmtTask, false);
+    }
+  }
 
   // Growth from the smallest to the largest size.
   const lo = o.sizes[0];
@@ -515,6 +574,7 @@ async function main() {
     if (!t || !Number.isFinite(t.ms.gzip?.median) || !Number.isFinite(t.ms.plain?.median)) problems.push('throttled pull: no time');
     if (!t || !(t.bytes.gzip?.median > 0) || !(t.bytes.plain?.median > 0)) problems.push('throttled pull: no bytes');
   }
+  if (o.only.has('live')) need('live query p50', summary.live.p50);
   for (const [k, v] of Object.entries({ wasm: sz.wasm.gzip, glue: sz.glue.gzip, dexie: sz.dexie.gzip })) {
     if (!(v > 0)) problems.push(`size of ${k} missing`);
   }

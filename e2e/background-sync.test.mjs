@@ -224,6 +224,29 @@ describe('background sync (Chromium)', () => {
     await ctx.close();
   });
 
+  test("a background sync with no page in front updates a page's live list when it returns", async () => {
+    const user = newUser('live');
+    await seed(user, 3);
+    const ctx = await newContext();
+    // The page syncs only on mount: no interval, no push at once (Playwright keeps
+    // pages visible, so no visibilitychange sync either). What reaches it after
+    // that comes from the worker's sync, through the live queries' change messages.
+    const page = await openDemo(ctx, user, { extra: '&pushDelay=0&autoSync=0' });
+    await controlled(page);
+    await waitText(page, '[data-testid="state"]', 'Idle');
+    // Another client changes a course on the server.
+    const r = await fetch(`${server.url}/api/v2/courses/c2`, {
+      method: 'PATCH', headers: auth(user), body: JSON.stringify({ title: 'Changed elsewhere' }),
+    });
+    assert.ok(r.ok, await r.text());
+    const dt = await devtools(ctx); // its about:blank page is now in front
+    await dt.dispatchSync();
+    await page.bringToFront();
+    // The demo reads courses only through useLiveQuery: the worker's pull told it.
+    await waitText(page, '[data-testid="course-c2"] [data-testid="title"]', 'Changed elsewhere');
+    await ctx.close();
+  });
+
   test('the standalone worker (options from its URL, token posted by the page) does the same', async () => {
     // The package's files as they are, plus one page: no bundler, the worker at the root.
     const dir = mkdtempSync(join(tmpdir(), 'offline-sync-standalone-'));

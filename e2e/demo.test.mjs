@@ -2,7 +2,7 @@
 // real reference server: first sync, offline edit surviving an offline reload,
 // sync when back online seen by a second browser profile, sync on visibility,
 // Sync Now, download for offline, a conflict resolved from the "needs your
-// attention" list. Saves docs/demo.png.
+// attention" list, an edit in one tab shown live in another. Saves docs/demo.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -157,6 +157,27 @@ describe('demo app', () => {
     await page2.click('[data-testid="sync-now"]');
     await waitText(page2, sel.title('course-3'), 'Mine');
     await other.close();
+  });
+
+  test('two tabs: an edit in one shows in the other without a reload (live queries)', async () => {
+    const tab2 = await ctx.newPage(); // same profile: same IndexedDB, same BroadcastChannel
+    tab2.on('pageerror', (e) => errors.push(e.message));
+    await tab2.goto(url);
+    await tab2.waitForFunction(() => document.querySelectorAll('[data-testid^="course-"]').length === 6);
+    // Each card's lesson count is a live query of its lessons.
+    await tab2.waitForFunction(() => /^[1-9]\d* lessons$/.test(document.querySelector('[data-testid="course-course-3"] [data-testid="lessons"]')?.textContent ?? ''));
+    const edited = 'Edited in the first tab';
+    await page.click(`${sel.card('course-3')} [data-testid="edit"]`);
+    await page.fill(`${sel.card('course-3')} input`, edited);
+    await page.click(`${sel.card('course-3')} button[type="submit"]`);
+    await waitText(page, sel.title('course-3'), edited);
+    await waitText(tab2, sel.title('course-3'), edited, 5000);
+    // And back: the second tab's edit shows in the first.
+    await tab2.click(`${sel.card('course-4')} [data-testid="edit"]`);
+    await tab2.fill(`${sel.card('course-4')} input`, 'Edited in the second tab');
+    await tab2.click(`${sel.card('course-4')} button[type="submit"]`);
+    await waitText(page, sel.title('course-4'), 'Edited in the second tab', 5000);
+    await tab2.close();
   });
 
   test('screenshot for the README (docs/demo.png)', async () => {

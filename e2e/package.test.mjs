@@ -81,9 +81,16 @@ describe('package installed from the tarball into a fresh Vite + React app', () 
         return createElement('p', null, [isOnline, status.isRunning, status.syncCount, status.lastSyncAt].join(' '));
       }
       console.log(renderToString(createElement(C)));
+      function L() {
+        const { data, isLoading, error } = m.useLiveQuery('lesson', { where: { courseId: 'c1' } });
+        const one = m.useEntity('lesson', 'l1');
+        return createElement('p', null, ['live', isLoading, one.isLoading, data === undefined, error === undefined].join(' '));
+      }
+      console.log(renderToString(createElement(L)));
     `], app);
     assert.match(out, /OfflineSync,.*createOfflineSync,.*getSyncEngine,initOfflineSync,.*useOfflineSync,.* function/);
     assert.match(out, /<p>true false 0 <\/p>/, 'server rendering shows the default status');
+    assert.match(out, /<p>live true true true true<\/p>/, 'live queries render loading on the server');
   });
 
   test('the built app runs the README examples; the wasm is fetched once', async () => {
@@ -117,6 +124,25 @@ describe('package installed from the tarball into a fresh Vite + React app', () 
       assert.equal(engine.download, true);
       assert.equal(engine.queued, 'string');
       assert.equal(engine.course.title, 'New Title');
+
+      // Live queries: the list follows changes; an equal result does not re-render.
+      const titles = () => page.locator('.lessons li').allInnerTexts();
+      await page.waitForSelector('.lessons');
+      await page.evaluate(async () => {
+        const e = window.getOfflineSyncEngine();
+        await e.put('lesson', 'l2', { courseId: 'c1', position: 2, title: 'Second' });
+        await e.put('lesson', 'l1', { courseId: 'c1', position: 1, title: 'First' });
+        await e.put('lesson', 'x', { courseId: 'c2', position: 0, title: 'Other course' });
+      });
+      await page.waitForFunction(() => document.querySelectorAll('.lessons li').length === 2 && document.querySelector('.lesson-one').textContent === 'First');
+      assert.deepEqual(await titles(), ['First', 'Second']);
+      await page.evaluate(() => window.getOfflineSyncEngine().queueMutation('UPDATE', 'lesson', 'l2', { title: 'Second, edited' }));
+      await page.waitForFunction(() => document.querySelectorAll('.lessons li')[1]?.textContent === 'Second, edited');
+      const renders = await page.evaluate(() => window.lessonRenders);
+      // The same title again: the query runs and calls back, the result is equal.
+      await page.evaluate(() => window.getOfflineSyncEngine().queueMutation('UPDATE', 'lesson', 'l2', { title: 'Second, edited' }));
+      await page.waitForTimeout(500);
+      assert.equal(await page.evaluate(() => window.lessonRenders), renders, 'an equal result renders nothing');
 
       await page.evaluate(() => window.unmount());
       assert.deepEqual(await page.evaluate(() => window.__listeners), { online: 0, offline: 0, visibilitychange: 0 });

@@ -16,10 +16,13 @@ export class OfflineSyncClient {
     if (isReady()) this.#build(); // throws TypeError on bad options
     wasmClients.set(this, () => this.#build());
     /** This client's engine: the methods of getSyncEngine(), on this client's database. */
-    this.engine = engineFacade(async () => {
-      await ready();
-      return this.#build().engine();
-    });
+    this.engine = engineFacade(
+      async () => {
+        await ready();
+        return this.#build().engine();
+      },
+      () => (isReady() ? this.#build().engine() : null),
+    );
     for (const m of ['ready', 'controller', 'close']) this[m] = this[m].bind(this);
   }
 

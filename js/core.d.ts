@@ -39,6 +39,26 @@ export interface SyncEngineApi {
    * `T` is the entity's data type: `query<Lesson>('lesson', { where: { courseId } })`.
    */
   query<T extends EntityData = EntityData>(entity: string, query?: Query): Promise<T[]>;
+  /**
+   * A live query: `onResult` gets the entities that match `query` now, then again
+   * whenever a change here, in another tab or in the service worker may have altered
+   * them (a burst of changes: once). Returns the function that stops it (calling it
+   * twice is harmless). A wrong query throws a `TypeError` at once once the module
+   * is loaded (before, it goes to `onError`). See docs/queries.md.
+   */
+  watch<T extends object = EntityData>(
+    entity: string,
+    query: Query | undefined,
+    onResult: (result: T[]) => void,
+    onError?: (error: Error) => void,
+  ): () => void;
+  /** One entity, live: `onResult` gets it (`undefined`: none) now, then after each change to it. */
+  watchEntity<T extends object = EntityData>(
+    entity: string,
+    id: string,
+    onResult: (entity: T | undefined) => void,
+    onError?: (error: Error) => void,
+  ): () => void;
   /** Sets the whole entity locally and queues it; resolves with the mutation id. */
   put(entity: string, id: string, data: EntityData): Promise<string>;
   /** Deletes the entity locally and queues the delete; resolves with the mutation id. */

@@ -22,10 +22,13 @@ let engine = null;
  */
 export function getSyncEngine() {
   // The current engine on each call: initOfflineSync may replace it.
-  return (engine ??= engineFacade(async () => {
-    await settled();
-    return wasm.getSyncEngine();
-  }));
+  return (engine ??= engineFacade(
+    async () => {
+      await settled();
+      return wasm.getSyncEngine();
+    },
+    () => (isReady() ? wasm.getSyncEngine() : null),
+  ));
 }
 
 export { OfflineSync } from './controller.js';

@@ -1,3 +1,5 @@
-export { useOfflineSync, OfflineSyncProvider, useOfflineSyncClient, useSyncEngine } from './react.js';
-export type { UseOfflineSyncResult } from './react.js';
+export {
+  useOfflineSync, OfflineSyncProvider, useOfflineSyncClient, useSyncEngine, useLiveQuery, useEntity,
+} from './react.js';
+export type { UseOfflineSyncResult, LiveResult } from './react.js';
 export * from './core.js';

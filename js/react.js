@@ -75,3 +75,87 @@ export function useOfflineSync(options = {}) {
     [sync, snapshot],
   );
 }
+
+// Live queries as hooks: one small store per (entity, query) that watches while a
+// component is subscribed (useSyncExternalStore), and keeps its last snapshot when
+// a new result is equal to it, so an unchanged result renders nothing.
+const LOADING = Object.freeze({ data: undefined, isLoading: true, error: undefined });
+const getServerSnapshot = () => LOADING;
+
+// Deep equality of query results: plain data as IndexedDB holds it.
+function same(a, b) {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && same(a[k], b[k]));
+}
+
+function liveStore(start) {
+  let snapshot = LOADING;
+  let stop = null;
+  const listeners = new Set();
+  const set = (next) => {
+    snapshot = next;
+    listeners.forEach((l) => l());
+  };
+  const onResult = (data) => {
+    if (!snapshot.isLoading && !snapshot.error && same(data, snapshot.data)) return;
+    set({ data, isLoading: false, error: undefined });
+  };
+  const onError = (error) => set({ data: snapshot.data, isLoading: false, error });
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      if (!stop) {
+        try {
+          stop = start(onResult, onError);
+        } catch (e) {
+          // A wrong query: the hook reports it instead of throwing from an effect.
+          stop = () => {};
+          snapshot = { data: undefined, isLoading: false, error: e };
+        }
+      }
+      return () => {
+        listeners.delete(listener);
+        if (!listeners.size && stop) {
+          stop();
+          stop = null;
+          snapshot = LOADING;
+        }
+      };
+    },
+    getSnapshot: () => snapshot,
+    getServerSnapshot,
+  };
+}
+
+// A query's identity across renders: an inline `{ where: { courseId } }` is a new
+// object each render but the same query. Dates are told apart from strings.
+const queryKey = (query) =>
+  JSON.stringify(query ?? null, function (k, v) {
+    return this[k] instanceof Date ? { $date: this[k].getTime() } : v;
+  });
+
+function useLive(key, engine, start) {
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const store = useMemo(() => liveStore(start), [key, engine]);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getServerSnapshot);
+}
+
+// Both watch the engine of the nearest provider's client, else the page's.
+export function useLiveQuery(entity, query) {
+  const engine = useSyncEngine();
+  const key = `${entity}\u0000${queryKey(query)}`;
+  return useLive(key, engine, (onResult, onError) => engine.watch(entity, query, onResult, onError));
+}
+
+export function useEntity(entity, id) {
+  const engine = useSyncEngine();
+  const key = `${entity}\u0000${id}`;
+  return useLive(key, engine, (onResult, onError) => engine.watchEntity(entity, id, onResult, onError));
+}

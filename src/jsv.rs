@@ -175,23 +175,90 @@ export async function gzipText(text) {
   }
 }
 
-export function runQuery(records, q) {
-  const out = Array.from(records).filter((r) => q.tests.every(([f, op, v]) => matches(r?.[f], op, v)));
-  if (q.order.length) {
-    // Array.prototype.sort is stable: ties keep id order.
-    out.sort((a, b) => {
-      for (const [f, dir] of q.order) {
-        const x = a?.[f], y = b?.[f];
-        const okx = rank(x) >= 0, oky = rank(y) >= 0;
-        if (okx !== oky) return okx ? -1 : 1;
-        const c = okx ? cmp(x, y) : 0;
-        if (c) return c * dir;
-      }
-      return 0;
-    });
+const test = (r, q) => q.tests.every(([f, op, v]) => matches(r?.[f], op, v));
+const order = (a, b, q) => {
+  for (const [f, dir] of q.order) {
+    const x = a?.[f], y = b?.[f];
+    const okx = rank(x) >= 0, oky = rank(y) >= 0;
+    if (okx !== oky) return okx ? -1 : 1;
+    const c = okx ? cmp(x, y) : 0;
+    if (c) return c * dir;
   }
-  return out.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
+  return 0;
+};
+// The positions of the records that match, in the query's order.
+const select = (records, q) => {
+  const at = [];
+  for (let i = 0; i < records.length; i++) if (test(records[i], q)) at.push(i);
+  // Array.prototype.sort is stable: ties keep id order.
+  if (q.order.length) at.sort((i, j) => order(records[i], records[j], q));
+  return at.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
+};
+// A live query's run: the records and, in step, their ids.
+export function runQueryKeyed(records, ids, q) {
+  const at = select(records, q);
+  return [at.map((i) => records[i]), at.map((i) => ids[i])];
 }
+// A live query's last result after changes to a few entities (`views[i]` is
+// `changed[i]`'s view now, or undefined), without reading the type again: the
+// changed entities leave it, those that match now come back, in the query's order
+// with ties in id order (the order of a full run: the byType index's). Undefined
+// for a query with limit or offset, whose window a change may shift.
+export function patchResult(rows, ids, changed, views, q) {
+  if (q.limit !== undefined || q.offset) return undefined;
+  const gone = new Set(changed);
+  const r = [], k = [];
+  ids.forEach((id, i) => { if (!gone.has(id)) { r.push(rows[i]); k.push(id); } });
+  changed.forEach((id, i) => { if (views[i] !== undefined && test(views[i], q)) { r.push(views[i]); k.push(id); } });
+  const at = r.map((_, i) => i);
+  at.sort((i, j) => order(r[i], r[j], q) || (k[i] < k[j] ? -1 : k[i] > k[j] ? 1 : 0));
+  return [at.map((i) => r[i]), at.map((i) => k[i])];
+}
+export function matchesQuery(record, q) {
+  return record !== undefined && test(record, q);
+}
+// Change sets (engine::changes): `{ all, types: Map<type, Set<id> | null> }`, null
+// meaning any entity of the type; kept as JS values, as the ids come from records.
+const MAX_IDS = 1000;
+export function changesNew(all) { return { all, types: new Map() }; }
+export function changesAdd(c, et, id) {
+  if (typeof et !== 'string') return;
+  const s = c.types.get(et);
+  if (s === null) return;
+  if (typeof id !== 'string') { c.types.set(et, null); return; }
+  if (s === undefined) c.types.set(et, new Set([id]));
+  else if (s.add(id).size > MAX_IDS) c.types.set(et, null);
+}
+export function changesAddAll(c, records, typeKey, idKey) {
+  for (const r of records) changesAdd(c, r?.[typeKey], r?.[idKey]);
+}
+export function changesEmpty(c) { return !c.all && c.types.size === 0; }
+export function changesOf(c, et) { return c.all ? null : c.types.get(et); }
+export function changesMessage(c) {
+  return { kind: 'changes', all: c.all, types: Array.from(c.types, ([t, s]) => [t, s && Array.from(s)]) };
+}
+// A message of another context; what is malformed in it counts as "any entity".
+export function changesFromMessage(m) {
+  if (m?.kind !== 'changes') return undefined;
+  const c = changesNew(m.all === true || !Array.isArray(m.types));
+  for (const t of Array.isArray(m.types) ? m.types : []) {
+    if (!Array.isArray(t) || typeof t[0] !== 'string') continue;
+    if (!Array.isArray(t[1])) { c.types.set(t[0], null); continue; }
+    for (const id of t[1]) changesAdd(c, t[0], id);
+  }
+  return c;
+}
+// A watcher's due changes: undefined none, null any entity, else a Set of ids.
+export function pendingMerge(p, ids) {
+  if (p === null || ids === null) return null;
+  if (p === undefined) return new Set(ids);
+  for (const id of ids) p.add(id);
+  return p;
+}
+export function pendingTouches(p, ids) { return p === null || ids.some((id) => p.has(id)); }
+export function pendingHas(p, id) { return p === null || p.has(id); }
+export function pendingFew(p, n) { return p !== null && p.size <= n ? Array.from(p) : undefined; }
+export function sameIds(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
 "#)]
 extern "C" {
     /// The records ordered by a numeric field (a missing one counts as 0), ties in
@@ -209,9 +276,48 @@ extern "C" {
     /// (`store::query`); throws a `TypeError` naming what is wrong.
     #[wasm_bindgen(js_name = compileQuery, catch)]
     pub fn compile_query(spec: &JsValue) -> std::result::Result<JsValue, JsValue>;
-    /// The records that match a compiled query, in its order.
-    #[wasm_bindgen(js_name = runQuery)]
-    pub fn run_query(records: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
+    /// `[records, ids]`: the records that match and their ids, in the query's order.
+    #[wasm_bindgen(js_name = runQueryKeyed)]
+    pub fn run_query_keyed(records: &js_sys::Array, ids: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
+    /// Whether one record (a view; `undefined`: none) matches a compiled query's conditions.
+    #[wasm_bindgen(js_name = matchesQuery)]
+    pub fn matches_query(record: &JsValue, compiled: &JsValue) -> bool;
+    /// `[rows, ids]` of a live query patched for a few changed entities; undefined
+    /// when the query has a window (limit, offset) and must run again.
+    #[wasm_bindgen(js_name = patchResult)]
+    pub fn patch_result(
+        rows: &JsValue,
+        ids: &JsValue,
+        changed: &js_sys::Array,
+        views: &js_sys::Array,
+        compiled: &JsValue,
+    ) -> JsValue;
+
+    // Change sets and watchers' due changes (engine::changes, engine::watch).
+    #[wasm_bindgen(js_name = changesNew)]
+    pub fn changes_new(all: bool) -> JsValue;
+    #[wasm_bindgen(js_name = changesAdd)]
+    pub fn changes_add(c: &JsValue, et: &JsValue, id: &JsValue);
+    #[wasm_bindgen(js_name = changesAddAll)]
+    pub fn changes_add_all(c: &JsValue, records: &JsValue, type_key: &str, id_key: &str);
+    #[wasm_bindgen(js_name = changesEmpty)]
+    pub fn changes_empty(c: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = changesOf)]
+    pub fn changes_of(c: &JsValue, et: &str) -> JsValue;
+    #[wasm_bindgen(js_name = changesMessage)]
+    pub fn changes_message(c: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = changesFromMessage)]
+    pub fn changes_from_message(m: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = pendingMerge)]
+    pub fn pending_merge(p: &JsValue, ids: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = pendingTouches)]
+    pub fn pending_touches(p: &JsValue, ids: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = pendingHas)]
+    pub fn pending_has(p: &JsValue, id: &str) -> bool;
+    #[wasm_bindgen(js_name = pendingFew)]
+    pub fn pending_few(p: &JsValue, n: u32) -> JsValue;
+    #[wasm_bindgen(js_name = sameIds)]
+    pub fn same_ids(a: &JsValue, b: &JsValue) -> bool;
 
     /// Resolves the text gzip-compressed (a `Uint8Array`), or null where the
     /// browser cannot (no `CompressionStream`).

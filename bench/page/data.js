@@ -24,3 +24,19 @@ export function itemData(i, prefix = '') {
     updatedAt: 1700000000000 + i * 1000,
   };
 }
+
+// The live-query workload's data: lessons spread over courses, 100 per course
+// (lesson i is in course i % courses, at position i / courses).
+export const LESSONS_PER_COURSE = 100;
+
+export function courseId(c) {
+  return 'course-' + String(c).padStart(4, '0');
+}
+
+export function lessonId(i) {
+  return 'lesson-' + String(i).padStart(6, '0');
+}
+
+export function lessonData(i, courses) {
+  return { id: lessonId(i), courseId: courseId(i % courses), position: Math.floor(i / courses), title: `Lesson ${i}`, body: BODY };
+}

@@ -102,6 +102,11 @@ impl<K: Ord> KeySet<K> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The keys, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &K> {
+        self.0.entries.iter().map(|(k, _)| k)
+    }
 }
 
 impl<K: Ord> FromIterator<K> for KeySet<K> {

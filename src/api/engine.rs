@@ -15,6 +15,34 @@ pub struct SyncEngine {
 }
 
 impl SyncEngine {
+    fn watch_target(
+        &self,
+        et: String,
+        target: crate::engine::watch::Target,
+        on_result: JsValue,
+        on_error: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let function = |v: JsValue, what: &str| {
+            v.dyn_into::<js_sys::Function>()
+                .map_err(|_| crate::failure::type_error(&format!("offline-sync: watch: {what} must be a function")))
+        };
+        let on_result = function(on_result, "onResult")?;
+        let on_error = match on_error.is_undefined() || on_error.is_null() {
+            true => None,
+            false => Some(function(on_error, "onError")?),
+        };
+        let id = self.inner.watch(et, target, on_result, on_error);
+        // Holds the engine weakly: a stop function kept around keeps nothing alive.
+        let engine = Rc::downgrade(&self.inner);
+        // Callable again (it then does nothing), as React's effect cleanups may be.
+        Ok(Closure::<dyn FnMut()>::new(move || {
+            if let Some(e) = engine.upgrade() {
+                e.unwatch(id);
+            }
+        })
+        .into_js_value())
+    }
+
     pub(crate) fn new(inner: Rc<Engine>) -> Self {
         SyncEngine { inner }
     }
@@ -139,6 +167,41 @@ impl SyncEngine {
         #[wasm_bindgen(unchecked_param_type = "Query | undefined")] query: JsValue,
     ) -> js_sys::Promise {
         self.run(|e| async move { e.query(&entity_type, &query).await.map(JsValue::from).map_err(err) })
+    }
+
+    /// A live query: `onResult` gets the entities that match `query` now, then again
+    /// whenever a change here, in another tab or in the service worker may have
+    /// altered them (a burst of changes: once). Returns the function that stops it.
+    /// A wrong query throws a `TypeError` at once (docs/queries.md).
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn watch(
+        &self,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Query | undefined")] query: JsValue,
+        #[wasm_bindgen(js_name = onResult, unchecked_param_type = "(result: EntityData[]) => void")] on_result: JsValue,
+        #[wasm_bindgen(js_name = onError, unchecked_param_type = "((error: Error) => void) | undefined")]
+        on_error: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let et = crate::engine::change_key("entity type", &entity_type).map_err(err)?;
+        let q = crate::store::query::Query::parse(&query).map_err(err)?;
+        self.watch_target(et, crate::engine::watch::Target::Query(q), on_result, on_error)
+    }
+
+    /// One entity, live: `onResult` gets its view (`undefined`: none) now, then after
+    /// each change to it. Returns the function that stops it.
+    #[wasm_bindgen(js_name = watchEntity, unchecked_return_type = "() => void")]
+    pub fn watch_entity(
+        &self,
+        #[wasm_bindgen(js_name = entityType, unchecked_param_type = "string")] entity_type: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(js_name = onResult, unchecked_param_type = "(entity: EntityData | undefined) => void")]
+        on_result: JsValue,
+        #[wasm_bindgen(js_name = onError, unchecked_param_type = "((error: Error) => void) | undefined")]
+        on_error: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let et = crate::engine::change_key("entity type", &entity_type).map_err(err)?;
+        let id = crate::engine::change_key("entity id", &id).map_err(err)?;
+        self.watch_target(et, crate::engine::watch::Target::Entity(id), on_result, on_error)
     }
 
     /// Sets the whole entity locally and marks it dirty (queued for the server).

@@ -2,12 +2,14 @@
 //! `fullSync` = push the queue, pull pages, push what was queued meanwhile.
 
 mod change;
+pub mod changes;
 mod conflict;
 mod progress;
 mod push;
 mod remote;
 pub mod result;
 mod sync;
+pub mod watch;
 
 use crate::browser::broadcast::Channel;
 use crate::browser::locks::{exclusive, Locked};
@@ -25,7 +27,7 @@ pub use progress::to_js as progress_js;
 pub use result::{SyncKind, SyncResult};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
 
 /// What the engine tells whoever shows status (the controller, other tabs).
@@ -50,6 +52,11 @@ pub enum EngineEvent {
 }
 
 pub type Listener = Rc<dyn Fn(&EngineEvent)>;
+
+/// An entity type or id argument, checked as every call checks it.
+pub fn change_key(what: &str, v: &JsValue) -> Result<String> {
+    change::key_arg(what, v)
+}
 
 /// The parts that exist once the database is open.
 pub struct Ready {
@@ -86,6 +93,10 @@ pub struct Engine {
     /// The queue counts published after changes: `Idle`, or a count running, maybe
     /// with changes made since it started (`Again`).
     recount: Cell<Recount>,
+    /// Live queries (`watch`).
+    watchers: watch::Watchers,
+    /// This engine, for the live queries a write path wakes.
+    me: Weak<Engine>,
 }
 
 /// How long the queue counts wait after a change for more changes to share them.
@@ -100,7 +111,9 @@ enum Recount {
 
 impl Engine {
     pub fn new(options: EngineOptions, connect: Connect, policies: Policies) -> Rc<Engine> {
-        Rc::new(Engine {
+        Rc::new_cyclic(|me| Engine {
+            me: me.clone(),
+            watchers: watch::Watchers::default(),
             options,
             connect,
             policies,
@@ -286,7 +299,28 @@ impl Engine {
         self.emit(ev);
     }
 
+    /// Tells the live queries here and in the other contexts what a write changed.
+    pub(crate) fn changed(&self, changes: changes::Changes) {
+        if changes.is_empty() {
+            return;
+        }
+        if let Some(Some(Ok(ready))) = self.ready.borrow().as_ref().map(|f| f.peek().cloned()) {
+            if let Some(ch) = &ready.channel {
+                ch.post(&changes.encode());
+            }
+        }
+        if let Some(me) = self.me.upgrade() {
+            me.notify_watchers(&changes);
+        }
+    }
+
     fn on_remote(&self, msg: &JsValue) {
+        if let Some(c) = changes::Changes::decode(msg) {
+            if let Some(me) = self.me.upgrade() {
+                me.notify_watchers(&c);
+            }
+            return;
+        }
         let Some(ev) = remote::decode(msg) else { return };
         if let EngineEvent::RemoteFinished(error) = &ev {
             *self.remote_result.borrow_mut() =
@@ -331,11 +365,16 @@ impl Engine {
 
     pub async fn enqueue(self: &Rc<Self>, op: Op, et: &JsValue, id: &JsValue, data: &JsValue) -> Result<String> {
         let c = Rc::new(change::change(op, et, id, data, self.options.max_payload_bytes)?);
+        let writing = self.watchers.writing();
         let done = self.with_store(|r| {
             let c = c.clone();
             async move { outbox::enqueue(&r.store, &c).await }
         });
         let mutation_id = done.await?;
+        let mut changed = changes::Changes::default();
+        changed.add(&c.entity_type, &c.entity_id);
+        self.changed(changed);
+        drop(writing);
         self.recount();
         self.emit(EngineEvent::Changed);
         Ok(mutation_id)
@@ -443,7 +482,15 @@ impl Engine {
 
     pub async fn discard_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
         let ready = self.ready().await?;
+        // The entities whose view goes back: those of the entries discarded.
+        let failed = outbox::in_state(&ready.store, EntryState::Failed).await?;
+        let chosen = failed.iter().filter(|r| match &ids {
+            None => true,
+            Some(ids) => jsv_mutation_id(r).is_some_and(|m| ids.contains(&m)),
+        });
+        let changed = changes::Changes::of_entries(&chosen.collect::<js_sys::Array>());
         let n = outbox::discard_failed(&ready.store, ids).await?;
+        self.changed(changed);
         self.announce_queue().await;
         Ok(n)
     }
@@ -477,6 +524,7 @@ impl Engine {
         let ready = self.ready().await?;
         ready.transport.reset_auth();
         ready.store.clear_all().await?;
+        self.changed(changes::Changes::everything());
         // The client id is gone with the data; the next open makes a new one.
         self.close();
         self.emit(EngineEvent::QueueChanged(0, 0));
@@ -514,4 +562,8 @@ impl Engine {
     pub(crate) fn generation(&self) -> u32 {
         self.generation.get()
     }
+}
+
+fn jsv_mutation_id(entry: &JsValue) -> Option<String> {
+    crate::jsv::get_str(entry, offline_sync_core::protocol::field::MUTATION_ID)
 }

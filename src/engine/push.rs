@@ -281,8 +281,16 @@ impl Engine {
             .filter_map(|(b, _)| QueueEntry(b).seq())
             .collect();
         let span = w.span_of(&done);
+        // The entities answered, under the ids the server gave them too.
+        let mut changed = super::changes::Changes::of_entries(&batch.iter().collect::<js_sys::Array>());
+        for o in &outcomes {
+            if let Outcome::Applied(Some(e)) | Outcome::Conflict(Some(e)) = o {
+                changed.add_record(e);
+            }
+        }
         let (settled, rewritten) =
             outbox::settle(&ready.store, batch.into_iter().zip(outcomes).collect(), span, &self.policies).await?;
+        self.changed(changed);
         r.pushed += settled.applied;
         r.conflicts += settled.conflicts;
         r.failed += settled.failed;

@@ -69,6 +69,8 @@ impl Engine {
         generation: u32,
         on_progress: Option<&dyn Fn(&Progress)>,
     ) -> Result<u32> {
+        // Live queries wait for the pull's end (up to a bound) instead of running after each page.
+        let _pulling = self.watchers.pulling();
         let long = Cell::new(false);
         let sink = |p: &Progress| {
             if let Some(f) = on_progress {
@@ -106,6 +108,10 @@ impl Engine {
             // quarter of a pull in the benchmark); its body is read once this one
             // is written, so two parsed pages are never on the heap together.
             // The cursor still goes in with its page.
+            let mut changed = super::changes::Changes::of_records(&page.changes);
+            if let Some(sweep) = &page.sweep {
+                changed.add_type(&sweep.entity_type);
+            }
             let write = async {
                 let pulled = more.then_some(meter.loaded() + n);
                 let mut n =
@@ -126,6 +132,7 @@ impl Engine {
             total += written?;
             long.set(long.get() || more);
             meter.page(n, remaining, !more);
+            self.changed(changed);
             if !page.has_more {
                 return Ok(total);
             }

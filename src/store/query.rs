@@ -2,7 +2,7 @@
 //! the app sees: unsynced changes included, local deletes left out).
 //!
 //! The records stay JS values: checking the query and filtering and ordering the
-//! records is JS (`compileQuery`/`runQuery` in `jsv`'s snippet), so no record crosses into Rust (a serde round trip per
+//! records is JS (`compileQuery`/`runQueryKeyed` in `jsv`'s snippet), so no record crosses into Rust (a serde round trip per
 //! record cost size and main-thread time, docs/performance.md). The records of a
 //! type are read with the `byType` index, in id order, so ties keep that order.
 //!
@@ -29,16 +29,32 @@ impl Query {
             input(message)
         })
     }
-
-    /// The records of `records` that match, in the query's order.
-    pub fn run(&self, records: &js_sys::Array) -> js_sys::Array {
-        crate::jsv::run_query(records, &self.0)
-    }
 }
 
 /// The entities of a type as the app sees them that match `query`, in its order
 /// (ties, and no `orderBy`, in id order). Reads every record of the type: one
 /// `getAll` of the `byType` index.
 pub async fn query(store: &Store, entity_type: &str, query: &Query) -> Result<js_sys::Array> {
-    Ok(query.run(&super::view::list(store, entity_type).await?))
+    // The live queries' run, without the ids: one copy of the code in the .wasm.
+    Ok(query_keyed(store, entity_type, query).await?.0)
+}
+
+impl Query {
+    /// The last result `(rows, ids)` with the `changed` entities' `views` now, or
+    /// `undefined` when the query must run again (it has a limit or an offset).
+    pub fn patch(&self, rows: &JsValue, ids: &JsValue, changed: &js_sys::Array, views: &js_sys::Array) -> JsValue {
+        crate::jsv::patch_result(rows, ids, changed, views, &self.0)
+    }
+
+    /// Whether one entity's view (`undefined`: none) meets the query's conditions.
+    pub fn matches(&self, view: &JsValue) -> bool {
+        crate::jsv::matches_query(view, &self.0)
+    }
+}
+
+/// A live query's run: the matching views and, in step, their ids.
+pub async fn query_keyed(store: &Store, entity_type: &str, query: &Query) -> Result<(js_sys::Array, JsValue)> {
+    let (views, ids) = super::view::list_keyed(store, entity_type).await?;
+    let out = crate::jsv::run_query_keyed(&views, &ids, &query.0);
+    Ok((js_sys::Array::from(&out.get(0)), out.get(1)))
 }

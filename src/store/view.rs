@@ -124,9 +124,34 @@ pub async fn get(store: &Store, entity_type: &str, id: &str) -> Result<JsValue> 
 }
 
 pub async fn list(store: &Store, entity_type: &str) -> Result<js_sys::Array> {
+    Ok(list_keyed(store, entity_type).await?.0)
+}
+
+/// [`list`] with each view's id, in step.
+pub async fn list_keyed(store: &Store, entity_type: &str) -> Result<(js_sys::Array, js_sys::Array)> {
     let tx = store.read(&[ENTITIES])?;
     let only = idb::only(&JsValue::from_str(entity_type)).map_err(|e| storage("key range", e))?;
     let index = tx.store(ENTITIES)?.index(BY_TYPE).map_err(|e| storage("index", e))?;
     let all = index.get_all(Some(&only), None).await.map_err(|e| storage("list", e))?;
-    Ok(all.iter().filter_map(|r| current_of(Some(r)).view).collect())
+    let (views, ids) = (js_sys::Array::new(), js_sys::Array::new());
+    for r in all.iter() {
+        let id = jsv::get(&r, field::ID);
+        if let Some(v) = current_of(Some(r)).view {
+            views.push(&v);
+            ids.push(&id);
+        }
+    }
+    Ok((views, ids))
+}
+
+/// The views of some entities of a type, in one read (`undefined` where there is none).
+pub async fn get_many(store: &Store, entity_type: &str, ids: &js_sys::Array) -> Result<js_sys::Array> {
+    let tx = store.read(&[ENTITIES])?;
+    let et = JsValue::from_str(entity_type);
+    let keys: js_sys::Array = ids.iter().map(|id| JsValue::from(js_sys::Array::of2(&et, &id))).collect();
+    let recs = tx.store(ENTITIES)?.get_many(&keys).await.map_err(|e| storage("read", e))?;
+    Ok(recs
+        .iter()
+        .map(|r| if r.is_undefined() { r } else { current_of(Some(r)).view.unwrap_or(JsValue::UNDEFINED) })
+        .collect())
 }

@@ -52,8 +52,30 @@ type Agrees<K extends PropertyKey> = K extends keyof SyncEngineApi & keyof SyncE
 // Methods whose parameters or result differ between SyncEngineApi and the wasm class.
 none<Agrees<ApiMethod>>();
 
-// getSyncEngine() is declared to return SyncEngineApi, every method a promise.
+// getSyncEngine() is declared to return SyncEngineApi, every method a promise but
+// the live queries, which answer at once with their stop function.
+type LIVE = 'watch' | 'watchEntity';
 const engine: SyncEngineApi = getSyncEngine();
-type NotAsync = { [K in ApiMethod]: ReturnType<SyncEngineApi[K]> extends Promise<unknown> ? never : K }[ApiMethod];
+type NotAsync = {
+  [K in Exclude<ApiMethod, LIVE>]: ReturnType<SyncEngineApi[K]> extends Promise<unknown> ? never : K;
+}[Exclude<ApiMethod, LIVE>];
 none<NotAsync>();
+type NotStop = { [K in LIVE]: ReturnType<SyncEngineApi[K]> extends () => void ? never : K }[LIVE];
+none<NotStop>();
+
+// Generic over the entity's data type.
+interface Lesson {
+  courseId: string;
+  position: number;
+}
+const stop: () => void = engine.watch<Lesson>('lesson', { where: { courseId: 'c1' }, orderBy: 'position' }, (ls) => {
+  const p: number = ls[0].position;
+  void p;
+});
+engine.watchEntity<Lesson>('lesson', 'l1', (l) => {
+  // @ts-expect-error: the entity may be absent
+  const c: string = l.courseId;
+  void c;
+});
+stop();
 void engine;

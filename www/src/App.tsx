@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import { getSyncEngine, useOfflineSync, type EntityData, type SyncProgress, type SyncResult } from 'offline-sync';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import {
+  getSyncEngine, useLiveQuery, useOfflineSync, type EntityData, type SyncProgress, type SyncResult,
+} from 'offline-sync';
 import { CourseCard, type Course } from './CourseCard';
 import { ProgressBar } from './ProgressBar';
 import { StatusPanel } from './StatusPanel';
@@ -33,31 +35,29 @@ export function App({
     syncOnMount: true,
     onSyncComplete: setLastResult,
   });
-  const [courses, setCourses] = useState<Course[] | null>(null);
-  const [lessons, setLessons] = useState<Record<string, number>>({});
+  // The courses, kept current by a live query: a local edit, a pull, another tab or
+  // the service worker's background sync re-render this list, with no refetching here.
+  const live = useLiveQuery('course');
+  const courses = useMemo(
+    () => live.data?.map(asCourse).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true })) ?? null,
+    [live.data],
+  );
   const [offline, setOffline] = useState<Set<string>>(new Set());
   const [edits, setEdits] = useState(0);
 
-  // Reads the local store again after each sync and each local change.
+  // Downloaded courses are not entities: read again after each sync and download.
   useEffect(() => {
-    let live = true;
-    const engine = getSyncEngine();
-    Promise.all([engine.list('course'), engine.list('lesson'), engine.offlineCourses()]).then(([c, l, o]) => {
-      if (!live) return;
-      setCourses(c.map(asCourse).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true })));
-      const perCourse: Record<string, number> = {};
-      for (const lesson of l) perCourse[String(lesson.courseId)] = (perCourse[String(lesson.courseId)] ?? 0) + 1;
-      setLessons(perCourse);
-      setOffline(new Set(o.map((x) => x.courseId)));
-    });
+    let current = true;
+    getSyncEngine()
+      .offlineCourses()
+      .then((o) => current && setOffline(new Set(o.map((x) => x.courseId))));
     return () => {
-      live = false;
+      current = false;
     };
-  }, [status.syncCount, status.pendingCount, status.conflictCount, edits]);
+  }, [status.syncCount, edits]);
 
   const rename = useCallback(async (id: string, title: string) => {
     await getSyncEngine().queueMutation('UPDATE', 'course', id, { title });
-    setEdits((n) => n + 1);
   }, []);
   const download = useCallback(async (id: string, onProgress: (p: SyncProgress) => void) => {
     await getSyncEngine().downloadCourse(id, { onProgress });
@@ -91,7 +91,6 @@ export function App({
           <CourseCard
             key={c.id}
             course={c}
-            lessons={lessons[c.id] ?? 0}
             offline={offline.has(c.id)}
             onRename={rename}
             onDownload={download}

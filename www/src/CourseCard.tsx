@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { SyncProgress } from 'offline-sync';
 import { ProgressBar } from './ProgressBar';
+import { useLiveQuery } from 'offline-sync';
 
 export interface Course {
   id: string;
@@ -9,15 +10,22 @@ export interface Course {
   level: string;
 }
 
+interface Lesson {
+  courseId: string;
+  position: number;
+  title: string;
+}
+
 interface Props {
   course: Course;
-  lessons: number;
   offline: boolean;
   onRename: (id: string, title: string) => Promise<void>;
   onDownload: (id: string, onProgress: (p: SyncProgress) => void) => Promise<void>;
 }
 
-export function CourseCard({ course, lessons, offline, onRename, onDownload }: Props) {
+export function CourseCard({ course, offline, onRename, onDownload }: Props) {
+  // This course's lessons, live (a download or a pull fills them in).
+  const lessons = useLiveQuery<Lesson>('lesson', { where: { courseId: course.id }, orderBy: 'position' });
   const [draft, setDraft] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -48,7 +56,7 @@ export function CourseCard({ course, lessons, offline, onRename, onDownload }: P
     <article className="card" data-testid={`course-${course.id}`}>
       <div className="card-top">
         {course.level && <span className={`level ${course.level}`}>{course.level}</span>}
-        <span className="muted">{lessons} lessons</span>
+        <span className="muted" data-testid="lessons">{lessons.data?.length ?? 0} lessons</span>
       </div>
       {draft === null ? (
         <h2 className="title" data-testid="title">

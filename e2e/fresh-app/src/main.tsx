@@ -4,6 +4,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
   useOfflineSync, initOfflineSync, getSyncEngine, createOfflineSync, OfflineSyncProvider, useSyncEngine,
+  useLiveQuery, useEntity,
 } from 'offline-sync';
 
 declare global {
@@ -12,6 +13,8 @@ declare global {
     engineDemo: () => Promise<unknown>;
     unmount: () => void;
     pendingCounts: () => Promise<number[]>;
+    lessonRenders: number;
+    getOfflineSyncEngine: typeof getSyncEngine;
   }
 }
 window.events = [];
@@ -75,6 +78,31 @@ function Manual() {
   );
 }
 
+// README "Live queries": a course's lessons, kept current; one lesson by id.
+interface Lesson {
+  courseId: string;
+  position: number;
+  title: string;
+}
+window.lessonRenders = 0;
+window.getOfflineSyncEngine = getSyncEngine;
+function Lessons() {
+  const { data, isLoading, error } = useLiveQuery<Lesson>('lesson', {
+    where: { courseId: 'c1' },
+    orderBy: 'position',
+  });
+  const first = useEntity<Lesson>('lesson', 'l1');
+  window.lessonRenders++;
+  if (error) return <p className="lessons-error">{error.message}</p>;
+  if (isLoading) return <p className="lessons-loading">Loading…</p>;
+  return (
+    <div className="lessons">
+      <ul>{data!.map((l) => <li key={l.position}>{l.title}</li>)}</ul>
+      <p className="lesson-one">{first.data?.title ?? 'none'}</p>
+    </div>
+  );
+}
+
 // README "Sync Engine"
 window.engineDemo = async () => {
   const syncEngine = getSyncEngine();
@@ -115,6 +143,7 @@ async function main() {
         <OfflineSyncProvider client={admin}>
           <AdminStatus />
         </OfflineSyncProvider>
+        <Lessons />
       </StrictMode>,
     );
   if (query.has('lazy')) {
