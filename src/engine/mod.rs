@@ -4,8 +4,11 @@
 mod change;
 pub mod changes;
 mod conflict;
+mod events;
+mod local;
 mod progress;
 mod push;
+mod recount;
 mod remote;
 pub mod result;
 mod sync;
@@ -16,42 +19,20 @@ use crate::browser::locks::{exclusive, Locked};
 use crate::failure::{is_connection_closed, Result, SyncError};
 use crate::http::{Auth, Http};
 use crate::store::outbox::conflict::Policies;
-use crate::store::{meta, outbox, view, Store};
+use crate::store::{meta, outbox, Store};
 use crate::transport::{Connect, Transport};
+pub use events::{EngineEvent, Listener};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use offline_sync_core::config::EngineOptions;
 use offline_sync_core::protocol::Op;
-use offline_sync_core::queue::EntryState;
 use offline_sync_core::status::Progress;
 pub use progress::to_js as progress_js;
+use recount::Recount;
 pub use result::{SyncKind, SyncResult};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
-
-/// What the engine tells whoever shows status (the controller, other tabs).
-#[derive(Clone)]
-pub enum EngineEvent {
-    SyncStarted,
-    SyncFinished(SyncResult),
-    /// The queue changed; carries (pending, failed). Also sent by other tabs.
-    QueueChanged(u32, u32),
-    /// Another tab or the service worker started a sync of this namespace.
-    RemoteStarted,
-    /// ... and finished it, with this error if it failed.
-    RemoteFinished(Option<SyncError>),
-    /// A local change was made here and is durable (for the push at once; other
-    /// contexts are not told: each pushes its own changes).
-    Changed,
-    /// Conflicts were recorded or resolved: the records a settle here made (for
-    /// `onConflict`; empty from another context or after a resolution).
-    Conflicts(Vec<JsValue>),
-    /// A long pull here went on (`Some`) or a download ended (`None`).
-    Progress(Option<Progress>),
-}
-
-pub type Listener = Rc<dyn Fn(&EngineEvent)>;
 
 /// An entity type or id argument, checked as every call checks it.
 pub fn change_key(what: &str, v: &JsValue) -> Result<String> {
@@ -97,16 +78,6 @@ pub struct Engine {
     watchers: watch::Watchers,
     /// This engine, for the live queries a write path wakes.
     me: Weak<Engine>,
-}
-
-/// How long the queue counts wait after a change for more changes to share them.
-const RECOUNT_DELAY_MS: u32 = 100;
-
-#[derive(Clone, Copy, PartialEq)]
-enum Recount {
-    Idle,
-    Running,
-    Again,
 }
 
 impl Engine {
@@ -184,24 +155,6 @@ impl Engine {
                 f(self.ready().await?).await
             }
             other => other,
-        }
-    }
-
-    pub fn subscribe(&self, l: Listener) -> u32 {
-        let id = self.next_listener.get();
-        self.next_listener.set(id + 1);
-        self.listeners.borrow_mut().push((id, l));
-        id
-    }
-
-    pub fn unsubscribe(&self, id: u32) {
-        self.listeners.borrow_mut().retain(|(i, _)| *i != id);
-    }
-
-    fn emit(&self, ev: EngineEvent) {
-        let ls: Vec<Listener> = self.listeners.borrow().iter().map(|(_, l)| l.clone()).collect();
-        for l in ls {
-            l(&ev);
         }
     }
 
@@ -289,46 +242,6 @@ impl Engine {
         f.await
     }
 
-    /// Tells local listeners and the other contexts.
-    async fn announce(self: &Rc<Self>, ev: EngineEvent) {
-        if let Ok(ready) = self.ready().await {
-            if let (Some(ch), Some(msg)) = (&ready.channel, remote::encode(&ev)) {
-                ch.post(&msg);
-            }
-        }
-        self.emit(ev);
-    }
-
-    /// Tells the live queries here and in the other contexts what a write changed.
-    pub(crate) fn changed(&self, changes: changes::Changes) {
-        if changes.is_empty() {
-            return;
-        }
-        if let Some(Some(Ok(ready))) = self.ready.borrow().as_ref().map(|f| f.peek().cloned()) {
-            if let Some(ch) = &ready.channel {
-                ch.post(&changes.encode());
-            }
-        }
-        if let Some(me) = self.me.upgrade() {
-            me.notify_watchers(&changes);
-        }
-    }
-
-    fn on_remote(&self, msg: &JsValue) {
-        if let Some(c) = changes::Changes::decode(msg) {
-            if let Some(me) = self.me.upgrade() {
-                me.notify_watchers(&c);
-            }
-            return;
-        }
-        let Some(ev) = remote::decode(msg) else { return };
-        if let EngineEvent::RemoteFinished(error) = &ev {
-            *self.remote_result.borrow_mut() =
-                Some(SyncResult { success: error.is_none(), error: error.clone(), ..Default::default() });
-        }
-        self.emit(ev);
-    }
-
     /// Pulls one instance of a declared scope (a course and its lessons) and
     /// remembers it as available offline; later syncs keep it fresh.
     pub async fn download_scope(
@@ -345,11 +258,6 @@ impl Engine {
         let n = n?;
         meta::mark_offline(&ready.store, &scope).await?;
         Ok(n)
-    }
-
-    /// What was downloaded for offline use: `{ scope, id, downloadedAt }` each.
-    pub async fn offline_scopes(self: &Rc<Self>) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { meta::offline(&r.store, None).await }).await
     }
 
     pub async fn queue_mutation(
@@ -378,157 +286,6 @@ impl Engine {
         self.recount();
         self.emit(EngineEvent::Changed);
         Ok(mutation_id)
-    }
-
-    /// Publishes the queue counts after a change, off the change's own path: the
-    /// change resolves as soon as it is durable, and the changes of the next
-    /// `RECOUNT_DELAY_MS` share one count. Counting a long queue costs more than
-    /// writing to it, and a count's transaction would hold up the next change.
-    fn recount(self: &Rc<Self>) {
-        if self.recount.get() != Recount::Idle {
-            self.recount.set(Recount::Again);
-            return;
-        }
-        self.recount.set(Recount::Running);
-        let me = self.clone();
-        let generation = self.generation();
-        crate::task::spawn(async move {
-            loop {
-                gloo_timers::future::TimeoutFuture::new(RECOUNT_DELAY_MS).await;
-                if me.generation() != generation {
-                    // Local data was cleared (sign-out): counting would open the
-                    // database again and leave a fresh one behind.
-                    me.recount.set(Recount::Idle);
-                    return;
-                }
-                me.recount.set(Recount::Running);
-                me.announce_queue().await;
-                if me.recount.get() == Recount::Again {
-                    continue;
-                }
-                me.recount.set(Recount::Idle);
-                return;
-            }
-        });
-    }
-
-    async fn announce_queue(self: &Rc<Self>) {
-        self.announce_queue_then_sync(false).await;
-    }
-
-    /// Publishes the queue counts. With changes waiting and no way to send them now
-    /// (offline, or `after_failure`), asks for a background sync, so they go out even
-    /// if every tab is closed before the network comes back.
-    async fn announce_queue_then_sync(self: &Rc<Self>, after_failure: bool) {
-        if let Ok((p, f)) = self.counts().await {
-            self.announce_counts(p, f, after_failure).await;
-        }
-    }
-
-    async fn announce_counts(self: &Rc<Self>, pending: u32, failed: u32, after_failure: bool) {
-        self.announce(EngineEvent::QueueChanged(pending, failed)).await;
-        if pending > 0 && (after_failure || !crate::browser::is_online()) {
-            crate::browser::background_sync::request_sync().await;
-        }
-    }
-
-    pub async fn get(self: &Rc<Self>, et: &JsValue, id: &JsValue) -> Result<JsValue> {
-        let (et, id) = (change::key_arg("entity type", et)?, change::key_arg("entity id", id)?);
-        self.with_store(|r| {
-            let (et, id) = (et.clone(), id.clone());
-            async move { view::get(&r.store, &et, &id).await }
-        })
-        .await
-    }
-
-    /// The entities of a type as the app sees them that match a query
-    /// (`{ where, orderBy, limit, offset }`), checked before anything is read.
-    pub async fn query(self: &Rc<Self>, et: &JsValue, spec: &JsValue) -> Result<js_sys::Array> {
-        let et = change::key_arg("entity type", et)?;
-        let q = Rc::new(crate::store::query::Query::parse(spec)?);
-        self.with_store(|r| {
-            let (et, q) = (et.clone(), q.clone());
-            async move { crate::store::query::query(&r.store, &et, &q).await }
-        })
-        .await
-    }
-
-    pub async fn list(self: &Rc<Self>, et: &JsValue) -> Result<js_sys::Array> {
-        let et = change::key_arg("entity type", et)?;
-        self.with_store(|r| {
-            let et = et.clone();
-            async move { view::list(&r.store, &et).await }
-        })
-        .await
-    }
-
-    pub async fn counts(self: &Rc<Self>) -> Result<(u32, u32)> {
-        self.with_store(|r| async move { outbox::counts(&r.store).await }).await
-    }
-
-    pub async fn entries(self: &Rc<Self>, state: EntryState) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { outbox::in_state(&r.store, state).await }).await
-    }
-
-    pub async fn retry_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
-        let ready = self.ready().await?;
-        let n = outbox::retry_failed(&ready.store, ids).await?;
-        self.announce_queue().await;
-        if n > 0 {
-            self.emit(EngineEvent::Changed);
-        }
-        Ok(n)
-    }
-
-    pub async fn discard_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
-        let ready = self.ready().await?;
-        // The entities whose view goes back: those of the entries discarded.
-        let failed = outbox::in_state(&ready.store, EntryState::Failed).await?;
-        let chosen = failed.iter().filter(|r| match &ids {
-            None => true,
-            Some(ids) => jsv_mutation_id(r).is_some_and(|m| ids.contains(&m)),
-        });
-        let changed = changes::Changes::of_entries(&chosen.collect::<js_sys::Array>());
-        let n = outbox::discard_failed(&ready.store, ids).await?;
-        self.changed(changed);
-        self.announce_queue().await;
-        Ok(n)
-    }
-
-    pub async fn conflicts(self: &Rc<Self>) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { outbox::conflicts(&r.store).await }).await
-    }
-
-    /// When the last good sync of this namespace ended, as stored (any context).
-    pub async fn last_sync_at(self: &Rc<Self>) -> Result<Option<f64>> {
-        self.with_store(|r| async move { meta::last_sync_at(&r.store).await }).await
-    }
-
-    pub async fn offline_courses(self: &Rc<Self>) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { meta::offline_courses(&r.store).await }).await
-    }
-
-    pub async fn client_id(self: &Rc<Self>) -> Result<String> {
-        Ok(self.ready().await?.client_id.clone())
-    }
-
-    /// Whether the database was empty when the engine (last) opened it.
-    pub async fn started_empty(self: &Rc<Self>) -> Result<bool> {
-        Ok(self.ready().await?.started_empty)
-    }
-
-    /// Wipes the namespace (sign-out): every store, the client id and cursors, and
-    /// the token cached in memory.
-    pub async fn clear_local_data(self: &Rc<Self>) -> Result<()> {
-        self.generation.set(self.generation.get() + 1);
-        let ready = self.ready().await?;
-        ready.transport.reset_auth();
-        ready.store.clear_all().await?;
-        self.changed(changes::Changes::everything());
-        // The client id is gone with the data; the next open makes a new one.
-        self.close();
-        self.emit(EngineEvent::QueueChanged(0, 0));
-        Ok(())
     }
 
     /// Closes the database for good: the page's engine was replaced. The queue
@@ -562,8 +319,4 @@ impl Engine {
     pub(crate) fn generation(&self) -> u32 {
         self.generation.get()
     }
-}
-
-fn jsv_mutation_id(entry: &JsValue) -> Option<String> {
-    crate::jsv::get_str(entry, offline_sync_core::protocol::field::MUTATION_ID)
 }
