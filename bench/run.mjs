@@ -15,6 +15,7 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, launch } from './browser.mjs';
 import { LINK, throttledPull } from './throttled.mjs';
+import { chart } from './chart.mjs';
 import { ENTITY_TYPE, itemData, itemId, LESSONS_PER_COURSE, lessonData, lessonId } from './page/data.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -551,7 +552,11 @@ async function main() {
   report.table = text;
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.writeFileSync(o.out, JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${path.relative(process.cwd(), o.out)} in ${report.durationS}s`);
+  // The same figures drawn (people would rather look than read): docs/performance.md
+  // shows the chart of the last full run (docs/benchmark.svg, copied from here).
+  const svg = o.out.replace(/\.json$/, '.svg');
+  fs.writeFileSync(svg, chart(report));
+  log(`wrote ${path.relative(process.cwd(), o.out)} and ${path.relative(process.cwd(), svg)} in ${report.durationS}s`);
 
   // The smoke run asserts no timing: only that every workload ran for every
   // implementation and produced numbers.
