@@ -102,13 +102,5 @@ async fn indexed(store: &Store, entity_type: &str, query: &Query) -> Result<Opti
         parts.push(index.get_all(Some(&range), None).await.map_err(|e| storage("query", e))?);
     }
     INDEXED.with(|c| c.set(c.get() + 1));
-    let (views, ids) = (js_sys::Array::new(), js_sys::Array::new());
-    for r in crate::jsv::merge_by_id(&parts[0], &parts[1]).iter() {
-        let id = crate::jsv::get(&r, offline_sync_core::protocol::field::ID);
-        if let Some(v) = super::view::current_of(Some(r)).view {
-            views.push(&v);
-            ids.push(&id);
-        }
-    }
-    Ok(Some((views, ids)))
+    Ok(Some(super::view::views_keyed(&crate::jsv::merge_by_id(&parts[0], &parts[1]))))
 }
