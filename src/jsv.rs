@@ -194,6 +194,43 @@ const select = (records, q) => {
   if (q.order.length) at.sort((i, j) => order(records[i], records[j], q));
   return at.slice(q.offset, q.limit === undefined ? undefined : q.offset + q.limit);
 };
+// The declared index a compiled query can read instead of every entity of the type
+// (`decls`: each index's fields): `[i, keyRange]`, or undefined (a scan). IndexedDB
+// leaves out a record whose field is no valid key (missing, null, a boolean, an
+// object), so an index fits only when the query rules those out on each of its
+// fields: `eq`, `gt`/`gte` or `in` with valid keys (strings, numbers, Dates: above
+// null and booleans in the query's order too). The range fixes the longest prefix
+// of `eq` fields and the next field's lower bound; the query's own test still runs
+// on what it reads, so the range may be wider than the result, never narrower.
+const isKey = (v) => typeof v === 'string' || (typeof v === 'number' && !Number.isNaN(v)) || (v instanceof Date && !Number.isNaN(v.getTime()));
+export function indexPlan(q, et, decls) {
+  const eq = new Map(), low = new Map(), keyed = new Set();
+  for (const [f, op, v] of q.tests) {
+    const key = op === 'in' ? v.every(isKey) : isKey(v);
+    if (!key || op === 'lt' || op === 'lte') continue;
+    keyed.add(f);
+    if (op === 'eq' && !eq.has(f)) eq.set(f, v);
+    if ((op === 'gt' || op === 'gte') && !low.has(f)) low.set(f, v);
+  }
+  let best, n = 0;
+  decls.forEach((fields, i) => {
+    if (!fields.every((f) => keyed.has(f))) return;
+    let k = 0;
+    while (k < fields.length && eq.has(fields[k])) k++;
+    if (best === undefined || k > n) { best = i; n = k; }
+  });
+  if (best === undefined) return undefined;
+  const fields = decls[best], prefix = [et, ...fields.slice(0, n).map((f) => eq.get(f))];
+  const next = n < fields.length && low.has(fields[n]) ? [...prefix, low.get(fields[n])] : prefix;
+  return [best, IDBKeyRange.bound(next, [...prefix, []])];
+}
+// The records two indexes gave (the server's data, the local part), once each, in
+// id order (the scan's, which ties keep).
+export function mergeById(a, b) {
+  const seen = new Set(), out = [];
+  for (const r of a.concat(b)) if (!seen.has(r.id)) { seen.add(r.id); out.push(r); }
+  return out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+}
 // A live query's run: the records and, in step, their ids.
 export function runQueryKeyed(records, ids, q) {
   const at = select(records, q);
@@ -277,6 +314,13 @@ extern "C" {
     #[wasm_bindgen(js_name = compileQuery, catch)]
     pub fn compile_query(spec: &JsValue) -> std::result::Result<JsValue, JsValue>;
     /// `[records, ids]`: the records that match and their ids, in the query's order.
+    /// `[i, keyRange]`: the declared index (`decls[i]`, its fields) a compiled query
+    /// can read, or undefined when none fits.
+    #[wasm_bindgen(js_name = indexPlan)]
+    pub fn index_plan(compiled: &JsValue, entity_type: &str, decls: &js_sys::Array) -> JsValue;
+    /// The records of two index reads, once each, in id order.
+    #[wasm_bindgen(js_name = mergeById)]
+    pub fn merge_by_id(a: &js_sys::Array, b: &js_sys::Array) -> js_sys::Array;
     #[wasm_bindgen(js_name = runQueryKeyed)]
     pub fn run_query_keyed(records: &js_sys::Array, ids: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
     /// Whether one record (a view; `undefined`: none) matches a compiled query's conditions.

@@ -35,3 +35,12 @@ mod transport;
 
 #[cfg(target_arch = "wasm32")]
 pub use api::*;
+
+/// How many `query` runs (live queries' included) read a declared index rather than
+/// every entity of the type: for tests, which check an index was used. Not exported
+/// to JS.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub fn indexed_query_count() -> u32 {
+    store::query::indexed_count()
+}

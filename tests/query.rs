@@ -10,6 +10,7 @@
 mod common;
 
 use common::*;
+use offline_sync::SyncEngine;
 use std::cmp::Ordering;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -146,18 +147,32 @@ fn record_json(r: &Rec) -> String {
 async fn every_operator_matches_a_brute_force_filter_of_list() {
     let user = unique("qprop");
     let e = engine(&unique("ns-"), &user);
+    // The same data in a namespace with declared indexes: the same results, read
+    // through an index where one fits.
+    let indexes = json(r#"{"thing":["x",["x","y"],"y"],"other":["x"]}"#);
+    let ix = engine_with(&unique("ns-"), &user, &[("indexes", indexes)]);
     let mut rng = Rng(7);
     let mut recs = Vec::new();
     for i in 0..60 {
         let r = Rec { id: format!("r{i:02}"), x: random_val(&mut rng), y: random_val(&mut rng) };
         ok(e.put(v("thing"), v(&r.id), json(&record_json(&r)))).await;
+        ok(ix.put(v("thing"), v(&r.id), json(&record_json(&r)))).await;
         recs.push(r);
     }
+    // Changed after they were written: the index follows the local view.
+    for r in recs.iter_mut().filter(|r| r.id.ends_with('3')) {
+        r.x = random_val(&mut rng);
+        for e in [&e, &ix] {
+            ok(e.put(v("thing"), v(&r.id), json(&record_json(r)))).await;
+        }
+    }
+    let indexed_before = offline_sync::indexed_query_count();
     // The records as list() gives them: in id order, which the model's ties keep.
     let listed = ids(&ok(e.list(v("thing"))).await);
     assert_eq!(listed, recs.iter().map(|r| r.id.clone()).collect::<Vec<_>>());
     // Something else of another type never shows.
     ok(e.put(v("other"), v("r00"), json(r#"{"x":1}"#))).await;
+    ok(ix.put(v("other"), v("r00"), json(r#"{"x":1}"#))).await;
 
     let ops = ["eq", "gt", "gte", "lt", "lte", "in"];
     for round in 0..200 {
@@ -223,14 +238,21 @@ async fn every_operator_matches_a_brute_force_filter_of_list() {
         let query = format!("{{{}}}", q.join(","));
         let got = ids(&ok(e.query(v("thing"), json(&query))).await);
         assert_eq!(got, want, "round {round}: query {query}");
+        let got = ids(&ok(ix.query(v("thing"), json(&query))).await);
+        assert_eq!(got, want, "round {round}, with indexes: query {query}");
     }
+    // Dozens of the random queries fix `x` or `y` to a string or a number.
+    let indexed = offline_sync::indexed_query_count() - indexed_before;
+    assert!(indexed >= 20, "only {indexed} of the queries read an index");
 }
 
 #[wasm_bindgen_test]
 async fn queries_read_the_local_view_with_unsynced_changes() {
     let user = unique("qlocal");
     let a = engine(&unique("ns-"), &user);
-    let b = engine(&unique("ns-"), &user);
+    // `b` reads by an index: the server's copies and the local parts both.
+    let b = engine_with(&unique("ns-"), &user, &[("indexes", json(r#"{"lesson":["courseId"]}"#))]);
+    let indexed_before = offline_sync::indexed_query_count();
     for (id, course, pos) in [("l1", "c1", 2), ("l2", "c1", 1), ("l3", "c2", 1)] {
         ok(a.put(v("lesson"), v(id), json(&format!(r#"{{"courseId":"{course}","position":{pos}}}"#)))).await;
     }
@@ -247,6 +269,18 @@ async fn queries_read_the_local_view_with_unsynced_changes() {
     assert_eq!(ids(&ok(b.query(v("lesson"), desc)).await), ["l4", "l2"]);
     // No query: every entity of the type, in id order, as list() gives them.
     assert_eq!(ids(&ok(b.query(v("lesson"), JsValue::UNDEFINED)).await), ids(&ok(b.list(v("lesson"))).await));
+    assert_eq!(offline_sync::indexed_query_count() - indexed_before, 3, "the three queries by course");
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_index_declaration_is_a_type_error_naming_the_entity_and_field() {
+    let indexes = json(r#"{"lesson":["courseId",5]}"#);
+    let err = match SyncEngine::construct(options(&unique("ns-"), &unique("qix"), &[("indexes", indexes)])) {
+        Ok(_) => panic!("a wrong declaration was accepted"),
+        Err(e) => e,
+    };
+    assert_eq!(error_name(&err), "TypeError");
+    assert!(error_message(&err).contains("indexes.lesson[1]"), "{}", error_message(&err));
 }
 
 #[wasm_bindgen_test]

@@ -201,6 +201,8 @@ pub struct EngineOptions {
     /// The named scopes the app declares (`scopes`, parsed apart: it is nested);
     /// the seed's `course` when it declares none.
     pub scopes: Vec<crate::scope::ScopeDef>,
+    /// The indexes the app declares (`indexes`, parsed apart: it is nested).
+    pub indexes: Vec<crate::indexes::IndexDef>,
 }
 
 impl Default for EngineOptions {
@@ -214,6 +216,7 @@ impl Default for EngineOptions {
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
             backoff: Backoff::default(),
             scopes: crate::scope::default_scopes(),
+            indexes: Vec::new(),
         }
     }
 }
@@ -292,6 +295,7 @@ pub fn engine_options(src: &dyn Source) -> Result<EngineOptions, ConfigError> {
             )? as u32,
         },
         scopes: crate::scope::default_scopes(),
+        indexes: Vec::new(),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod batching;
 pub mod config;
 pub mod error;
 pub mod id;
+pub mod indexes;
 pub mod keyed;
 pub mod merge;
 pub mod message;

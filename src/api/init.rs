@@ -9,6 +9,7 @@ use crate::store::outbox::conflict::Policies;
 use crate::transport::js::JsTree;
 use crate::transport::Connect;
 use offline_sync_core::config::{conflict_policy, engine_options, EngineOptions};
+use offline_sync_core::indexes::indexes_option;
 use offline_sync_core::scope::scopes_option;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -33,6 +34,8 @@ pub(crate) fn parse_options(options: &JsValue) -> Result<(EngineOptions, Connect
     // `scopes` is nested: read as a tree, like `rest`.
     let scopes = jsv::get(options, "scopes");
     opts.scopes = scopes_option(&JsTree(scopes)).map_err(|e| type_error(&e.to_string()))?;
+    let indexes = jsv::get(options, "indexes");
+    opts.indexes = indexes_option(&JsTree(indexes)).map_err(|e| type_error(&e.to_string()))?;
     let cb = if opts.has_get_auth_token { Some(jsv::get(options, "getAuthToken").unchecked_into()) } else { None };
     // `rest` and `transport`: which backend, and how to reach it.
     let connect = Connect::from_options(options, cb).map_err(|e| type_error(&e.to_string()))?;

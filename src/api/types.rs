@@ -86,6 +86,13 @@ export interface InitOptions {
    */
   scopes?: Record<string, ScopeDeclaration>;
   /**
+   * Indexes `query()` and live queries read instead of every entity of a type,
+   * by entity type: a field, or an array of fields (a compound index), e.g.
+   * `{ lesson: ['courseId', ['courseId', 'position']] }` (docs/queries.md).
+   * Another set than the database has upgrades it in place, data and queue kept.
+   */
+  indexes?: Record<string, Array<string | string[]>>;
+  /**
    * What happens when the server refuses a local change as stale, per entity type
    * (docs/conflicts.md): `'serverWins'` (default), `'clientWins'`, `'manual'` or
    * `{ merge }`. A service worker declares its own (with its own merge functions).

@@ -126,7 +126,7 @@ impl Engine {
     }
 
     async fn open(&self, me: std::rc::Weak<Engine>) -> Result<Ready> {
-        let store = Store::open(&self.options.namespace).await?;
+        let store = Store::open_indexed(&self.options.namespace, self.options.indexes.clone()).await?;
         let (client_id, started_empty) = meta::client_id(&store).await?;
         let http = Http {
             timeout_ms: self.options.request_timeout_ms,

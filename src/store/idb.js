@@ -8,14 +8,47 @@
 // succeeded, and a failure aborts the transaction, which `done` reports with the
 // first error.
 
-export function open(name, version, stores) {
+// `ixs`: the app's declared indexes on `entities`, `[name, keyPath]`, their names
+// starting `ix:`. Declaring another set upgrades the database in place (a version
+// above `version`): the upgrade creates and deletes those indexes, IndexedDB fills
+// a new one from the records, data and queue stay.
+export async function open(name, version, stores, ixs = []) {
+  let db;
+  try {
+    db = await openAt(name, version, stores, ixs);
+  } catch (e) {
+    // Declared indexes moved it past `version` already: open it as it is.
+    if (e?.name !== 'VersionError') throw e;
+    db = await openAt(name, undefined, stores, ixs);
+  }
+  if (!upToDate(db, stores, ixs)) {
+    const next = db.version + 1;
+    db.close();
+    db = await openAt(name, next, stores, ixs);
+  }
+  return db;
+}
+
+// Whether the database has every store and index of `stores`, no retired store
+// left, and exactly the declared indexes `ixs`.
+function upToDate(db, stores, ixs) {
+  const names = db.objectStoreNames;
+  if (stores.some((s) => !names.contains(s.name) || (s.absorbs && names.contains(s.absorbs[0])))) return false;
+  const tx = db.transaction(Array.from(names), 'readonly');
+  const ok = stores.every((s) => s.indexes.every(([n]) => tx.objectStore(s.name).indexNames.contains(n)));
+  const es = names.contains('entities') ? tx.objectStore('entities') : null;
+  const have = es ? Array.from(es.indexNames).filter((n) => n.startsWith('ix:')) : [];
+  return ok && have.length === ixs.length && ixs.every(([n]) => have.includes(n));
+}
+
+function openAt(name, version, stores, ixs) {
   return new Promise((resolve, reject) => {
     // Private windows of older browsers (Firefox before 115) and some embedded web
     // views have none: say so, rather than "undefined is not an object".
     if (typeof indexedDB === 'undefined' || !indexedDB) {
       throw new Error('IndexedDB is not available in this browsing context (an older browser\'s private window, or a web view without it): nothing can be stored offline');
     }
-    const r = indexedDB.open(name, version);
+    const r = version === undefined ? indexedDB.open(name) : indexedDB.open(name, version);
     // Additive upgrades: a store or index that exists stays with its data.
     r.onupgradeneeded = () => {
       const db = r.result;
@@ -28,6 +61,13 @@ export function open(name, version, stores) {
         if (!existed && s.seedFrom && db.objectStoreNames.contains(s.seedFrom[0])) seed(r.transaction, os, s.seedFrom);
         if (s.absorbs && db.objectStoreNames.contains(s.absorbs[0])) absorb(db, r.transaction, os, s.absorbs);
       }
+      // The declared indexes: exactly `ixs`. A record whose key path does not give
+      // a valid key (a missing field, a boolean, null, an object) is left out.
+      // (Tests open databases of other stores.)
+      if (!db.objectStoreNames.contains('entities')) return;
+      const es = r.transaction.objectStore('entities');
+      for (const n of Array.from(es.indexNames)) if (n.startsWith('ix:') && !ixs.some(([m]) => m === n)) es.deleteIndex(n);
+      for (const [n, keyPath] of ixs) if (!es.indexNames.contains(n)) es.createIndex(n, keyPath);
     };
     r.onsuccess = () => {
       const db = r.result;

@@ -9,7 +9,7 @@ type JsResult<T> = std::result::Result<T, JsValue>;
 #[wasm_bindgen(module = "/src/store/idb.js")]
 extern "C" {
     #[wasm_bindgen(js_name = open)]
-    fn open_js(name: &str, version: u32, stores: &JsValue) -> Promise;
+    fn open_js(name: &str, version: u32, stores: &JsValue, ixs: &JsValue) -> Promise;
     #[wasm_bindgen(catch, js_name = begin)]
     fn begin_js(db: &JsValue, names: &Array, write: bool) -> JsResult<JsValue>;
     #[wasm_bindgen(js_name = done)]
@@ -154,8 +154,15 @@ fn describe(stores: &[StoreDef]) -> JsValue {
 }
 
 /// Opens (creating or upgrading to `version`) the database with these stores.
+#[cfg(test)]
 pub async fn open(name: &str, version: u32, stores: &[StoreDef]) -> JsResult<JsValue> {
-    JsFuture::from(open_js(name, version, &describe(stores))).await
+    open_indexed(name, version, stores, &Array::new()).await
+}
+
+/// [`open`] with the declared indexes of `entities` (`[name, keyPath]`s): another
+/// set than the database has upgrades it past `version`.
+pub async fn open_indexed(name: &str, version: u32, stores: &[StoreDef], ixs: &Array) -> JsResult<JsValue> {
+    JsFuture::from(open_js(name, version, &describe(stores), ixs)).await
 }
 
 /// A transaction: commits by itself once no request is pending; `done` waits for that.

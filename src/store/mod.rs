@@ -10,6 +10,8 @@ pub mod meta;
 pub mod outbox;
 pub mod pull_write;
 pub mod query;
+#[cfg(test)]
+mod query_tests;
 pub mod schema;
 pub mod view;
 
@@ -19,12 +21,24 @@ use wasm_bindgen::JsValue;
 pub struct Store {
     /// `None` once closed; a closed store answers every call with a clear error.
     db: std::cell::RefCell<Option<JsValue>>,
+    /// The indexes the app declared (`query` looks up by them).
+    pub indexes: Vec<offline_sync_core::indexes::IndexDef>,
 }
 
 impl Store {
+    #[cfg(test)]
     pub async fn open(name: &str) -> Result<Store> {
-        let db = idb::open(name, schema::CURRENT_VERSION, schema::STORES).await.map_err(|e| storage("open", e))?;
-        Ok(Store { db: std::cell::RefCell::new(Some(db)) })
+        Store::open_indexed(name, Vec::new()).await
+    }
+
+    /// Opens the store with the app's declared indexes (another set than the
+    /// database has upgrades it in place, `schema::declared`).
+    pub async fn open_indexed(name: &str, indexes: Vec<offline_sync_core::indexes::IndexDef>) -> Result<Store> {
+        let ixs = schema::declared(&indexes);
+        let db = idb::open_indexed(name, schema::CURRENT_VERSION, schema::STORES, &ixs)
+            .await
+            .map_err(|e| storage("open", e))?;
+        Ok(Store { db: std::cell::RefCell::new(Some(db)), indexes })
     }
 
     pub fn close(&self) {

@@ -13,8 +13,9 @@
 //! condition on that field and sorts after every other record, in either direction.
 //! A condition's value of another kind is a `TypeError` naming it.
 
+use super::schema::ENTITIES;
 use super::Store;
-use crate::failure::{input, Result};
+use crate::failure::{input, storage, Result};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
@@ -52,9 +53,54 @@ impl Query {
     }
 }
 
-/// A live query's run: the matching views and, in step, their ids.
+/// A live query's run: the matching views and, in step, their ids. Reads one
+/// declared index when one fits the query (`jsv` `indexPlan`), else every record of
+/// the type; either way the query's test and order run on what was read.
 pub async fn query_keyed(store: &Store, entity_type: &str, query: &Query) -> Result<(js_sys::Array, JsValue)> {
-    let (views, ids) = super::view::list_keyed(store, entity_type).await?;
+    let (views, ids) = match indexed(store, entity_type, query).await? {
+        Some(found) => found,
+        None => super::view::list_keyed(store, entity_type).await?,
+    };
     let out = crate::jsv::run_query_keyed(&views, &ids, &query.0);
     Ok((js_sys::Array::from(&out.get(0)), out.get(1)))
+}
+
+thread_local! {
+    static INDEXED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// How many queries read a declared index (tests check one was used).
+pub fn indexed_count() -> u32 {
+    INDEXED.with(|c| c.get())
+}
+
+/// The views (and ids) a declared index gives for `query`, or `None` when no
+/// declared index fits it. Both of its IndexedDB indexes are read: the records
+/// whose server data has the key (their view is that data unless they have a local
+/// part) and those whose local part has it (their view).
+async fn indexed(store: &Store, entity_type: &str, query: &Query) -> Result<Option<(js_sys::Array, js_sys::Array)>> {
+    let mine: Vec<_> = store.indexes.iter().filter(|d| d.entity_type == entity_type).collect();
+    if mine.is_empty() {
+        return Ok(None);
+    }
+    let decls: js_sys::Array = mine
+        .iter()
+        .map(|d| JsValue::from(d.fields.iter().map(|f| JsValue::from_str(f)).collect::<js_sys::Array>()))
+        .collect();
+    let plan = crate::jsv::index_plan(&query.0, entity_type, &decls);
+    if plan.is_undefined() {
+        return Ok(None);
+    }
+    let plan = js_sys::Array::from(&plan);
+    let def = mine[plan.get(0).as_f64().unwrap_or(0.0) as usize];
+    let range = plan.get(1);
+    let tx = store.read(&[ENTITIES])?;
+    let table = tx.store(ENTITIES)?;
+    let mut parts = Vec::new();
+    for part in ['s', 'l'] {
+        let index = table.index(&def.store_name(part)).map_err(|e| storage("index", e))?;
+        parts.push(index.get_all(Some(&range), None).await.map_err(|e| storage("query", e))?);
+    }
+    INDEXED.with(|c| c.set(c.get() + 1));
+    Ok(Some(super::view::views_keyed(&crate::jsv::merge_by_id(&parts[0], &parts[1]))))
 }

@@ -14,8 +14,31 @@
 //! | 4 | `local` folded into `entities` (a record's `local` field), index `byDirty`; `local` deleted |
 
 use super::idb::StoreDef;
+use offline_sync_core::indexes::IndexDef;
+use wasm_bindgen::JsValue;
 
 pub const CURRENT_VERSION: u32 = 4;
+
+/// The app's declared indexes (`indexes` option) as indexes of `entities`, two for
+/// each: one over the server's data (`data.f`), one over the local part
+/// (`local.data.f`), both led by `entityType`. A query reads both and keeps the
+/// records whose view matches (a record's view is its local part when it has one);
+/// IndexedDB leaves out a record whose fields are no valid key (missing, boolean,
+/// null, an object), and so every deleted view. They are not numbered versions: a
+/// database whose declared indexes differ opens one version above its own, and the
+/// upgrade creates and deletes them (`idb.js` `open`), records and queue kept.
+pub fn declared(indexes: &[IndexDef]) -> js_sys::Array {
+    let out = js_sys::Array::new();
+    for d in indexes {
+        for (part, prefix) in [('s', "data."), ('l', "local.data.")] {
+            let path: js_sys::Array = std::iter::once(JsValue::from_str("entityType"))
+                .chain(d.fields.iter().map(|f| JsValue::from_str(&format!("{prefix}{f}"))))
+                .collect();
+            out.push(&js_sys::Array::of2(&JsValue::from_str(&d.store_name(part)), &path));
+        }
+    }
+    out
+}
 
 /// One record per entity: the server's state (`version`, `data`, `deleted`, `etag`,
 /// as pulled) and, while the entity has unsynced changes, its local view in the

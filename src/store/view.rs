@@ -133,15 +133,20 @@ pub async fn list_keyed(store: &Store, entity_type: &str) -> Result<(js_sys::Arr
     let only = idb::only(&JsValue::from_str(entity_type)).map_err(|e| storage("key range", e))?;
     let index = tx.store(ENTITIES)?.index(BY_TYPE).map_err(|e| storage("index", e))?;
     let all = index.get_all(Some(&only), None).await.map_err(|e| storage("list", e))?;
+    Ok(views_keyed(&all))
+}
+
+/// The views of entity records as read (those deleted left out) and, in step, their ids.
+pub fn views_keyed(records: &js_sys::Array) -> (js_sys::Array, js_sys::Array) {
     let (views, ids) = (js_sys::Array::new(), js_sys::Array::new());
-    for r in all.iter() {
+    for r in records.iter() {
         let id = jsv::get(&r, field::ID);
         if let Some(v) = current_of(Some(r)).view {
             views.push(&v);
             ids.push(&id);
         }
     }
-    Ok((views, ids))
+    (views, ids)
 }
 
 /// The views of some entities of a type, in one read (`undefined` where there is none).

@@ -8,3 +8,8 @@ void initOfflineSync({ onEmptyDatabase: () => console.log('download again?') });
 void initOfflineSync({ onEmptyDatabase: true });
 const empty: Promise<boolean> = getSyncEngine().startedEmpty();
 void empty;
+
+// Declared indexes (docs/queries.md): by entity type, fields or arrays of fields.
+void initOfflineSync({ indexes: { lesson: ['courseId', ['courseId', 'position']], course: ['updatedAt'] } });
+// @ts-expect-error field names, not numbers
+void initOfflineSync({ indexes: { lesson: [5] } });
