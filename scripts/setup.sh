@@ -61,8 +61,11 @@ if ! command -v geckodriver >/dev/null 2>&1; then
   cargo_install geckodriver
 fi
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -d tools/node_modules/terser ]; then
-  say "installing npm dev tools (binaryen, playwright-core, terser)"
+# Each tool tools/package.json lists, so a checkout that gained one since its
+# last install gets it (the type test needs typescript and React's types).
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -d tools/node_modules/terser ] \
+  || [ ! -x tools/node_modules/.bin/tsc ] || [ ! -d tools/node_modules/@types/react ]; then
+  say "installing npm dev tools (binaryen, playwright-core, terser, typescript, @types/react)"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 say "ready"
