@@ -22,6 +22,7 @@ function rows(summary) {
   if (summary.startup?.ms) out.push(['start-up (cold)', med(summary.startup.ms)]);
   if (summary.live?.queryMs) out.push(['query one course', med(summary.live.queryMs)]);
   if (summary.live?.p50) out.push(['live query p50', med(summary.live.p50)]);
+  if (summary.liveTabs?.p50) out.push(['live, two tabs p50', med(summary.liveTabs.p50)]);
   return out.filter(([, m]) => m && Number.isFinite(m.dexie) && m.dexie > 0);
 }
 

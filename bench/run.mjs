@@ -302,6 +302,19 @@ async function main() {
     const user = await seedLessons(o.api, o.lessons);
     const lo = { ...base, pageSize: 1000, user, lessons: o.lessons, changes: o.liveChanges, queries: 5 };
     await rounds(`live ${o.lessons}`, results.live, 'live', (impl, r) => ({ ...lo, tag: `${runId}-${r}` }), o.liveRounds);
+    // The same across two tabs: offline-sync and Dexie (no live query in plain IndexedDB).
+    results.liveTabs = {};
+    for (let r = 0; r < o.liveRounds; r++) {
+      for (const impl of r % 2 ? ['dexie', 'wasm'] : ['wasm', 'dexie']) {
+        try {
+          const res = await inPage(context, 'liveTabs', impl, { ...lo, tag: `${runId}-tabs-${r}` });
+          (results.liveTabs[impl] ??= []).push(res);
+          log(`live query across tabs ${NAMES[impl].padEnd(13)} round ${r + 1}: p50 ${fmtMs(res.p50)} ms, p99 ${fmtMs(res.p99)} ms`);
+        } catch (e) {
+          errors.push(`liveTabs ${impl}: ${e.message}`);
+        }
+      }
+    }
     results.livePull = { 0: [], 20: [] };
     for (let r = 0; r < o.liveRounds; r++) {
       for (const watchers of r % 2 ? [20, 0] : [0, 20]) {
@@ -362,6 +375,7 @@ async function main() {
     };
   }
   summary.live = { queryMs: S(results.live, 'queryMs'), p50: S(results.live, 'p50'), p99: S(results.live, 'p99') };
+  summary.liveTabs = { p50: S(results.liveTabs ?? {}, 'p50'), p99: S(results.liveTabs ?? {}, 'p99') };
 
   const rows = [];
   const row = (work, metric, st, f, ratios = true) => {
@@ -402,6 +416,8 @@ async function main() {
     row(lw, "one course's 100, sorted: ms", summary.live.queryMs, fmtMs);
     row(lw, `live query: edit -> callback p50 ms (${o.liveChanges})`, summary.live.p50, fmtMs);
     row(lw, `live query: edit -> callback p99 ms (${o.liveChanges})`, summary.live.p99, fmtMs);
+    row(lw, `across two tabs: edit -> callback p50 ms (${o.liveChanges})`, summary.liveTabs.p50, fmtMs);
+    row(lw, `across two tabs: edit -> callback p99 ms (${o.liveChanges})`, summary.liveTabs.p99, fmtMs);
     for (const w of [0, 20]) {
       const list = results.livePull?.[w] ?? [];
       row(`pull ${o.lessons / 1000}k lessons`, `with ${w} live queries open: ms`, { wasm: summarize(list, 'ms') }, fmtMs, false);
@@ -580,6 +596,11 @@ async function main() {
     if (!t || !(t.bytes.gzip?.median > 0) || !(t.bytes.plain?.median > 0)) problems.push('throttled pull: no bytes');
   }
   if (o.only.has('live')) need('live query p50', summary.live.p50);
+  if (o.only.has('live')) {
+    for (const impl of ['wasm', 'dexie']) {
+      if (!Number.isFinite(summary.liveTabs.p50?.[impl]?.median)) problems.push(`live query across tabs: no figure for ${impl}`);
+    }
+  }
   for (const [k, v] of Object.entries({ wasm: sz.wasm.gzip, glue: sz.glue.gzip, dexie: sz.dexie.gzip })) {
     if (!(v > 0)) problems.push(`size of ${k} missing`);
   }
