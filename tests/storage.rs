@@ -171,3 +171,27 @@ async fn without_indexed_db_init_fails_with_a_clear_storage_error() {
     ok(init_offline_sync(options(&unique("ns-noidb-"), "u", &[]))).await;
     assert!(started_empty(&get_sync_engine()).await);
 }
+
+/// Declared indexes move the database past the schema's version number; a sign-out
+/// (which clears `meta`) must not make the engine take its own database for one a
+/// newer release upgraded, nor must a second tab of the same release.
+#[wasm_bindgen_test]
+async fn with_declared_indexes_the_database_stays_ours_after_sign_out_and_in_a_second_tab() {
+    let (ns, user) = (unique("ns-"), unique("six"));
+    let indexes = json(r#"{"lesson":["courseId"]}"#);
+    let put = |e: &SyncEngine, id: &str| {
+        e.put(JsValue::from_str("lesson"), JsValue::from_str(id), json(r#"{"courseId":"c1"}"#))
+    };
+    // Made without indexes, so declaring one moves its version on.
+    let first = engine(&ns, &user);
+    ok(put(&first, "l0")).await;
+    first.close();
+    let e = engine_with(&ns, &user, &[("indexes", indexes.clone())]);
+    ok(put(&e, "l1")).await;
+    ok(e.clear_local_data()).await;
+    ok(put(&e, "l2")).await;
+    let second = engine_with(&ns, &user, &[("indexes", indexes)]);
+    ok(put(&second, "l3")).await;
+    let listed = ok(second.list(JsValue::from_str("lesson"))).await;
+    assert_eq!(js_sys::Array::from(&listed).length(), 2, "l2 and l3, after the sign-out");
+}

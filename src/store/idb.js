@@ -15,18 +15,39 @@
 export async function open(name, version, stores, ixs = []) {
   let db;
   try {
-    db = await openAt(name, version, stores, ixs);
+    db = await openAt(name, version, stores, ixs, version);
   } catch (e) {
-    // Declared indexes moved it past `version` already: open it as it is.
     if (e?.name !== 'VersionError') throw e;
-    db = await openAt(name, undefined, stores, ixs);
+    // Past `version`: by declared indexes (ours, or another tab's of this release),
+    // open it as it is; by a newer release of the app, this page must not write
+    // into its schema: the VersionError stands, and the engine asks for a reload.
+    db = await openAt(name, undefined, stores, ixs, version);
+    if (!(await upgradedByIndexes(db, version))) {
+      db.close();
+      throw e;
+    }
   }
   if (!upToDate(db, stores, ixs)) {
     const next = db.version + 1;
     db.close();
-    db = await openAt(name, next, stores, ixs);
+    db = await openAt(name, next, stores, ixs, version);
   }
   return db;
+}
+
+// Each upgrade this module makes records, in `meta`, the version it produced and
+// the schema version of the code that made it: a database past our schema version
+// is ours to use only when its last upgrade was an index change by code of a
+// schema no newer than ours.
+const UPGRADE_KEY = 'idbUpgrade';
+
+function upgradedByIndexes(db, schema) {
+  if (!db.objectStoreNames.contains('meta')) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const r = db.transaction('meta').objectStore('meta').get(UPGRADE_KEY);
+    r.onsuccess = () => resolve(r.result?.version === db.version && r.result.schema <= schema);
+    r.onerror = () => resolve(false);
+  });
 }
 
 // Whether the database has every store and index of `stores`, no retired store
@@ -41,7 +62,7 @@ function upToDate(db, stores, ixs) {
   return ok && have.length === ixs.length && ixs.every(([n]) => have.includes(n));
 }
 
-function openAt(name, version, stores, ixs) {
+function openAt(name, version, stores, ixs, schema) {
   return new Promise((resolve, reject) => {
     // Private windows of older browsers (Firefox before 115) and some embedded web
     // views have none: say so, rather than "undefined is not an object".
@@ -64,6 +85,9 @@ function openAt(name, version, stores, ixs) {
       // The declared indexes: exactly `ixs`. A record whose key path does not give
       // a valid key (a missing field, a boolean, null, an object) is left out.
       // (Tests open databases of other stores.)
+      if (db.objectStoreNames.contains('meta')) {
+        r.transaction.objectStore('meta').put({ version: db.version, schema }, UPGRADE_KEY);
+      }
       if (!db.objectStoreNames.contains('entities')) return;
       const es = r.transaction.objectStore('entities');
       for (const n of Array.from(es.indexNames)) if (n.startsWith('ix:') && !ixs.some(([m]) => m === n)) es.deleteIndex(n);

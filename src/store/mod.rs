@@ -71,8 +71,15 @@ impl Store {
     pub async fn clear_all(&self) -> Result<()> {
         let names: Vec<&str> = schema::STORES.iter().map(|s| s.name).collect();
         let tx = self.write(&names)?;
+        // The record of the database's last upgrade stays: it tells a version
+        // moved by declared indexes from one a newer release made (idb.js).
+        let key = JsValue::from_str(idb::UPGRADE_KEY);
+        let upgrade = tx.store(schema::META)?.get(&key).await.map_err(|e| storage("read", e))?;
         for s in &names {
             tx.store(s)?.clear().await.map_err(|e| storage("clear", e))?;
+        }
+        if let Some(u) = upgrade {
+            tx.store(schema::META)?.put(&u, Some(&key)).await.map_err(|e| storage("write", e))?;
         }
         tx.commit().await
     }
