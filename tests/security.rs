@@ -30,8 +30,14 @@ export async function dumpDb(name) {
   try {
     for (const s of Array.from(db.objectStoreNames)) {
       const st = db.transaction(s, 'readonly').objectStore(s);
-      const [values, keys, count] = await Promise.all([req(st.getAll()), req(st.getAllKeys()), req(st.count())]);
-      out[s] = { count, keys, values };
+      let [values, keys] = await Promise.all([req(st.getAll()), req(st.getAllKeys())]);
+      // The record of the database's last upgrade (`idbUpgrade` in meta: a version
+      // and a schema number, nothing of the user's) is the schema's, like the
+      // database's version and stores, which a sign-out keeps too.
+      const schema = keys.map((k) => k === 'idbUpgrade');
+      values = values.filter((_, i) => !schema[i]);
+      keys = keys.filter((_, i) => !schema[i]);
+      out[s] = { count: keys.length, keys, values };
     }
   } finally {
     db.close();
