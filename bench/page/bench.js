@@ -482,6 +482,20 @@ async function startup(impl, o) {
 
 // ---------------------------------------------------------------- 5. live queries
 
+// The live workloads' Dexie database, with `lessons` lessons over `courses` written
+// in bulk (none: just opened, as the second tab's).
+async function dexieLessons(D, name, lessons, courses) {
+  const db = new D(name);
+  db.version(1).stores({ lessons: 'id, courseId, [courseId+position]' });
+  for (let i = 0; i < lessons; i += 10000) {
+    const batch = [];
+    for (let j = i; j < Math.min(lessons, i + 10000); j++) batch.push(lessonData(j, courses));
+    await db.lessons.bulkPut(batch);
+  }
+  await db.open();
+  return db;
+}
+
 // `o.lessons` lessons over lessons/100 courses in the local store (offline-sync: a
 // full sync of a seeded user; the others: bulk writes of the same records). Then:
 // one course's 100 lessons sorted by position (median of `o.queries` runs); a live
@@ -563,13 +577,7 @@ async function live(impl, o) {
     db.close();
   } else {
     const D = await loadDexie();
-    const db = new D(name);
-    db.version(1).stores({ lessons: 'id, courseId, [courseId+position]' });
-    for (let i = 0; i < o.lessons; i += 10000) {
-      const batch = [];
-      for (let j = i; j < Math.min(o.lessons, i + 10000); j++) batch.push(lessonData(j, courses));
-      await db.lessons.bulkPut(batch);
-    }
+    const db = await dexieLessons(D, name, o.lessons, courses);
     setup = performance.now() - t0;
     const query = () => db.lessons.where('courseId').equals(course).sortBy('position');
     for (let k = 0; k < o.queries; k++) {
@@ -651,10 +659,7 @@ async function liveWriter(impl, o) {
     await engine.clientId();
     return { edit: (id, title) => engine.queueMutation('UPDATE', 'lesson', id, { title }), close: () => engine.close() };
   }
-  const D = await loadDexie();
-  const db = new D(o.name);
-  db.version(1).stores({ lessons: 'id, courseId, [courseId+position]' });
-  await db.open();
+  const db = await dexieLessons(await loadDexie(), o.name, 0, 0);
   return { edit: (id, title) => db.lessons.update(id, { title }), close: () => db.close() };
 }
 
@@ -686,13 +691,7 @@ async function liveTabs(impl, o) {
     close = () => engine.close();
   } else {
     const D = await loadDexie();
-    const db = new D(name);
-    db.version(1).stores({ lessons: 'id, courseId, [courseId+position]' });
-    for (let i = 0; i < o.lessons; i += 10000) {
-      const batch = [];
-      for (let j = i; j < Math.min(o.lessons, i + 10000); j++) batch.push(lessonData(j, courses));
-      await db.lessons.bulkPut(batch);
-    }
+    const db = await dexieLessons(D, name, o.lessons, courses);
     const sub = D.liveQuery(() => db.lessons.where('courseId').equals(course).sortBy('position')).subscribe(onRows);
     stop = () => sub.unsubscribe();
     close = () => db.close();
