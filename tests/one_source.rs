@@ -73,3 +73,62 @@ fn the_end_to_end_tests_and_the_benchmark_start_chromium_with_one_list_of_flags(
         assert!(!src.contains("'--no-sandbox'"), "{file} lists flags of its own again");
     }
 }
+
+#[test]
+fn idb_js_records_its_upgrades_under_the_meta_key_the_store_keeps_on_sign_out() {
+    let key = rust_const(&read("src/records/meta.rs"), "UPGRADE");
+    assert!(
+        read("src/store/idb.js").contains(&format!("const UPGRADE_KEY = '{key}';")),
+        "src/store/idb.js's UPGRADE_KEY is not '{key}' (src/records/meta.rs)"
+    );
+}
+
+/// Every `const F_*: &str = "..."` of the record modules: the stored records' field names.
+fn record_fields() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for file in ["queue", "entity", "conflict", "meta"] {
+        let src = read(&format!("src/records/{file}.rs"));
+        for (i, _) in src.match_indices("const F_") {
+            let name: String = src[i + 6..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            out.insert(rust_const(&src[i..], &name));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_store_names_a_stored_records_field_only_through_the_record_modules() {
+    let fields = record_fields();
+    assert!(fields.contains("lastAttemptAt") && fields.contains("resolution"), "record fields found: {fields:?}");
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(format!("{}/src/store", env!("CARGO_MANIFEST_DIR")))];
+    while let Some(d) = dirs.pop() {
+        for e in fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") && !p.to_string_lossy().ends_with("tests.rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for p in files {
+        let text = fs::read_to_string(&p).unwrap();
+        // Test modules build records of their own to check what the store does with them.
+        let shipped = &text[..text.find("#[cfg(test)]").unwrap_or(text.len())];
+        for call in ["jsv::get(", "jsv::set(", "jsv::get_str(", "jsv::get_u64(", "jsv::get_f64("] {
+            for (i, _) in shipped.match_indices(call) {
+                let args = &shipped[i + call.len()..];
+                let args = &args[..args.find(')').unwrap_or(args.len())];
+                if let Some(name) = args.split(',').nth(1).and_then(|a| a.trim().strip_prefix('"')) {
+                    let name = name.trim_end_matches('"');
+                    if fields.contains(name) {
+                        found.push(format!("{}: \"{name}\"", p.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "field names written out instead of taken from src/records: {found:?}");
+}

@@ -13,6 +13,10 @@ use wasm_bindgen::JsValue;
 /// entries. `dirty` (a number: IndexedDB cannot index booleans) puts the record in
 /// the `byDirty` index.
 pub const F_LOCAL: &str = "local";
+/// In the local view: 1 (see `F_LOCAL`).
+pub const F_DIRTY: &str = "dirty";
+/// In the local view: how many queued entries it has.
+pub const F_PENDING: &str = "pending";
 
 /// The `ETag` of a server record (REST), sent back as `If-Match`.
 pub const F_ETAG: &str = "etag";

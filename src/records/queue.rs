@@ -1,6 +1,6 @@
 //! A queue entry (outbox record): `{ id, mutationId, type, entity, entityId,
 //! payload, baseVersion, baseData, baseEtag, createdAt, attempts, failures,
-//! lastAttemptAt, error, rejected, status }`, the field names of the JS module
+//! lastAttemptAt, error, rejected, status, resolves? }`, the field names of the JS module
 //! this replaces; `id` is the queue position (auto-increment).
 
 use crate::jsv;
@@ -24,6 +24,13 @@ pub const F_REJECTED: &str = "rejected";
 pub const F_BASE_DATA: &str = "baseData";
 /// The `ETag` of the server's version the change was made on (REST `If-Match`).
 pub const F_BASE_ETAG: &str = "baseEtag";
+/// When the change was queued (ms since the epoch).
+pub const F_CREATED_AT: &str = "createdAt";
+/// When a send of it last failed (ms since the epoch).
+pub const F_LAST_ATTEMPT_AT: &str = "lastAttemptAt";
+/// On a change a conflict policy or the app queued again: the mutation id of the
+/// refused change it resolves (docs/conflicts.md).
+pub const F_RESOLVES: &str = "resolves";
 
 /// A queue entry as a transport or a push reads it.
 #[derive(Clone, Copy)]
@@ -87,5 +94,10 @@ impl QueueEntry<'_> {
     /// The `ETag` of the server version the change was made on (see `F_BASE_ETAG`).
     pub fn base_etag(&self) -> Option<String> {
         jsv::get_str(self.0, F_BASE_ETAG)
+    }
+
+    /// Whether a conflict policy or the app queued it to resolve a refused change.
+    pub fn resolves_a_conflict(&self) -> bool {
+        jsv::get_str(self.0, F_RESOLVES).is_some()
     }
 }

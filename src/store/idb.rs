@@ -153,11 +153,6 @@ fn describe(stores: &[StoreDef]) -> JsValue {
     out.into()
 }
 
-/// The `meta` key under which idb.js records each upgrade it made (`{ version,
-/// schema }`), so a version moved by declared indexes is told from a newer
-/// release's.
-pub const UPGRADE_KEY: &str = "idbUpgrade";
-
 /// Opens (creating or upgrading to `version`) the database with these stores.
 #[cfg(test)]
 pub async fn open(name: &str, version: u32, stores: &[StoreDef]) -> JsResult<JsValue> {

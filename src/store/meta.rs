@@ -1,18 +1,14 @@
-//! Small facts about the namespace: the client id and one pull cursor per scope.
+//! Small facts about the namespace, read and written: the client id, the pull
+//! cursors, what was downloaded for offline use (keys and shapes in
+//! `records::meta`).
 
 use super::{idb, schema::META, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
+pub use crate::records::meta::PUSH_READ_UP_TO;
+use crate::records::meta::{cursor_key, offline_key, offline_prefix, pulled_key, Offline, CLIENT_ID, LAST_SYNC_AT};
 use offline_sync_core::protocol::Scope;
 use wasm_bindgen::JsValue;
-
-const CLIENT_ID: &str = "clientId";
-/// When the last good sync of the namespace ended (ms since the epoch), so
-/// `status.lastSyncAt` survives a reload.
-const LAST_SYNC_AT: &str = "lastSyncAt";
-/// The highest queue position a push has read. An entry at or below it may be on
-/// its way to the server, so no later change is folded into it.
-pub const PUSH_READ_UP_TO: &str = "pushReadUpTo";
 
 pub async fn push_read_up_to(tx: &Tx) -> Result<Option<u64>> {
     let v = tx.store(META)?.get(&JsValue::from_str(PUSH_READ_UP_TO)).await.map_err(|e| storage("read", e))?;
@@ -25,14 +21,6 @@ pub async fn put_push_read_up_to(tx: &Tx, seq: u64) -> Result<()> {
         .await
         .map_err(|e| storage("write", e))
         .map(|_| ())
-}
-
-fn cursor_key(scope: &Scope) -> JsValue {
-    JsValue::from_str(&format!("cursor:{}", scope.key()))
-}
-
-fn offline_key(scope: &str, id: &str) -> JsValue {
-    JsValue::from_str(&format!("offline:{scope}:{id}"))
 }
 
 /// The id this browser profile syncs as: generated once, persisted with the data.
@@ -69,10 +57,6 @@ pub async fn put_cursor(tx: &Tx, scope: &Scope, cursor: &str) -> Result<()> {
     Ok(())
 }
 
-fn pulled_key(scope: &Scope) -> JsValue {
-    JsValue::from_str(&format!("pulled:{}", scope.key()))
-}
-
 /// How many changes a pull of the scope that has not reached its end yet has
 /// written, so its progress counts on from there after a reload; 0 when none is
 /// under way.
@@ -94,19 +78,11 @@ pub async fn put_pulled(tx: &Tx, scope: &Scope, pulled: Option<u32>) -> Result<(
     .map_err(|e| storage("write", e))
 }
 
-/// Remembers one instance of a named scope as downloaded for offline use:
-/// `{ scope, id, downloadedAt }`, and `courseId` for the `course` scope (the
-/// seed's `offlineCourses()` shape; records of older versions have only that).
+/// Remembers one instance of a named scope as downloaded for offline use.
 pub async fn mark_offline(store: &Store, scope: &Scope) -> Result<()> {
     let (Some(name), Some(id)) = (scope.name(), scope.id()) else { return Ok(()) };
     let tx = store.write(&[META])?;
-    let rec = jsv::object();
-    jsv::set(&rec, "scope", &JsValue::from_str(name));
-    jsv::set(&rec, "id", &JsValue::from_str(id));
-    if name == "course" {
-        jsv::set(&rec, "courseId", &JsValue::from_str(id));
-    }
-    jsv::set(&rec, "downloadedAt", &JsValue::from_f64(jsv::now_ms()));
+    let rec = Offline::record(name, id, jsv::now_ms());
     tx.store(META)?.put(&rec, Some(&offline_key(name, id))).await.map_err(|e| storage("write", e))?;
     tx.commit().await
 }
@@ -114,10 +90,7 @@ pub async fn mark_offline(store: &Store, scope: &Scope) -> Result<()> {
 /// What was downloaded for offline use, of one scope (`Some(name)`) or of all.
 pub async fn offline(store: &Store, scope: Option<&str>) -> Result<js_sys::Array> {
     let tx = store.read(&[META])?;
-    let prefix = match scope {
-        Some(name) => format!("offline:{name}:"),
-        None => "offline:".to_string(),
-    };
+    let prefix = offline_prefix(scope);
     let range = idb::between(&JsValue::from_str(&prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")))
         .map_err(|e| storage("key range", e))?;
     tx.store(META)?.get_all(Some(&range), None).await.map_err(|e| storage("read", e))
@@ -130,10 +103,7 @@ pub async fn offline_courses(store: &Store) -> Result<js_sys::Array> {
 
 /// The scope instance an offline record names (records of older versions: a course).
 pub fn offline_scope(rec: &JsValue) -> Option<Scope> {
-    match (jsv::get_str(rec, "scope"), jsv::get_str(rec, "id")) {
-        (Some(name), Some(id)) => Some(Scope::named(&name, &id)),
-        _ => jsv::get_str(rec, "courseId").map(|id| Scope::course(&id)),
-    }
+    Offline::scope(rec)
 }
 
 pub async fn last_sync_at(store: &Store) -> Result<Option<f64>> {

@@ -73,7 +73,7 @@ impl Store {
         let tx = self.write(&names)?;
         // The record of the database's last upgrade stays: it tells a version
         // moved by declared indexes from one a newer release made (idb.js).
-        let key = JsValue::from_str(idb::UPGRADE_KEY);
+        let key = JsValue::from_str(crate::records::meta::UPGRADE);
         let upgrade = tx.store(schema::META)?.get(&key).await.map_err(|e| storage("read", e))?;
         for s in &names {
             tx.store(s)?.clear().await.map_err(|e| storage("clear", e))?;

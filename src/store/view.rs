@@ -5,7 +5,7 @@ use super::schema::{BY_TYPE, ENTITIES};
 use super::{entity_key, idb, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
-pub use crate::records::entity::{without_local, F_LOCAL};
+pub use crate::records::entity::{without_local, F_DIRTY, F_LOCAL, F_PENDING};
 use offline_sync_core::protocol::{field, Op};
 use wasm_bindgen::JsValue;
 
@@ -27,14 +27,12 @@ pub fn apply_op(op: Op, current: Option<&JsValue>, data: &JsValue) -> Option<JsV
     }
 }
 
-const F_PENDING: &str = "pending";
-
 /// The local part of an entity record, for a view (`None`: deleted) and a count.
 pub fn local_part(view: Option<&JsValue>, pending: u32) -> JsValue {
     let part = jsv::object();
     jsv::set(&part, field::DATA, view.unwrap_or(&JsValue::NULL));
     jsv::set(&part, field::DELETED, &JsValue::from_bool(view.is_none()));
-    jsv::set(&part, "dirty", &JsValue::from_f64(1.0));
+    jsv::set(&part, F_DIRTY, &JsValue::from_f64(1.0));
     jsv::set(&part, F_PENDING, &JsValue::from_f64(pending as f64));
     part
 }

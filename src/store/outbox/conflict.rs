@@ -8,22 +8,18 @@
 //! resolves (`resolves`): if that one is refused too, it is held for the app
 //! (manual), never re-queued again by a policy.
 
-use super::{new_record, rebase_local, Change, F_BASE_DATA, F_BASE_ETAG, F_PAYLOAD, F_TYPE};
+use super::{new_record, rebase_local, Change, F_BASE_DATA, F_BASE_ETAG, F_RESOLVES};
 use crate::failure::{input, storage, Result};
 use crate::jsv;
+use crate::records::conflict::Conflict;
 use crate::records::entity::F_ETAG;
+use crate::records::queue::QueueEntry;
 use crate::store::schema::{CHAINED, CONFLICTS, ENTITIES, QUEUE};
 use crate::store::view::{apply_op, data_of};
 use crate::store::{Store, Tx};
 use offline_sync_core::config::ConflictPolicy;
 use offline_sync_core::protocol::{field, Op};
 use wasm_bindgen::{JsCast, JsValue};
-
-/// On a re-queued change: the mutation id of the refused change it resolves.
-pub const F_RESOLVES: &str = "resolves";
-/// On a conflict record: how it ended (`'server'`, `'local'`, `'merged'`), or null
-/// while it waits for the app (counted in `status.conflictCount`).
-pub const F_RESOLUTION: &str = "resolution";
 
 /// The declared policies, per entity type; `serverWins` for the rest.
 #[derive(Clone, Default, PartialEq)]
@@ -54,22 +50,6 @@ pub struct Handled {
     pub requeued: bool,
 }
 
-/// The conflict record: the refused change, the server's entity, and `base`, what
-/// the change was made on.
-pub fn record(rec: &JsValue, et: &str, id: &str, server: Option<&JsValue>) -> JsValue {
-    let c = jsv::object();
-    jsv::set(&c, field::MUTATION_ID, &jsv::get(rec, field::MUTATION_ID));
-    jsv::set(&c, field::ENTITY_TYPE, &JsValue::from_str(et));
-    jsv::set(&c, super::F_ENTITY_ID, &JsValue::from_str(id));
-    jsv::set(&c, F_TYPE, &jsv::get(rec, F_TYPE));
-    jsv::set(&c, "local", &jsv::get(rec, F_PAYLOAD));
-    jsv::set(&c, "server", server.unwrap_or(&JsValue::NULL));
-    jsv::set(&c, "base", &jsv::defined(jsv::get(rec, F_BASE_DATA)).unwrap_or(JsValue::NULL));
-    jsv::set(&c, F_RESOLUTION, &JsValue::from_str("server"));
-    jsv::set(&c, "at", &JsValue::from_f64(jsv::now_ms()));
-    c
-}
-
 /// Applies the entity type's policy to a refused change, inside the settle's
 /// transaction (after the server's state was written and the entry deleted).
 pub async fn handle(
@@ -80,17 +60,17 @@ pub async fn handle(
     server: Option<&JsValue>,
     p: &Policies,
 ) -> Result<Handled> {
-    let c = record(rec, et, id, server);
+    let entry = QueueEntry(rec);
     let (policy, merge) = p.of(et);
-    jsv::set(&c, "policy", &JsValue::from_str(policy.as_str()));
-    let op = jsv::get_str(rec, F_TYPE).and_then(|t| Op::parse(&t)).unwrap_or(Op::Update);
+    let c = Conflict::record(entry, et, id, server, policy.as_str());
+    let op = entry.op().unwrap_or(Op::Update);
     let mine = mutation_id(rec);
-    let outcome = if jsv::get_str(rec, F_RESOLVES).is_some() && policy != ConflictPolicy::ServerWins {
+    let outcome = if entry.resolves_a_conflict() && policy != ConflictPolicy::ServerWins {
         Err(Some("refused again after it was re-queued to resolve an earlier conflict".to_string()))
     } else {
         match (policy, merge) {
             (ConflictPolicy::ServerWins, _) => Ok(None),
-            (ConflictPolicy::ClientWins, _) => Ok(Some(("local", op, jsv::get(rec, F_PAYLOAD)))),
+            (ConflictPolicy::ClientWins, _) => Ok(Some(("local", op, entry.payload()))),
             (ConflictPolicy::Merge, Some(f)) => match run_merge(f, op, rec, server) {
                 Ok(v) => Ok(Some(("merged", Op::Update, v))),
                 Err(e) => Err(Some(e)),
@@ -102,14 +82,11 @@ pub async fn handle(
     match outcome {
         Ok(None) => put_record(tx, &c).await?,
         Ok(Some((how, op, payload))) => {
-            jsv::set(&c, F_RESOLUTION, &JsValue::from_str(how));
+            Conflict(&c).set_resolution(Some(how), None);
             requeued = requeue(tx, et, id, op, &payload, server, &mine).await?.is_some();
         }
         Err(error) => {
-            jsv::set(&c, F_RESOLUTION, &JsValue::NULL);
-            if let Some(e) = error {
-                jsv::set(&c, "error", &JsValue::from_str(&e));
-            }
+            Conflict(&c).set_resolution(None, error.as_deref());
             put_record(tx, &c).await?;
         }
     }
@@ -133,8 +110,9 @@ fn run_merge(
     rec: &JsValue,
     server: Option<&JsValue>,
 ) -> std::result::Result<JsValue, String> {
-    let base = jsv::defined(jsv::get(rec, F_BASE_DATA)).filter(|b| !b.is_null());
-    let local = apply_op(op, base.as_ref(), &jsv::get(rec, F_PAYLOAD));
+    let entry = QueueEntry(rec);
+    let base = jsv::defined(entry.base_data()).filter(|b| !b.is_null());
+    let local = apply_op(op, base.as_ref(), &entry.payload());
     let server = server.and_then(data_of);
     let n = |v: Option<JsValue>| v.unwrap_or(JsValue::NULL);
     let merged = f.call3(&JsValue::NULL, &n(local), &n(server), &n(base)).map_err(|e| jsv::error_text(&e))?;
@@ -203,17 +181,15 @@ pub async fn resolve(store: &Store, mutation_id: &str, choice: Choice) -> Result
         (Some(c), choice) => (c, choice),
     };
     conflicts.delete(&key).await.map_err(|e| storage("write conflict", e))?;
-    let et = jsv::get_str(&c, field::ENTITY_TYPE).unwrap_or_default();
-    let id = jsv::get_str(&c, super::F_ENTITY_ID).unwrap_or_default();
-    let op = jsv::get_str(&c, F_TYPE).and_then(|t| Op::parse(&t)).unwrap_or(Op::Update);
-    let server = jsv::defined(jsv::get(&c, "server")).filter(|s| !s.is_null());
+    let held = Conflict(&c);
+    let (et, id, op, server) = (held.entity_type(), held.entity_id(), held.op(), held.server());
     let (op, payload) = match choice {
         Choice::Dismiss => {
             tx.commit().await?;
             return Ok(JsValue::TRUE);
         }
         Choice::Server => (None, JsValue::NULL),
-        Choice::Local => (Some(op), jsv::get(&c, "local")),
+        Choice::Local => (Some(op), held.local()),
         Choice::Data(d) => (Some(Op::Update), d),
     };
     let queued = match op {
@@ -230,7 +206,7 @@ pub async fn resolve(store: &Store, mutation_id: &str, choice: Choice) -> Result
 /// Conflicts waiting for the app (no `resolution`): `status.conflictCount`.
 pub async fn open_count(store: &Store) -> Result<u32> {
     let all = super::conflicts(store).await?;
-    Ok(all.iter().filter(|c| jsv::get(c, F_RESOLUTION).is_null()).count() as u32)
+    Ok(all.iter().filter(|c| Conflict(c).is_open()).count() as u32)
 }
 
 /// A merged value from the app must be a plain object.

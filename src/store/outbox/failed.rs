@@ -1,7 +1,8 @@
 //! Failed sends, and the entries set aside: counted, retried, discarded.
 
 use super::{
-    in_state, rebase_local, F_ATTEMPTS, F_ENTITY, F_ENTITY_ID, F_ERROR, F_FAILURES, F_REJECTED, F_SEQ, F_STATUS,
+    in_state, rebase_local, F_ATTEMPTS, F_ENTITY, F_ENTITY_ID, F_ERROR, F_FAILURES, F_LAST_ATTEMPT_AT, F_REJECTED,
+    F_SEQ, F_STATUS,
 };
 use crate::failure::{storage, Result, SyncError};
 use crate::jsv;
@@ -23,7 +24,7 @@ pub async fn note_failure(store: &Store, records: &[JsValue], error: &SyncError,
     for r in records {
         let n = jsv::get_u64(r, F_ATTEMPTS).unwrap_or(0) + 1;
         jsv::set(r, F_ATTEMPTS, &JsValue::from_f64(n as f64));
-        jsv::set(r, "lastAttemptAt", &now);
+        jsv::set(r, F_LAST_ATTEMPT_AT, &now);
         let mut failures = jsv::get_u64(r, F_FAILURES).unwrap_or(0) as u32;
         if error.kind.counts_as_attempt() {
             failures += 1;

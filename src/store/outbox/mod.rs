@@ -26,8 +26,8 @@ pub use settle::{rebase_local, settle};
 
 // The queue entry's fields, for the store's own reads and writes.
 pub use crate::records::queue::{
-    F_ATTEMPTS, F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_ERROR, F_FAILURES, F_PAYLOAD, F_REJECTED, F_SEQ,
-    F_STATUS, F_TYPE,
+    F_ATTEMPTS, F_BASE_DATA, F_BASE_ETAG, F_CREATED_AT, F_ENTITY, F_ENTITY_ID, F_ERROR, F_FAILURES, F_LAST_ATTEMPT_AT,
+    F_PAYLOAD, F_REJECTED, F_RESOLVES, F_SEQ, F_STATUS, F_TYPE,
 };
 
 /// A change the app makes.
@@ -61,7 +61,7 @@ pub(crate) fn new_record(change: &Change, mutation_id: &str, base_version: Optio
     jsv::set(&rec, F_PAYLOAD, &change.data);
     let bv = base_version.map(|v| JsValue::from_f64(v as f64)).unwrap_or(JsValue::NULL);
     jsv::set(&rec, field::BASE_VERSION, &bv);
-    jsv::set(&rec, "createdAt", &JsValue::from_f64(jsv::now_ms()));
+    jsv::set(&rec, F_CREATED_AT, &JsValue::from_f64(jsv::now_ms()));
     jsv::set(&rec, F_ATTEMPTS, &JsValue::from_f64(0.0));
     jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
     rec
@@ -123,5 +123,5 @@ pub async fn in_state(store: &Store, state: EntryState) -> Result<Array> {
 pub async fn conflicts(store: &Store) -> Result<Array> {
     let tx = store.read(&[CONFLICTS])?;
     let all = tx.store(CONFLICTS)?.get_all(None, None).await.map_err(|e| storage("read conflicts", e))?;
-    Ok(jsv::sorted_by_number(&all, "at"))
+    Ok(jsv::sorted_by_number(&all, crate::records::conflict::F_AT))
 }

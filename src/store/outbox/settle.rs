@@ -16,6 +16,9 @@ use offline_sync_core::queue::EntryState;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::records::answer::Outcome;
+use crate::records::conflict::Conflict;
+use crate::records::queue::QueueEntry;
+use offline_sync_core::config::ConflictPolicy;
 
 #[derive(Default, Clone)]
 pub struct Settled {
@@ -152,8 +155,8 @@ fn settle_whole(
                 }
                 Outcome::Conflict(e) => {
                     n.conflicts += 1;
-                    let c = conflict::record(&rec, &et, &id, e.as_ref());
-                    jsv::set(&c, "policy", &JsValue::from_str("serverWins"));
+                    let c =
+                        Conflict::record(QueueEntry(&rec), &et, &id, e.as_ref(), ConflictPolicy::ServerWins.as_str());
                     conflicts.push(&c);
                     n.records.push(c);
                     last = Some(e);
