@@ -11,6 +11,7 @@ pub use store::{if_match_ok, Reply};
 use crate::apply::{valid_id, MAX_ID_LEN};
 use crate::auth::AuthUser;
 use crate::http::{ApiError, JsonBody};
+use crate::store::Page;
 use crate::{admin, auth, AppState, CLIENT_HEADER};
 use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
 use axum::http::request::Parts;
@@ -151,7 +152,8 @@ async fn list(
                 }
             }
             let scope = course.map(|id| format!("course:{id}"));
-            let (rows, total) = c.list_live(&ctx.user, res.ty, scope.as_deref(), (page - 1) * limit, limit)?;
+            let (rows, total) =
+                c.list_live(&ctx.user, res.ty, scope.as_deref(), Page { offset: (page - 1) * limit, limit })?;
             let mut data = Map::new();
             data.insert(res.list_key.into(), rows.iter().map(record).collect());
             data.insert(
@@ -302,7 +304,8 @@ async fn course_progress(State(state): State<AppState>, ctx: Ctx, Path(id): Path
                 return Ok(course_not_found(&id));
             }
             let scope = format!("course:{id}");
-            let (rows, _) = c.list_live(&ctx.user, PROGRESS.ty, Some(&scope), 0, i64::MAX as u64)?;
+            let (rows, _) =
+                c.list_live(&ctx.user, PROGRESS.ty, Some(&scope), Page { offset: 0, limit: i64::MAX as u64 })?;
             let records: Vec<Value> = rows.iter().map(record).collect();
             Ok(Reply::ok(StatusCode::OK, json!({"courseId": id, PROGRESS.list_key: records}), None))
         })
