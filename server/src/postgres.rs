@@ -19,10 +19,11 @@
 mod pool;
 mod reads;
 
+use crate::sql::{ROW_COLUMNS, USER_TABLES};
 use crate::store::{now_ms, Conn, ReadsVia, RecordedResponse, Row, RowWrite, StoreError, StoreResult, Tx};
 use postgres::types::ToSql;
 use postgres::{Client, Transaction};
-use reads::{row_from_sql, PgReads, Prefetched, Statements, ROW_COLUMNS};
+use reads::{row_from_sql, PgReads, Prefetched, Statements};
 use serde_json::Value;
 
 const SCHEMA: &str = "
@@ -44,27 +45,7 @@ CREATE TABLE IF NOT EXISTS entities (
     updated_at         BIGINT  NOT NULL,
     PRIMARY KEY (user_id, entity_type, id)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS entities_by_seq ON entities (user_id, seq);
-CREATE INDEX IF NOT EXISTS entities_by_scope ON entities (user_id, scope, seq);
-CREATE INDEX IF NOT EXISTS entities_by_created ON entities (user_id, entity_type, created_seq);
-CREATE TABLE IF NOT EXISTS mutation_log (
-    user_id     TEXT   NOT NULL,
-    mutation_id TEXT   NOT NULL,
-    result      TEXT   NOT NULL,
-    created_at  BIGINT NOT NULL,
-    PRIMARY KEY (user_id, mutation_id)
-);
-CREATE TABLE IF NOT EXISTS rest_idempotency (
-    user_id    TEXT    NOT NULL,
-    key        TEXT    NOT NULL,
-    method     TEXT    NOT NULL,
-    path       TEXT    NOT NULL,
-    status     INTEGER NOT NULL,
-    etag       TEXT,
-    body       TEXT    NOT NULL,
-    created_at BIGINT  NOT NULL,
-    PRIMARY KEY (user_id, key)
-);
+-- Indexes, mutation log and idempotency records: sql::SHARED_SCHEMA.
 CREATE SEQUENCE IF NOT EXISTS rest_ids;
 ";
 
@@ -255,7 +236,7 @@ impl Conn for PgConn {
         // Under the lock, so no push of the user is half applied meanwhile; the
         // user's row stays, with its position: cursors never go back.
         lock_user(&mut tx, &mut self.statements, user)?;
-        for table in ["entities", "mutation_log", "rest_idempotency"] {
+        for table in USER_TABLES {
             tx.execute(format!("DELETE FROM {table} WHERE user_id = $1").as_str(), &[&user])?;
         }
         Ok(tx.commit()?)

@@ -2,6 +2,7 @@
 //! One connection serves everything (see `db::Db`), so transactions never
 //! overlap and a server-wide counter is a safe cursor.
 
+use crate::sql::{ROW_COLUMNS, SHARED_SCHEMA, USER_TABLES};
 use crate::store::{now_ms, Conn, Page, Reads, ReadsVia, RecordedResponse, Row, RowWrite, StoreResult, Tx};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
@@ -24,32 +25,7 @@ CREATE TABLE IF NOT EXISTS entities (
     updated_at         INTEGER NOT NULL,   -- ms since epoch, for people reading the db
     PRIMARY KEY (user_id, entity_type, id)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS entities_by_seq ON entities (user_id, seq);
-CREATE INDEX IF NOT EXISTS entities_by_scope ON entities (user_id, scope, seq);
-CREATE INDEX IF NOT EXISTS entities_by_created ON entities (user_id, entity_type, created_seq);
-
--- Result of every mutation id a user has sent, so a retried push is answered
--- from here instead of being applied twice.
-CREATE TABLE IF NOT EXISTS mutation_log (
-    user_id     TEXT    NOT NULL,
-    mutation_id TEXT    NOT NULL,
-    result      TEXT    NOT NULL,
-    created_at  INTEGER NOT NULL,
-    PRIMARY KEY (user_id, mutation_id)
-);
-
--- Recorded answers of REST writes sent with an Idempotency-Key.
-CREATE TABLE IF NOT EXISTS rest_idempotency (
-    user_id    TEXT    NOT NULL,
-    key        TEXT    NOT NULL,
-    method     TEXT    NOT NULL,
-    path       TEXT    NOT NULL,
-    status     INTEGER NOT NULL,
-    etag       TEXT,
-    body       TEXT    NOT NULL,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (user_id, key)
-);
+-- Indexes, mutation log and idempotency records: sql::SHARED_SCHEMA.
 
 -- A counter rather than MAX(seq): seq must never go back, even after a user's
 -- rows are wiped, or a client holding a cursor would skip new changes.
@@ -58,8 +34,6 @@ INSERT OR IGNORE INTO counters (name, value) VALUES ('seq', 0);
 -- Source of ids the REST facade assigns (srv-<n>) when a POST names none.
 INSERT OR IGNORE INTO counters (name, value) VALUES ('rest_id', 0);
 ";
-
-const ROW_COLUMNS: &str = "entity_type, id, version, deleted, data, seq, created_seq, modified_by_client, scope";
 
 fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let data: Option<String> = r.get(4)?;
@@ -97,6 +71,7 @@ pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
         }
     };
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(SHARED_SCHEMA)?;
     Ok(conn)
 }
 
@@ -260,7 +235,7 @@ impl Conn for Connection {
     /// Deletes everything stored for `user` (rows, mutation log, idempotency records).
     fn wipe_user(&mut self, user: &str) -> StoreResult<()> {
         let tx = Connection::transaction(self)?;
-        for table in ["entities", "mutation_log", "rest_idempotency"] {
+        for table in USER_TABLES {
             tx.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [user])?;
         }
         Ok(tx.commit()?)

@@ -1,13 +1,11 @@
 //! The PostgreSQL reads, on a connection or in a transaction (both
 //! `GenericClient`), through each connection's prepared statements.
 
+use crate::sql::ROW_COLUMNS;
 use crate::store::{Page, Reads, RecordedResponse, Row, StoreResult};
 use postgres::types::ToSql;
 use postgres::{GenericClient, Statement};
 use std::collections::HashMap;
-
-pub(super) const ROW_COLUMNS: &str =
-    "entity_type, id, version, deleted, data, seq, created_seq, modified_by_client, scope";
 
 pub(super) fn row_from_sql(r: &postgres::Row) -> StoreResult<Row> {
     let data: Option<String> = r.try_get(4)?;
