@@ -75,21 +75,14 @@ pub struct FaultsRequest {
 #[derive(Debug, Default)]
 struct UserState {
     faults: FaultsRequest,
-    apply_counts: BTreeMap<String, u64>,
-    push_requests: u64,
-    gzip_push_requests: u64,
-    pull_requests: u64,
-    rest_requests: u64,
-    rest_writes: u64,
-    lost_answers: u64,
-    resent_after_answer: u64,
+    stats: StatsResponse,
     /// Idempotency-Keys of REST writes whose success answer was sent.
     answered_keys: std::collections::HashSet<String>,
     in_flight: HashMap<String, u32>,
-    max_concurrent: BTreeMap<String, u32>,
 }
 
-#[derive(Serialize)]
+/// A user's statistics, kept as `GET /__admin/stats` answers them.
+#[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsResponse {
     apply_counts: BTreeMap<String, u64>,
@@ -176,7 +169,7 @@ impl Admin {
     /// Idempotency-Key. A replay answered from the log is not counted.
     pub fn record_applied(&self, user: &str, key: &str) {
         if self.enabled {
-            self.with(user, |s| *s.apply_counts.entry(key.to_string()).or_default() += 1);
+            self.with(user, |s| *s.stats.apply_counts.entry(key.to_string()).or_default() += 1);
         }
     }
 
@@ -190,17 +183,7 @@ impl Admin {
     }
 
     fn stats(&self, user: &str) -> StatsResponse {
-        self.with(user, |s| StatsResponse {
-            apply_counts: s.apply_counts.clone(),
-            push_requests: s.push_requests,
-            gzip_push_requests: s.gzip_push_requests,
-            pull_requests: s.pull_requests,
-            rest_requests: s.rest_requests,
-            rest_writes: s.rest_writes,
-            lost_answers: s.lost_answers,
-            resent_after_answer: s.resent_after_answer,
-            max_concurrent: s.max_concurrent.clone(),
-        })
+        self.with(user, |s| s.stats.clone())
     }
 
     fn reset(&self, user: &str) {
@@ -213,19 +196,19 @@ impl Admin {
     fn begin(self: &Arc<Self>, user: &str, client: &str, kind: Kind) -> InFlight {
         self.with(user, |s| {
             match kind {
-                Kind::Push => s.push_requests += 1,
-                Kind::Pull => s.pull_requests += 1,
-                Kind::RestRead => s.rest_requests += 1,
+                Kind::Push => s.stats.push_requests += 1,
+                Kind::Pull => s.stats.pull_requests += 1,
+                Kind::RestRead => s.stats.rest_requests += 1,
                 Kind::RestWrite => {
-                    s.rest_requests += 1;
-                    s.rest_writes += 1;
+                    s.stats.rest_requests += 1;
+                    s.stats.rest_writes += 1;
                 }
                 Kind::Other => {}
             }
             let n = s.in_flight.entry(client.to_string()).or_default();
             *n += 1;
             let n = *n;
-            let max = s.max_concurrent.entry(client.to_string()).or_default();
+            let max = s.stats.max_concurrent.entry(client.to_string()).or_default();
             *max = (*max).max(n);
         });
         InFlight { admin: self.clone(), user: user.to_string(), client: client.to_string() }
@@ -259,7 +242,7 @@ struct LostAnswer {
 impl Drop for LostAnswer {
     fn drop(&mut self) {
         if self.armed {
-            self.admin.with(&self.user, |s| s.lost_answers += 1);
+            self.admin.with(&self.user, |s| s.stats.lost_answers += 1);
         }
     }
 }
@@ -298,7 +281,7 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     let _in_flight = admin.begin(&user, &client, kind);
     if kind == Kind::Push && req.extensions().get::<crate::compression::CameGzipped>().is_some() {
-        admin.with(&user, |s| s.gzip_push_requests += 1);
+        admin.with(&user, |s| s.stats.gzip_push_requests += 1);
     }
     let key = (kind == Kind::RestWrite)
         .then(|| req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string))
@@ -306,7 +289,7 @@ pub async fn faults(State(state): State<AppState>, req: Request, next: Next) -> 
     if let Some(k) = &key {
         admin.with(&user, |s| {
             if s.answered_keys.contains(k) {
-                s.resent_after_answer += 1;
+                s.stats.resent_after_answer += 1;
             }
         });
     }

@@ -3,7 +3,7 @@
 //! retried batch is answered without being applied again.
 
 use crate::batch::Item;
-use crate::store::{Conn, Row, StoreError, StoreResult, Tx};
+use crate::store::{Conn, Row, RowWrite, StoreError, StoreResult, Tx};
 use offline_sync_core::merge;
 use offline_sync_core::protocol::{Mutation, MutationResult, MutationStatus, Op};
 use offline_sync_core::scope::ScopeDef;
@@ -149,6 +149,14 @@ fn apply_one(
         Ok(d) => d,
         Err(e) => return Ok(rejected(&m.mutation_id, e)),
     };
-    let written = tx.write_row(user, &m.entity_type, &m.entity_id, row.as_ref(), new_data, client_id, scopes)?;
+    let w = RowWrite {
+        entity_type: &m.entity_type,
+        id: &m.entity_id,
+        prev: row.as_ref(),
+        data: new_data,
+        client_id,
+        scopes,
+    };
+    let written = tx.write_row(user, w)?;
     Ok(result(MutationStatus::Applied, Some(&written)))
 }

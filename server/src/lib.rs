@@ -16,6 +16,7 @@ pub mod postgres;
 pub mod rest_facade;
 pub mod routes;
 pub mod seed;
+pub mod sql;
 pub mod sqlite;
 pub mod store;
 

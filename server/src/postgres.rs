@@ -17,13 +17,14 @@
 //! second.
 
 mod pool;
+mod reads;
 
-use crate::store::{now_ms, Conn, Reads, RecordedResponse, Row, StoreError, StoreResult, Tx};
-use offline_sync_core::scope::ScopeDef;
+use crate::sql::{ROW_COLUMNS, USER_TABLES};
+use crate::store::{now_ms, Conn, ReadsVia, RecordedResponse, Row, RowWrite, StoreError, StoreResult, Tx};
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, Statement, Transaction};
+use postgres::{Client, Transaction};
+use reads::{row_from_sql, PgReads, Prefetched, Statements};
 use serde_json::Value;
-use std::collections::HashMap;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sync_users (
@@ -44,201 +45,11 @@ CREATE TABLE IF NOT EXISTS entities (
     updated_at         BIGINT  NOT NULL,
     PRIMARY KEY (user_id, entity_type, id)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS entities_by_seq ON entities (user_id, seq);
-CREATE INDEX IF NOT EXISTS entities_by_scope ON entities (user_id, scope, seq);
-CREATE INDEX IF NOT EXISTS entities_by_created ON entities (user_id, entity_type, created_seq);
-CREATE TABLE IF NOT EXISTS mutation_log (
-    user_id     TEXT   NOT NULL,
-    mutation_id TEXT   NOT NULL,
-    result      TEXT   NOT NULL,
-    created_at  BIGINT NOT NULL,
-    PRIMARY KEY (user_id, mutation_id)
-);
-CREATE TABLE IF NOT EXISTS rest_idempotency (
-    user_id    TEXT    NOT NULL,
-    key        TEXT    NOT NULL,
-    method     TEXT    NOT NULL,
-    path       TEXT    NOT NULL,
-    status     INTEGER NOT NULL,
-    etag       TEXT,
-    body       TEXT    NOT NULL,
-    created_at BIGINT  NOT NULL,
-    PRIMARY KEY (user_id, key)
-);
+-- Indexes, mutation log and idempotency records: sql::SHARED_SCHEMA.
 CREATE SEQUENCE IF NOT EXISTS rest_ids;
 ";
 
 pub use pool::{off_runtime, Pool, DEFAULT_POOL_SIZE};
-
-const ROW_COLUMNS: &str = "entity_type, id, version, deleted, data, seq, created_seq, modified_by_client, scope";
-
-fn row_from_sql(r: &postgres::Row) -> StoreResult<Row> {
-    let data: Option<String> = r.try_get(4)?;
-    Ok(Row {
-        entity_type: r.try_get(0)?,
-        id: r.try_get(1)?,
-        version: r.try_get::<_, i64>(2)? as u64,
-        deleted: r.try_get(3)?,
-        data: data.map(|s| serde_json::from_str(&s)).transpose()?,
-        seq: r.try_get::<_, i64>(5)? as u64,
-        created_seq: r.try_get::<_, i64>(6)? as u64,
-        modified_by_client: r.try_get(7)?,
-        scope: r.try_get(8)?,
-    })
-}
-
-fn cursor(after: u64) -> i64 {
-    i64::try_from(after).unwrap_or(i64::MAX)
-}
-
-/// Prepared statements of one connection, by their SQL: a query sent as text
-/// is prepared and then executed, two round trips; a prepared one is one.
-#[derive(Default)]
-pub struct Statements(HashMap<String, Statement>);
-
-impl Statements {
-    fn get<C: GenericClient>(&mut self, c: &mut C, sql: &str) -> Result<Statement, postgres::Error> {
-        if let Some(s) = self.0.get(sql) {
-            return Ok(s.clone());
-        }
-        let s = c.prepare(sql)?;
-        self.0.insert(sql.to_string(), s.clone());
-        Ok(s)
-    }
-}
-
-/// The reads, on a connection or in a transaction (both `GenericClient`).
-struct PgReads<'a, C>(&'a mut C, &'a mut Statements);
-
-impl<C: GenericClient> PgReads<'_, C> {
-    fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<postgres::Row>> {
-        let st = self.1.get(self.0, sql)?;
-        Ok(self.0.query_opt(&st, params)?)
-    }
-
-    fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<postgres::Row> {
-        let st = self.1.get(self.0, sql)?;
-        Ok(self.0.query_one(&st, params)?)
-    }
-
-    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<postgres::Row>> {
-        let st = self.1.get(self.0, sql)?;
-        Ok(self.0.query(&st, params)?)
-    }
-
-    fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
-        let sql = format!("SELECT {ROW_COLUMNS} FROM entities WHERE user_id = $1 AND entity_type = $2 AND id = $3");
-        self.query_opt(sql.as_str(), &[&user, &entity_type, &id])?.as_ref().map(row_from_sql).transpose()
-    }
-
-    fn changes_since(&mut self, user: &str, after: u64, scope: Option<&str>, limit: u32) -> StoreResult<Vec<Row>> {
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM entities
-             WHERE user_id = $1 AND seq > $2 AND ($3::TEXT IS NULL OR scope = $3)
-             ORDER BY seq LIMIT $4"
-        );
-        let rows = self.query(sql.as_str(), &[&user, &cursor(after), &scope, &i64::from(limit)])?;
-        rows.iter().map(row_from_sql).collect()
-    }
-
-    fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
-        let sql = "SELECT COUNT(*) FROM entities WHERE user_id = $1 AND seq > $2 AND ($3::TEXT IS NULL OR scope = $3)";
-        Ok(self.query_one(sql, &[&user, &cursor(after), &scope])?.try_get::<_, i64>(0)? as u64)
-    }
-
-    fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
-        let r = self.query_opt("SELECT seq FROM sync_users WHERE user_id = $1", &[&user])?;
-        Ok(r.map(|r| r.try_get::<_, i64>(0)).transpose()?.unwrap_or(0) as u64)
-    }
-
-    fn list_live(
-        &mut self,
-        user: &str,
-        entity_type: &str,
-        scope: Option<&str>,
-        offset: u64,
-        limit: u64,
-    ) -> StoreResult<(Vec<Row>, u64)> {
-        let filter = "user_id = $1 AND entity_type = $2 AND NOT deleted AND ($3::TEXT IS NULL OR scope = $3)";
-        let total: i64 = self
-            .query_one(
-                format!("SELECT COUNT(*) FROM entities WHERE {filter}").as_str(),
-                &[&user, &entity_type, &scope],
-            )?
-            .try_get(0)?;
-        let sql = format!("SELECT {ROW_COLUMNS} FROM entities WHERE {filter} ORDER BY created_seq LIMIT $4 OFFSET $5");
-        let (limit, offset) = (cursor(limit), cursor(offset));
-        let rows = self.query(sql.as_str(), &[&user, &entity_type, &scope, &limit, &offset])?;
-        Ok((rows.iter().map(row_from_sql).collect::<StoreResult<_>>()?, total as u64))
-    }
-
-    fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
-        Ok(self.query_one("SELECT EXISTS (SELECT 1 FROM entities WHERE user_id = $1)", &[&user])?.try_get(0)?)
-    }
-
-    fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
-        let sql = "SELECT result FROM mutation_log WHERE user_id = $1 AND mutation_id = $2";
-        Ok(self.query_opt(sql, &[&user, &mutation_id])?.map(|r| r.try_get(0)).transpose()?)
-    }
-
-    fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
-        let sql = "SELECT method, path, status, etag, body FROM rest_idempotency WHERE user_id = $1 AND key = $2";
-        let Some(r) = self.query_opt(sql, &[&user, &key])? else {
-            return Ok(None);
-        };
-        Ok(Some(RecordedResponse {
-            method: r.try_get(0)?,
-            path: r.try_get(1)?,
-            status: r.try_get::<_, i32>(2)? as u16,
-            etag: r.try_get(3)?,
-            body: r.try_get(4)?,
-        }))
-    }
-}
-
-macro_rules! reads_via {
-    ($t:ty) => {
-        impl Reads for $t {
-            fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
-                self.reads().get_row(user, entity_type, id)
-            }
-            fn changes_since(
-                &mut self,
-                user: &str,
-                after: u64,
-                scope: Option<&str>,
-                limit: u32,
-            ) -> StoreResult<Vec<Row>> {
-                self.reads().changes_since(user, after, scope, limit)
-            }
-            fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
-                self.reads().count_since(user, after, scope)
-            }
-            fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
-                self.reads().latest_seq(user)
-            }
-            fn list_live(
-                &mut self,
-                user: &str,
-                entity_type: &str,
-                scope: Option<&str>,
-                offset: u64,
-                limit: u64,
-            ) -> StoreResult<(Vec<Row>, u64)> {
-                self.reads().list_live(user, entity_type, scope, offset, limit)
-            }
-            fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
-                self.reads().user_has_rows(user)
-            }
-            fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
-                self.reads().logged_result(user, mutation_id)
-            }
-            fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
-                self.reads().recorded_response(user, key)
-            }
-        }
-    };
-}
 
 /// A connection as a `Conn`, with its prepared statements.
 pub struct PgConn {
@@ -250,9 +61,12 @@ impl PgConn {
     pub fn new(client: Client) -> PgConn {
         PgConn { client, statements: Statements::default() }
     }
+}
 
+impl ReadsVia for PgConn {
+    type Via<'a> = PgReads<'a, Client>;
     fn reads(&mut self) -> PgReads<'_, Client> {
-        PgReads(&mut self.client, &mut self.statements)
+        PgReads { client: &mut self.client, statements: &mut self.statements, prefetched: None }
     }
 }
 
@@ -265,54 +79,16 @@ pub struct PgTx<'a> {
     start: i64,
     /// The last position this transaction has taken.
     seq: i64,
-    /// What `prefetch` read, kept up to date by this transaction's writes.
-    rows: HashMap<(String, String), Option<Row>>,
-    logged: HashMap<String, Option<String>>,
+    prefetched: Prefetched,
 }
 
-reads_via!(PgConn);
-
-impl Reads for PgTx<'_> {
-    fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
-        if user == self.user {
-            if let Some(r) = self.rows.get(&(entity_type.to_string(), id.to_string())) {
-                return Ok(r.clone());
-            }
-        }
-        self.reads().get_row(user, entity_type, id)
-    }
-    fn changes_since(&mut self, user: &str, after: u64, scope: Option<&str>, limit: u32) -> StoreResult<Vec<Row>> {
-        self.reads().changes_since(user, after, scope, limit)
-    }
-    fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
-        self.reads().count_since(user, after, scope)
-    }
-    fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
-        self.reads().latest_seq(user)
-    }
-    fn list_live(
-        &mut self,
-        user: &str,
-        entity_type: &str,
-        scope: Option<&str>,
-        offset: u64,
-        limit: u64,
-    ) -> StoreResult<(Vec<Row>, u64)> {
-        self.reads().list_live(user, entity_type, scope, offset, limit)
-    }
-    fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
-        self.reads().user_has_rows(user)
-    }
-    fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
-        if user == self.user {
-            if let Some(r) = self.logged.get(mutation_id) {
-                return Ok(r.clone());
-            }
-        }
-        self.reads().logged_result(user, mutation_id)
-    }
-    fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
-        self.reads().recorded_response(user, key)
+impl<'t> ReadsVia for PgTx<'t> {
+    type Via<'a>
+        = PgReads<'a, Transaction<'t>>
+    where
+        Self: 'a;
+    fn reads(&mut self) -> PgReads<'_, Transaction<'t>> {
+        PgReads { client: &mut self.tx, statements: self.statements, prefetched: Some((&self.user, &self.prefetched)) }
     }
 }
 
@@ -324,11 +100,7 @@ fn lock_user(tx: &mut Transaction<'_>, statements: &mut Statements, user: &str) 
     Ok(tx.query_one(&st, &[&user])?.try_get(0)?)
 }
 
-impl<'a> PgTx<'a> {
-    fn reads(&mut self) -> PgReads<'_, Transaction<'a>> {
-        PgReads(&mut self.tx, self.statements)
-    }
-
+impl PgTx<'_> {
     fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
         let st = self.statements.get(&mut self.tx, sql)?;
         Ok(self.tx.execute(&st, params)?)
@@ -343,19 +115,10 @@ impl<'a> PgTx<'a> {
 }
 
 impl Tx for PgTx<'_> {
-    fn write_row(
-        &mut self,
-        user: &str,
-        entity_type: &str,
-        id: &str,
-        prev: Option<&Row>,
-        data: Option<Value>,
-        client_id: &str,
-        scopes: &[ScopeDef],
-    ) -> StoreResult<Row> {
+    fn write_row(&mut self, user: &str, w: RowWrite<'_>) -> StoreResult<Row> {
         self.check_user(user)?;
         self.seq += 1;
-        let row = Row::next(entity_type, id, prev, data, client_id, self.seq as u64, scopes);
+        let row = Row::next(w, self.seq as u64);
         let data_text = row.data.as_ref().map(Value::to_string);
         let seq = self.seq;
         self.execute(
@@ -380,25 +143,29 @@ impl Tx for PgTx<'_> {
                 &now_ms(),
             ],
         )?;
-        self.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row.clone()));
+        self.prefetched.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row.clone()));
         Ok(row)
     }
 
     fn prefetch(&mut self, user: &str, mutation_ids: &[&str], entities: &[(&str, &str)]) -> StoreResult<()> {
         self.check_user(user)?;
-        let ids: Vec<&str> = mutation_ids.iter().copied().filter(|id| !self.logged.contains_key(*id)).collect();
+        let ids: Vec<&str> =
+            mutation_ids.iter().copied().filter(|id| !self.prefetched.logged.contains_key(*id)).collect();
         if !ids.is_empty() {
             let sql = "SELECT mutation_id, result FROM mutation_log WHERE user_id = $1 AND mutation_id = ANY($2)";
             let st = self.statements.get(&mut self.tx, sql)?;
             for id in &ids {
-                self.logged.insert(id.to_string(), None);
+                self.prefetched.logged.insert(id.to_string(), None);
             }
             for r in self.tx.query(&st, &[&user, &ids])? {
-                self.logged.insert(r.try_get(0)?, Some(r.try_get(1)?));
+                self.prefetched.logged.insert(r.try_get(0)?, Some(r.try_get(1)?));
             }
         }
-        let (types, idents): (Vec<&str>, Vec<&str>) =
-            entities.iter().filter(|(t, i)| !self.rows.contains_key(&(t.to_string(), i.to_string()))).copied().unzip();
+        let (types, idents): (Vec<&str>, Vec<&str>) = entities
+            .iter()
+            .filter(|(t, i)| !self.prefetched.rows.contains_key(&(t.to_string(), i.to_string())))
+            .copied()
+            .unzip();
         if !types.is_empty() {
             let sql = format!(
                 "SELECT {ROW_COLUMNS} FROM entities WHERE user_id = $1
@@ -406,11 +173,11 @@ impl Tx for PgTx<'_> {
             );
             let st = self.statements.get(&mut self.tx, &sql)?;
             for (t, i) in types.iter().zip(&idents) {
-                self.rows.insert((t.to_string(), i.to_string()), None);
+                self.prefetched.rows.insert((t.to_string(), i.to_string()), None);
             }
             for r in self.tx.query(&st, &[&user, &types, &idents])? {
                 let row = row_from_sql(&r)?;
-                self.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row));
+                self.prefetched.rows.insert((row.entity_type.clone(), row.id.clone()), Some(row));
             }
         }
         Ok(())
@@ -426,7 +193,7 @@ impl Tx for PgTx<'_> {
             "INSERT INTO mutation_log (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4)",
             &[&user, &mutation_id, &result_json, &now_ms()],
         )?;
-        self.logged.insert(mutation_id.to_string(), Some(result_json.to_string()));
+        self.prefetched.logged.insert(mutation_id.to_string(), Some(result_json.to_string()));
         Ok(())
     }
 
@@ -460,8 +227,7 @@ impl Conn for PgConn {
             user: user.to_string(),
             start,
             seq: start,
-            rows: HashMap::new(),
-            logged: HashMap::new(),
+            prefetched: Prefetched::default(),
         }))
     }
 
@@ -470,7 +236,7 @@ impl Conn for PgConn {
         // Under the lock, so no push of the user is half applied meanwhile; the
         // user's row stays, with its position: cursors never go back.
         lock_user(&mut tx, &mut self.statements, user)?;
-        for table in ["entities", "mutation_log", "rest_idempotency"] {
+        for table in USER_TABLES {
             tx.execute(format!("DELETE FROM {table} WHERE user_id = $1").as_str(), &[&user])?;
         }
         Ok(tx.commit()?)

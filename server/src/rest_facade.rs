@@ -11,12 +11,13 @@ pub use store::{if_match_ok, Reply};
 use crate::apply::{valid_id, MAX_ID_LEN};
 use crate::auth::AuthUser;
 use crate::http::{ApiError, JsonBody};
+use crate::store::Page;
 use crate::{admin, auth, AppState, CLIENT_HEADER};
 use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -76,37 +77,35 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let api = Router::new()
-        .route("/courses", get(|s, c, q| list(s, c, q, COURSE, None)).post(|s, c, b| create(s, c, b, COURSE, None)))
-        .route(
-            "/courses/{id}",
-            get(|s, c, Path(id)| one(s, c, COURSE, id))
-                .put(|s, c, Path(id), b| change(s, c, COURSE, id, WriteKind::Replace, b))
-                .patch(|s, c, Path(id), b| change(s, c, COURSE, id, WriteKind::Merge, b))
-                .delete(|s, c, Path(id)| remove(s, c, COURSE, id)),
-        )
+        .route("/courses", list_and_create(COURSE))
+        .route("/courses/{id}", one_record(COURSE))
         .route(
             "/courses/{course_id}/lessons",
             get(|s, c, Path(course): Path<String>, q| list(s, c, q, LESSON, Some(course)))
                 .post(|s, c, Path(course): Path<String>, b| create(s, c, b, LESSON, Some(course))),
         )
         .route("/lessons", get(lessons_by_query))
-        .route(
-            "/lessons/{id}",
-            get(|s, c, Path(id)| one(s, c, LESSON, id))
-                .put(|s, c, Path(id), b| change(s, c, LESSON, id, WriteKind::Replace, b))
-                .patch(|s, c, Path(id), b| change(s, c, LESSON, id, WriteKind::Merge, b))
-                .delete(|s, c, Path(id)| remove(s, c, LESSON, id)),
-        )
-        .route(
-            "/enrollments",
-            get(|s, c, q| list(s, c, q, ENROLLMENT, None)).post(|s, c, b| create(s, c, b, ENROLLMENT, None)),
-        )
+        .route("/lessons/{id}", one_record(LESSON))
+        .route("/enrollments", list_and_create(ENROLLMENT))
         .route("/enrollments/{id}/status", patch(enrollment_status))
         .route("/progress/update", post(progress_update))
         .route("/progress/course/{id}", get(course_progress))
         .route_layer(from_fn_with_state(state.clone(), admin::faults))
         .route_layer(from_fn_with_state(state, auth::require_user));
     Router::new().nest(PREFIX, api).route(&format!("{PREFIX}/auth/refresh"), post(auth::refresh))
+}
+
+/// `GET` (a page) and `POST` of the top-level records of `res`.
+fn list_and_create(res: Res) -> MethodRouter<AppState> {
+    get(move |s, c, q| list(s, c, q, res, None)).post(move |s, c, b| create(s, c, b, res, None))
+}
+
+/// `GET`, `PUT`, `PATCH` and `DELETE` of one record of `res`, by id.
+fn one_record(res: Res) -> MethodRouter<AppState> {
+    get(move |s, c, Path(id)| one(s, c, res, id))
+        .put(move |s, c, Path(id), b| change(s, c, res, id, WriteKind::Replace, b))
+        .patch(move |s, c, Path(id), b| change(s, c, res, id, WriteKind::Merge, b))
+        .delete(move |s, c, Path(id)| remove(s, c, res, id))
 }
 
 /// `?page=&limit=` (and `courseId` for `GET /lessons`).
@@ -151,7 +150,8 @@ async fn list(
                 }
             }
             let scope = course.map(|id| format!("course:{id}"));
-            let (rows, total) = c.list_live(&ctx.user, res.ty, scope.as_deref(), (page - 1) * limit, limit)?;
+            let (rows, total) =
+                c.list_live(&ctx.user, res.ty, scope.as_deref(), Page { offset: (page - 1) * limit, limit })?;
             let mut data = Map::new();
             data.insert(res.list_key.into(), rows.iter().map(record).collect());
             data.insert(
@@ -302,7 +302,8 @@ async fn course_progress(State(state): State<AppState>, ctx: Ctx, Path(id): Path
                 return Ok(course_not_found(&id));
             }
             let scope = format!("course:{id}");
-            let (rows, _) = c.list_live(&ctx.user, PROGRESS.ty, Some(&scope), 0, i64::MAX as u64)?;
+            let (rows, _) =
+                c.list_live(&ctx.user, PROGRESS.ty, Some(&scope), Page { offset: 0, limit: i64::MAX as u64 })?;
             let records: Vec<Value> = rows.iter().map(record).collect();
             Ok(Reply::ok(StatusCode::OK, json!({"courseId": id, PROGRESS.list_key: records}), None))
         })

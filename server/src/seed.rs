@@ -2,8 +2,8 @@
 //! something on first start. Written through the normal write path, so the rows
 //! have versions, seqs and scopes like any other.
 
-use crate::store::{Conn, StoreResult};
-use serde_json::json;
+use crate::store::{Conn, RowWrite, StoreResult};
+use serde_json::{json, Value};
 
 pub const DEMO_USER: &str = "demo";
 const SEED_CLIENT: &str = "seed";
@@ -55,14 +55,20 @@ pub fn seed_demo(conn: &mut dyn Conn) -> StoreResult<bool> {
     // The demo's catalogue is courses and their lessons: the seed's `course` scope.
     let scopes = offline_sync_core::scope::default_scopes();
     let mut tx = conn.transaction(DEMO_USER)?;
+    let mut create = |entity_type: &str, id: &str, data: Value| {
+        let w = RowWrite { entity_type, id, prev: None, data: Some(data), client_id: SEED_CLIENT, scopes: &scopes };
+        tx.write_row(DEMO_USER, w)
+    };
     for (i, (title, description, level, lessons)) in COURSES.iter().enumerate() {
         let course_id = format!("course-{}", i + 1);
-        let data = json!({"id": course_id, "title": title, "description": description, "level": level});
-        tx.write_row(DEMO_USER, "course", &course_id, None, Some(data), SEED_CLIENT, &scopes)?;
+        create(
+            "course",
+            &course_id,
+            json!({"id": course_id, "title": title, "description": description, "level": level}),
+        )?;
         for (j, lesson) in lessons.iter().enumerate() {
             let id = format!("lesson-{}-{}", i + 1, j + 1);
-            let data = json!({"id": id, "courseId": course_id, "title": lesson, "position": j + 1});
-            tx.write_row(DEMO_USER, "lesson", &id, None, Some(data), SEED_CLIENT, &scopes)?;
+            create("lesson", &id, json!({"id": id, "courseId": course_id, "title": lesson, "position": j + 1}))?;
         }
     }
     tx.commit()?;

@@ -79,29 +79,32 @@ impl Row {
         }
     }
 
-    /// The next state of an entity (`None` = tombstone) written on top of
-    /// `prev` at `seq`: the version and scope rules both stores share.
-    pub fn next(
-        entity_type: &str,
-        id: &str,
-        prev: Option<&Row>,
-        data: Option<Value>,
-        client_id: &str,
-        seq: u64,
-        scopes: &[ScopeDef],
-    ) -> Row {
+    /// The row `w` makes at `seq`: the version and scope rules both stores share.
+    pub fn next(w: RowWrite<'_>, seq: u64) -> Row {
         Row {
-            entity_type: entity_type.to_string(),
-            id: id.to_string(),
-            version: prev.map_or(1, |p| p.version + 1),
-            deleted: data.is_none(),
-            scope: scope_of(scopes, entity_type, id, data.as_ref(), prev.and_then(|p| p.scope.as_deref())),
-            data,
+            entity_type: w.entity_type.to_string(),
+            id: w.id.to_string(),
+            version: w.prev.map_or(1, |p| p.version + 1),
+            deleted: w.data.is_none(),
+            scope: scope_of(w.scopes, w.entity_type, w.id, w.data.as_ref(), w.prev.and_then(|p| p.scope.as_deref())),
+            data: w.data,
             seq,
-            created_seq: prev.map_or(seq, |p| p.created_seq),
-            modified_by_client: Some(client_id.to_string()),
+            created_seq: w.prev.map_or(seq, |p| p.created_seq),
+            modified_by_client: Some(w.client_id.to_string()),
         }
     }
+}
+
+/// One write of an entity, as `Tx::write_row` takes it: its new state (`data`,
+/// `None` = tombstone) on top of `prev`, by `client_id`. `scopes`: the
+/// server's scope declarations, which say the row's scope.
+pub struct RowWrite<'a> {
+    pub entity_type: &'a str,
+    pub id: &'a str,
+    pub prev: Option<&'a Row>,
+    pub data: Option<Value>,
+    pub client_id: &'a str,
+    pub scopes: &'a [ScopeDef],
 }
 
 /// A REST answer recorded under an Idempotency-Key.
@@ -112,6 +115,13 @@ pub struct RecordedResponse {
     pub status: u16,
     pub etag: Option<String>,
     pub body: String,
+}
+
+/// A page of a REST list: at most `limit` rows after the first `offset`.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
 }
 
 pub fn now_ms() -> i64 {
@@ -150,36 +160,55 @@ pub trait Reads {
     fn latest_seq(&mut self, user: &str) -> StoreResult<u64>;
     /// Live rows of one type (optionally of one scope) in creation order, with
     /// the total count, for paginated REST lists.
-    fn list_live(
-        &mut self,
-        user: &str,
-        entity_type: &str,
-        scope: Option<&str>,
-        offset: u64,
-        limit: u64,
-    ) -> StoreResult<(Vec<Row>, u64)>;
+    fn list_live(&mut self, user: &str, ty: &str, scope: Option<&str>, page: Page) -> StoreResult<(Vec<Row>, u64)>;
     fn user_has_rows(&mut self, user: &str) -> StoreResult<bool>;
     /// The stored result (JSON) of a mutation id `user` sent before.
     fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>>;
     fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>>;
 }
 
+/// A store whose reads another value makes (a connection's or a transaction's
+/// query helper): `Reads` follows from `reads`, so no store forwards each read
+/// by hand.
+pub trait ReadsVia {
+    type Via<'a>: Reads
+    where
+        Self: 'a;
+    fn reads(&mut self) -> Self::Via<'_>;
+}
+
+impl<T: ReadsVia> Reads for T {
+    fn get_row(&mut self, user: &str, entity_type: &str, id: &str) -> StoreResult<Option<Row>> {
+        self.reads().get_row(user, entity_type, id)
+    }
+    fn changes_since(&mut self, user: &str, after: u64, scope: Option<&str>, limit: u32) -> StoreResult<Vec<Row>> {
+        self.reads().changes_since(user, after, scope, limit)
+    }
+    fn count_since(&mut self, user: &str, after: u64, scope: Option<&str>) -> StoreResult<u64> {
+        self.reads().count_since(user, after, scope)
+    }
+    fn latest_seq(&mut self, user: &str) -> StoreResult<u64> {
+        self.reads().latest_seq(user)
+    }
+    fn list_live(&mut self, user: &str, ty: &str, scope: Option<&str>, page: Page) -> StoreResult<(Vec<Row>, u64)> {
+        self.reads().list_live(user, ty, scope, page)
+    }
+    fn user_has_rows(&mut self, user: &str) -> StoreResult<bool> {
+        self.reads().user_has_rows(user)
+    }
+    fn logged_result(&mut self, user: &str, mutation_id: &str) -> StoreResult<Option<String>> {
+        self.reads().logged_result(user, mutation_id)
+    }
+    fn recorded_response(&mut self, user: &str, key: &str) -> StoreResult<Option<RecordedResponse>> {
+        self.reads().recorded_response(user, key)
+    }
+}
+
 /// One transaction of one user's writes. Dropped without `commit`, it rolls back.
 pub trait Tx: Reads {
-    /// Writes the new state of an entity on top of `prev`, bumping the version
-    /// and taking the user's next change position. Returns the row as written.
-    /// `scopes`: the server's scope declarations, which say the row's scope.
-    #[allow(clippy::too_many_arguments)]
-    fn write_row(
-        &mut self,
-        user: &str,
-        entity_type: &str,
-        id: &str,
-        prev: Option<&Row>,
-        data: Option<Value>,
-        client_id: &str,
-        scopes: &[ScopeDef],
-    ) -> StoreResult<Row>;
+    /// Writes `w` for `user`, bumping the version and taking the user's next
+    /// change position. Returns the row as written.
+    fn write_row(&mut self, user: &str, w: RowWrite<'_>) -> StoreResult<Row>;
     /// Reads at once the log entries of `mutation_ids` and the rows of
     /// `entities` ((type, id) pairs) that this transaction is about to look
     /// up one by one, where one query is cheaper than many (PostgreSQL: a

@@ -146,18 +146,8 @@ async fn s2_a_body_over_the_limit_is_413_answered_after_the_body_is_read() {
 #[tokio::test]
 async fn s2_cors_mirrors_the_origin_allows_our_methods_and_headers_and_exposes_etag_and_retry_after() {
     let s = start().await;
-    let res = s
-        .http
-        .request(Method::OPTIONS, s.url("/sync/push"))
-        .header("Origin", "http://app.example")
-        .header("Access-Control-Request-Method", "POST")
-        .header(
-            "Access-Control-Request-Headers",
-            "authorization,content-type,idempotency-key,if-match,x-offline-sync-client",
-        )
-        .send()
-        .await
-        .unwrap();
+    let headers = "authorization,content-type,idempotency-key,if-match,x-offline-sync-client";
+    let res = s.preflight("/sync/push", "http://app.example", "POST", headers).await;
     let h = res.headers();
     assert_eq!(h["access-control-allow-origin"], "http://app.example");
     let methods = h["access-control-allow-methods"].to_str().unwrap();

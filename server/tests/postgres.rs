@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use sync_server::postgres::{off_runtime, PgConn, Pool};
-use sync_server::store::{Conn, Reads};
+use sync_server::store::{Conn, Reads, RowWrite};
 
 fn url() -> Option<String> {
     match std::env::var("SYNC_SERVER_TEST_POSTGRES") {
@@ -30,6 +30,11 @@ fn unique(prefix: &str) -> String {
 }
 
 /// Waits until `n` backends of this database wait for a lock.
+/// A new note `id`, written by `client`, in no scope.
+fn new_note<'a>(id: &'a str, client: &'a str) -> RowWrite<'a> {
+    RowWrite { entity_type: "note", id, prev: None, data: Some(json!({})), client_id: client, scopes: &[] }
+}
+
 fn wait_for_lock_waiters(admin: &mut postgres::Client, n: i64) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -89,12 +94,12 @@ fn a_sequence_cursor_skips_a_change_committed_late_and_ours_does_not() {
     let pool = Pool::open(&url, Some(&schema), 2).unwrap();
     let (mut w1, mut w2, mut r) = (pool.connect().unwrap(), pool.connect().unwrap(), pool.connect().unwrap());
     let mut tx1 = w1.transaction("u").unwrap();
-    let first = tx1.write_row("u", "note", "a", None, Some(json!({})), "c1", &[]).unwrap();
+    let first = tx1.write_row("u", new_note("a", "c1")).unwrap();
     let (started, done) = (mpsc::channel(), mpsc::channel());
     let writer = std::thread::spawn(move || {
         started.0.send(()).unwrap();
         let mut tx2 = w2.transaction("u").unwrap();
-        let second = tx2.write_row("u", "note", "b", None, Some(json!({})), "c2", &[]).unwrap();
+        let second = tx2.write_row("u", new_note("b", "c2")).unwrap();
         tx2.commit().unwrap();
         done.0.send(()).unwrap();
         (second, w2)

@@ -415,15 +415,8 @@ async fn faults_apply_to_rest_too() {
 #[tokio::test]
 async fn cors_preflight_for_rest_writes() {
     let s = start().await;
-    let res = s
-        .http
-        .request(Method::OPTIONS, s.url(&format!("{API}/courses/c1")))
-        .header("Origin", "http://localhost:5173")
-        .header("Access-Control-Request-Method", "PATCH")
-        .header("Access-Control-Request-Headers", "authorization,content-type,if-match,idempotency-key")
-        .send()
-        .await
-        .unwrap();
+    let headers = "authorization,content-type,if-match,idempotency-key";
+    let res = s.preflight(&format!("{API}/courses/c1"), "http://localhost:5173", "PATCH", headers).await;
     assert!(res.status().is_success());
     assert_eq!(res.headers()["access-control-allow-origin"], "http://localhost:5173");
     assert!(res.headers()["access-control-allow-methods"].to_str().unwrap().contains("PATCH"));

@@ -3,6 +3,7 @@
 
 use super::{PgConn, SCHEMA};
 use crate::http::ApiError;
+use crate::sql::SHARED_SCHEMA;
 use crate::store::Conn;
 use postgres::NoTls;
 use std::sync::{Arc, Mutex};
@@ -48,6 +49,7 @@ impl Pool {
             // Two processes starting at once would race on CREATE .. IF NOT EXISTS.
             tx.execute("SELECT pg_advisory_xact_lock(727274)", &[])?;
             tx.batch_execute(SCHEMA)?;
+            tx.batch_execute(SHARED_SCHEMA)?;
             tx.commit()?;
             pool.idle.lock().unwrap_or_else(|e| e.into_inner()).push(c);
             Ok(())

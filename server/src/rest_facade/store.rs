@@ -6,7 +6,7 @@
 use crate::admin::Admin;
 use crate::apply::{valid_id, MAX_ID_LEN};
 use crate::http::ApiError;
-use crate::store::{Conn, Reads, RecordedResponse, Row, StoreResult, Tx};
+use crate::store::{Conn, Reads, RecordedResponse, Row, RowWrite, StoreResult, Tx};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use offline_sync_core::merge;
@@ -236,7 +236,15 @@ fn apply_write(tx: &mut dyn Tx, ctx: &Ctx, w: Write) -> Result<Reply, ApiError> 
     let new = merge::apply(op, current.and_then(Row::live_data), patch.as_ref())
         .map_err(|e| ApiError::internal(format!("merge failed: {e}")))?;
     // The facade is the learning platform's own API: courses and what is under them.
-    let written = tx.write_row(user, ty, &id, row.as_ref(), new, &ctx.client, &[ScopeDef::course()])?;
+    let next = RowWrite {
+        entity_type: ty,
+        id: &id,
+        prev: row.as_ref(),
+        data: new,
+        client_id: &ctx.client,
+        scopes: &[ScopeDef::course()],
+    };
+    let written = tx.write_row(user, next)?;
     Ok(match (w.kind, current) {
         (WriteKind::Delete, _) => {
             Reply::ok(StatusCode::OK, json!({"id": id, "deleted": true}), Some(etag(written.version)))

@@ -102,6 +102,19 @@ impl TestServer {
         }
     }
 
+    /// A CORS preflight from `origin` for a `method` request to `path` that
+    /// sends `headers` (comma-separated names).
+    pub async fn preflight(&self, path: &str, origin: &str, method: &str, headers: &str) -> Response {
+        self.http
+            .request(Method::OPTIONS, self.url(path))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", method)
+            .header("Access-Control-Request-Headers", headers)
+            .send()
+            .await
+            .expect("preflight sent")
+    }
+
     pub async fn admin(&self, path: &str, body: Value) -> Response {
         self.http.post(self.url(path)).json(&body).send().await.unwrap()
     }
