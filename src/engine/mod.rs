@@ -201,39 +201,51 @@ impl Engine {
         let generation = self.generation();
         let f = async move {
             let lock = format!("offline-sync:{}", me.options.namespace);
-            let inner = me.clone();
             // Only the result of the sync we may end up waiting for counts.
             me.remote_result.borrow_mut().take();
-            let outcome = exclusive(&lock, || async move {
-                inner.announce(EngineEvent::SyncStarted).await;
-                let mut r = inner.run_sync(generation, kind).await;
-                if r.error.as_ref().is_some_and(is_connection_closed) && inner.generation() == generation {
-                    inner.close();
-                    r = inner.run_sync(generation, kind).await;
-                }
-                inner.running.borrow_mut().take();
-                inner.announce(EngineEvent::SyncFinished(r.clone())).await;
-                if !r.success {
-                    inner.announce_queue_then_sync(true).await;
-                }
-                r
-            })
-            .await;
-            me.running.borrow_mut().take();
-            match outcome {
-                Locked::Ran(r) => r,
-                Locked::HeldElsewhere => {
-                    // The holder announces its result before it lets go of the lock,
-                    // but the lock may reach us before the message does: give it a moment.
-                    for _ in 0..20 {
-                        if me.remote_result.borrow().is_some() {
-                            break;
-                        }
-                        gloo_timers::future::TimeoutFuture::new(10).await;
+            let mut joined_once = false;
+            loop {
+                let inner = me.clone();
+                let outcome = exclusive(&lock, || async move {
+                    inner.announce(EngineEvent::SyncStarted).await;
+                    let mut r = inner.run_sync(generation, kind).await;
+                    if r.error.as_ref().is_some_and(is_connection_closed) && inner.generation() == generation {
+                        inner.close();
+                        r = inner.run_sync(generation, kind).await;
                     }
-                    let r = me.remote_result.borrow().clone();
-                    SyncResult { kind, ..r.unwrap_or(SyncResult { success: true, ..Default::default() }) }
+                    // A sync asked for from here on (by a listener of the result,
+                    // say) starts anew rather than joining this one.
+                    inner.running.borrow_mut().take();
+                    inner.announce(EngineEvent::SyncFinished(r.clone())).await;
+                    if !r.success {
+                        inner.announce_queue_then_sync(true).await;
+                    }
+                    r
+                })
+                .await;
+                if let Locked::Ran(r) = outcome {
+                    return r;
                 }
+                // The holder announces its result before it lets go of the lock,
+                // but the lock may reach us before the message does: give it a moment.
+                for _ in 0..20 {
+                    if me.remote_result.borrow().is_some() {
+                        break;
+                    }
+                    gloo_timers::future::TimeoutFuture::new(10).await;
+                }
+                let joined = me.remote_result.borrow_mut().take();
+                // The sync we waited for may have read the queue before a change made
+                // here, or been this context's own, ending (whose result is not sent
+                // to us): if changes still wait, and it did not fail (then ours would
+                // too), this sync runs once on its own.
+                let waiting = matches!(me.counts().await, Ok((pending, _)) if pending > 0);
+                if !joined_once && waiting && joined.as_ref().is_none_or(|j| j.success) {
+                    joined_once = true;
+                    continue;
+                }
+                me.running.borrow_mut().take();
+                return SyncResult { kind, ..joined.unwrap_or(SyncResult { success: true, ..Default::default() }) };
             }
         }
         .boxed_local()
