@@ -17,7 +17,7 @@ const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
 let profile = null;
-// The page calls this around its measured window (bench.js `measured`).
+// The page calls this around its measured window (page/measure.js `measured`).
 await page.exposeFunction('profileHook', async (what) => {
   if (what === 'start') await cdp.send('Profiler.start');
   else if (!profile) profile = (await cdp.send('Profiler.stop')).profile;
