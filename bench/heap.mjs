@@ -1,6 +1,6 @@
 // Where a pull's JS heap goes, for one implementation:
 //   node bench/heap.mjs --api URL --pkg DIR [--impl wasm|raw|dexie] [--count N]
-// (a pull of a seeded user, `pull-<N>`, as bench/run.mjs seeds it; start the server
+// (a pull of a seeded user, `pull-<N>`, as bench/seed.mjs seeds it; start the server
 // as scripts/bench.sh does). Prints what is live after a full GC, once a second
 // through the pull (what the implementation holds: it should not grow with N), and
 // what was allocated, by function, garbage included (what the collector has to

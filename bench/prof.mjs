@@ -1,6 +1,6 @@
 // A CPU profile of one workload of this module, for finding where its time goes:
 //   node bench/prof.mjs --api URL --pkg DIR [--fn push|queue|pull] [--count N] [--impl wasm|raw|dexie] [--user U]
-// (a pull needs a seeded user: `pull-<n>`, as bench/run.mjs seeds it).
+// (a pull needs a seeded user: `pull-<n>`, as bench/seed.mjs seeds it).
 // (scripts/bench.sh starts the server; run it the same way with this script).
 // Prints the functions with the most self time and writes bench/results/<fn>.cpuprofile.
 import fs from 'node:fs';

@@ -48,7 +48,7 @@ sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$out/wasm/offline_sync.d.ts"
 # The glue ships minified (its JSDoc is in the .d.ts): scripts/minify-glue.mjs.
 node scripts/minify-glue.mjs "$out/wasm"
 # The size budget (size-budget.json): the shipped .wasm and its glue (wasm-bindgen's
-# module and snippets/), each gzip -9 as bench/run.mjs measures them. The build
+# module and snippets/), each gzip -9 as bench/sizes.mjs measures them. The build
 # fails when they grow more than `toleranceBytes` over `gzipBytes`: a change that
 # needs more raises the budget in the same commit, saying why.
 node - "$out/wasm" size-budget.json <<'EOF' || { say "over the size budget (size-budget.json)"; exit 1; }
