@@ -116,32 +116,8 @@ fn items<T: Tree>(list: &T, path: &str) -> Result<Vec<T>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rest::config::tests::J;
     use serde_json::{json, Value};
-
-    struct J(Option<Value>);
-    impl Tree for J {
-        fn raw(&self) -> Raw {
-            match &self.0 {
-                None => Raw::Undefined,
-                Some(Value::Null) => Raw::Null,
-                Some(Value::Bool(b)) => Raw::Bool(*b),
-                Some(Value::Number(n)) => Raw::Number(n.as_f64().unwrap()),
-                Some(Value::String(s)) => Raw::String(s.clone()),
-                Some(Value::Array(_)) => Raw::Other("array"),
-                Some(Value::Object(_)) => Raw::Object,
-            }
-        }
-        fn get(&self, key: &str) -> Self {
-            J(match &self.0 {
-                Some(Value::Array(a)) if key == "length" => Some(json!(a.len())),
-                Some(Value::Array(a)) => key.parse::<usize>().ok().and_then(|i| a.get(i)).cloned(),
-                v => v.as_ref().and_then(|v| v.get(key)).cloned(),
-            })
-        }
-        fn keys(&self) -> Vec<String> {
-            self.0.as_ref().and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default()
-        }
-    }
 
     fn parse(v: Value) -> Result<Vec<IndexDef>, ConfigError> {
         indexes_option(&J(Some(v)))

@@ -1,5 +1,6 @@
 //! Validation of the `rest` and `transport` options, and the [`Tree`] over
-//! `serde_json` that `plan.rs` and `scope.rs` tests build configs with.
+//! `serde_json` that the tests of `plan.rs`, `scope.rs` and `indexes.rs` build
+//! options with (arrays read as JS reads them: `length`, then `0`, `1`, ...).
 
 use super::*;
 use serde_json::{json, Value};
@@ -22,7 +23,11 @@ impl Tree for J {
         }
     }
     fn get(&self, key: &str) -> J {
-        J(self.0.as_ref().and_then(|v| v.get(key)).cloned())
+        J(match &self.0 {
+            Some(Value::Array(a)) if key == "length" => Some(json!(a.len())),
+            Some(Value::Array(a)) => key.parse::<usize>().ok().and_then(|i| a.get(i)).cloned(),
+            v => v.as_ref().and_then(|v| v.get(key)).cloned(),
+        })
     }
     fn keys(&self) -> Vec<String> {
         match &self.0 {
