@@ -150,11 +150,19 @@ impl Client {
         }
     }
 
-    /// Pulls from its cursor until no more; a failed page is asked again later.
+    /// Pulls from its cursor until no more; a failed page (an error answer, or a
+    /// connection cut) is asked again later.
     async fn pull(&mut self, s: &TestServer) {
         loop {
-            let res = s.pull_raw(USER, &format!("cursor={}&limit=50", self.cursor)).await;
-            let Some(body) = (if res.status().is_success() { res.json::<Value>().await.ok() } else { None }) else {
+            // A request cut by the killed process is a failed page too, like a
+            // push's (pull_raw would panic on it).
+            let res =
+                s.req(reqwest::Method::GET, &format!("/sync/pull?cursor={}&limit=50", self.cursor), USER).send().await;
+            let body = match res {
+                Ok(r) if r.status().is_success() => r.json::<Value>().await.ok(),
+                _ => None,
+            };
+            let Some(body) = body else {
                 self.failed_requests += 1;
                 return;
             };
