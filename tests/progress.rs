@@ -248,3 +248,25 @@ async fn a_rest_download_takes_its_total_from_the_pagination_envelope_when_confi
     assert!(seen[..seen.len() - 1].iter().all(|p| get(p, "total").is_null()), "{seen:?}");
     assert_eq!(num(seen.last().unwrap(), "total"), 251.0, "the end is known at the end");
 }
+
+/// Another tab's (or the service worker's) download shows in this tab's
+/// `status.progress` too, over the namespace's BroadcastChannel, and its end
+/// returns it to null.
+#[wasm_bindgen_test]
+async fn status_progress_shows_a_download_another_tab_runs() {
+    let user = unique("prog-tab");
+    seed_course(&user, "tabbed", 600).await;
+    let ns = unique("ns-");
+    let extra = [("pullPageSize", JsValue::from_f64(100.0))];
+    ok(init_offline_sync(options(&ns, &user, &extra))).await;
+    let (c, seen) = watched_controller();
+    let other = engine_with(&ns, &user, &extra);
+    ok(other.download(v("tabbed"), JsValue::UNDEFINED)).await;
+    wait_until("the other tab's last report", || reports(&seen).last().is_some_and(|p| num(p, "loaded") == 601.0))
+        .await;
+    let seen = reports(&seen);
+    assert_eq!(s(&seen[0], "phase").as_deref(), Some("pull"));
+    assert_eq!(num(&seen[0], "total"), 601.0, "{}", stringify(&seen[0]));
+    wait_until("status.progress back to null", || progress_of(&c).is_null()).await;
+    c.dispose();
+}

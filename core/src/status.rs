@@ -51,6 +51,11 @@ impl Phase {
             Phase::Pull => "pull",
         }
     }
+
+    /// The phase of a name from `name` (another context's progress message).
+    pub fn from_name(name: &str) -> Option<Phase> {
+        [Phase::Push, Phase::Pull].into_iter().find(|p| p.name() == name)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -175,6 +180,14 @@ mod tests {
         s.apply(Event::Finished { at: 9.0, error: None, pending: 0, failed: 0 });
         assert!(!s.apply(Event::Restored { last_sync_at: 7.0 }), "an older stored time changes nothing");
         assert_eq!(s.last_sync_at, Some(9.0));
+    }
+
+    #[test]
+    fn a_phase_is_read_back_from_its_name() {
+        for p in [Phase::Push, Phase::Pull] {
+            assert_eq!(Phase::from_name(p.name()), Some(p));
+        }
+        assert_eq!(Phase::from_name("sync"), None);
     }
 
     #[test]

@@ -65,13 +65,30 @@ impl Engine {
         if changes.is_empty() {
             return;
         }
-        if let Some(Some(Ok(ready))) = self.ready.borrow().as_ref().map(|f| f.peek().cloned()) {
-            if let Some(ch) = &ready.channel {
-                ch.post(&changes.encode());
-            }
-        }
+        self.post(&changes.encode());
         if let Some(me) = self.me.upgrade() {
             me.notify_watchers(&changes);
+        }
+    }
+
+    /// Tells the listeners here and in the other contexts (whose `status.progress`
+    /// shows a first sync or a download another tab or the service worker runs)
+    /// how far a long pull or push is, or (`None`) that it ended.
+    pub(super) fn progress(&self, p: Option<Progress>) {
+        let ev = EngineEvent::Progress(p);
+        if let Some(m) = remote::encode(&ev) {
+            self.post(&m);
+        }
+        self.emit(ev);
+    }
+
+    /// Posts to the other contexts of the namespace, if the store is open (a
+    /// message is never worth waiting for it).
+    fn post(&self, msg: &JsValue) {
+        if let Some(Some(Ok(ready))) = self.ready.borrow().as_ref().map(|f| f.peek().cloned()) {
+            if let Some(ch) = &ready.channel {
+                ch.post(msg);
+            }
         }
     }
 

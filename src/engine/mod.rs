@@ -266,7 +266,7 @@ impl Engine {
         let generation = self.generation();
         let ready = self.ready().await?;
         let n = self.pull_scope(&ready, &scope, generation, on_progress).await;
-        self.emit(EngineEvent::Progress(None));
+        self.progress(None);
         let n = n?;
         meta::mark_offline(&ready.store, &scope).await?;
         Ok(n)

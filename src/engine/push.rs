@@ -7,7 +7,7 @@
 //! (`outbox::load_after`); settling hands back the entries it rewrote.
 
 use super::progress::Meter;
-use super::{Engine, EngineEvent, Ready, SyncResult};
+use super::{Engine, Ready, SyncResult};
 use crate::failure::{ErrorKind, Result};
 use crate::records::answer::Outcome;
 use crate::records::queue::QueueEntry;
@@ -129,7 +129,7 @@ impl Engine {
         let long = pending as usize > full;
         let sink = |p: &Progress| {
             if long {
-                self.emit(EngineEvent::Progress(Some(*p)));
+                self.progress(Some(*p));
             }
         };
         let mut count = Count { meter: Meter::new(&sink, Phase::Push, 0), start: r.processed, total: pending };
@@ -141,7 +141,7 @@ impl Engine {
             if out.is_ok() {
                 count.tick(r, true);
             }
-            self.emit(EngineEvent::Progress(None));
+            self.progress(None);
         }
         out
     }

@@ -3,6 +3,7 @@
 use super::EngineEvent;
 use crate::failure::{ErrorKind, SyncError};
 use crate::jsv;
+use offline_sync_core::status::{Phase, Progress};
 use wasm_bindgen::JsValue;
 
 /// `None` for what stays in this context.
@@ -23,7 +24,16 @@ pub fn encode(ev: &EngineEvent) -> Option<JsValue> {
             jsv::set(&m, "failed", &JsValue::from_f64(*f as f64));
             "queue"
         }
-        EngineEvent::Changed | EngineEvent::Progress(_) => return None,
+        EngineEvent::Progress(p) => {
+            let phase = p.map(|p| JsValue::from_str(p.phase.name())).unwrap_or(JsValue::NULL);
+            jsv::set(&m, "phase", &phase);
+            if let Some(p) = p {
+                jsv::set(&m, "loaded", &JsValue::from_f64(p.loaded as f64));
+                jsv::set(&m, "total", &p.total.map(|t| JsValue::from_f64(t as f64)).unwrap_or(JsValue::NULL));
+            }
+            "progress"
+        }
+        EngineEvent::Changed => return None,
         // The records stay here: the others only recount.
         EngineEvent::Conflicts(_) => "conflicts",
     };
@@ -37,6 +47,16 @@ pub fn decode(m: &JsValue) -> Option<EngineEvent> {
         "start" => Some(EngineEvent::RemoteStarted),
         "conflicts" => Some(EngineEvent::Conflicts(Vec::new())),
         "end" => Some(EngineEvent::RemoteFinished(get_error(m))),
+        // `phase: null`: the long pull or push ended.
+        "progress" => {
+            Some(EngineEvent::Progress(jsv::get_str(m, "phase").and_then(|n| Phase::from_name(&n)).map(|phase| {
+                Progress {
+                    phase,
+                    loaded: jsv::get_u64(m, "loaded").unwrap_or(0) as u32,
+                    total: jsv::get_u64(m, "total").map(|t| t as u32),
+                }
+            })))
+        }
         "queue" => {
             Some(EngineEvent::QueueChanged(jsv::get_u64(m, "pending")? as u32, jsv::get_u64(m, "failed")? as u32))
         }

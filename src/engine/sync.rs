@@ -1,7 +1,7 @@
 //! One full sync: push the queue, pull pages, push again what was queued meanwhile.
 
 use super::progress::Meter;
-use super::{Engine, EngineEvent, Ready, SyncKind, SyncResult};
+use super::{Engine, Ready, SyncKind, SyncResult};
 use crate::failure::{protocol, ErrorKind, Result};
 use crate::jsv;
 use crate::store::{meta, pull_write};
@@ -77,7 +77,7 @@ impl Engine {
                 f(p);
             }
             if long.get() {
-                self.emit(EngineEvent::Progress(Some(*p)));
+                self.progress(Some(*p));
             }
         };
         let mut cursor = meta::cursor(&ready.store, scope).await?;
