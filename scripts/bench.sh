@@ -24,9 +24,9 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 PKG=target/bench-pkg
 say "building the module (wasm-pack --release --target web -> $PKG)"
 wasm-pack --quiet build --release --target web --out-dir "$PKG" --no-pack >/dev/null
-# Its glue minified and its imports renamed, as scripts/build-package.sh ships it (so the size row is the package's).
+# Its names shortened and its glue minified, as scripts/build-package.sh ships it (so the size row is the package's).
+node scripts/short-wasm-names.mjs "$PKG"
 node scripts/minify-glue.mjs "$PKG"
-node scripts/short-import-names.mjs "$PKG"
 
 # The smoke run reuses the debug server scripts/test.sh builds anyway; timings of a
 # full run come from the release server.
