@@ -6,8 +6,9 @@
 // the package as published and for pages that load it without a bundler.
 //
 // Export names, class and function names are kept (`keep_classnames`,
-// `keep_fnames`: an app may read `constructor.name`, errors name their class), so
-// are property names (the import object's keys are what the .wasm links against)
+// `keep_fnames`: an app may read `constructor.name`, errors name their class),
+// except the closure trampolines' (`wasm_bindgen__convert__closures_____invoke__h`
+// and a 16-digit hash: internal, called only from the glue), so are property names (the import object's keys are what the .wasm links against)
 // and the `new URL('offline_sync_bg.wasm', import.meta.url)` that bundlers
 // resolve as an asset. Usage: node scripts/minify-glue.mjs DIR
 import fs from 'node:fs';
@@ -37,7 +38,7 @@ for (const file of files) {
     compress: true,
     mangle: true,
     keep_classnames: true,
-    keep_fnames: true,
+    keep_fnames: /^(?!wasm_bindgen__convert__closures)/,
     // Deno and TypeScript read this directive to find the module's types.
     format: { comments: /@ts-self-types/ },
   });
