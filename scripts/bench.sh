@@ -24,7 +24,8 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 PKG=target/bench-pkg
 say "building the module (wasm-pack --release --target web -> $PKG)"
 wasm-pack --quiet build --release --target web --out-dir "$PKG" --no-pack >/dev/null
-# Its glue minified, as scripts/build-package.sh ships it (so the size row is the package's).
+# Its names shortened and its glue minified, as scripts/build-package.sh ships it (so the size row is the package's).
+node scripts/short-wasm-names.mjs "$PKG"
 node scripts/minify-glue.mjs "$PKG"
 
 # The smoke run reuses the debug server scripts/test.sh builds anyway; timings of a

@@ -45,6 +45,8 @@ cp pkg/offline_sync.js pkg/offline_sync.d.ts pkg/offline_sync_bg.wasm "$out/wasm
 # `[Symbol.dispose]` needs TypeScript's esnext lib; drop it from the types so apps
 # type-check with skipLibCheck off and an ES2022 lib (it still exists at run time).
 sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$out/wasm/offline_sync.d.ts"
+# The names the .wasm and its glue link by get short ones: scripts/short-wasm-names.mjs.
+node scripts/short-wasm-names.mjs "$out/wasm"
 # The glue ships minified (its JSDoc is in the .d.ts): scripts/minify-glue.mjs.
 node scripts/minify-glue.mjs "$out/wasm"
 # The size budget (size-budget.json): the shipped .wasm and its glue (wasm-bindgen's

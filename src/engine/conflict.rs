@@ -58,6 +58,6 @@ impl Engine {
 
     /// Conflicts waiting for the app.
     pub async fn open_conflicts(self: &Rc<Self>) -> Result<u32> {
-        self.with_store(|r| async move { conflict::open_count(&r.store).await }).await
+        self.with_store(move |r| async move { conflict::open_count(&r.store).await }).await
     }
 }

@@ -11,7 +11,7 @@ use wasm_bindgen::JsValue;
 impl Engine {
     pub async fn get(self: &Rc<Self>, et: &JsValue, id: &JsValue) -> Result<JsValue> {
         let (et, id) = (change::key_arg("entity type", et)?, change::key_arg("entity id", id)?);
-        self.with_store(|r| {
+        self.with_store(move |r| {
             let (et, id) = (et.clone(), id.clone());
             async move { view::get(&r.store, &et, &id).await }
         })
@@ -23,7 +23,7 @@ impl Engine {
     pub async fn query(self: &Rc<Self>, et: &JsValue, spec: &JsValue) -> Result<js_sys::Array> {
         let et = change::key_arg("entity type", et)?;
         let q = Rc::new(crate::store::query::Query::parse(spec)?);
-        self.with_store(|r| {
+        self.with_store(move |r| {
             let (et, q) = (et.clone(), q.clone());
             async move { crate::store::query::query(&r.store, &et, &q).await }
         })
@@ -32,7 +32,7 @@ impl Engine {
 
     pub async fn list(self: &Rc<Self>, et: &JsValue) -> Result<js_sys::Array> {
         let et = change::key_arg("entity type", et)?;
-        self.with_store(|r| {
+        self.with_store(move |r| {
             let et = et.clone();
             async move { view::list(&r.store, &et).await }
         })
@@ -40,11 +40,11 @@ impl Engine {
     }
 
     pub async fn counts(self: &Rc<Self>) -> Result<(u32, u32)> {
-        self.with_store(|r| async move { outbox::counts(&r.store).await }).await
+        self.with_store(move |r| async move { outbox::counts(&r.store).await }).await
     }
 
     pub async fn entries(self: &Rc<Self>, state: EntryState) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { outbox::in_state(&r.store, state).await }).await
+        self.with_store(move |r| async move { outbox::in_state(&r.store, state).await }).await
     }
 
     pub async fn retry_failed(self: &Rc<Self>, ids: Option<Vec<String>>) -> Result<u32> {
@@ -73,21 +73,21 @@ impl Engine {
     }
 
     pub async fn conflicts(self: &Rc<Self>) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { outbox::conflicts(&r.store).await }).await
+        self.with_store(move |r| async move { outbox::conflicts(&r.store).await }).await
     }
 
     /// When the last good sync of this namespace ended, as stored (any context).
     pub async fn last_sync_at(self: &Rc<Self>) -> Result<Option<f64>> {
-        self.with_store(|r| async move { meta::last_sync_at(&r.store).await }).await
+        self.with_store(move |r| async move { meta::last_sync_at(&r.store).await }).await
     }
 
     /// What was downloaded for offline use: `{ scope, id, downloadedAt }` each.
     pub async fn offline_scopes(self: &Rc<Self>) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { meta::offline(&r.store, None).await }).await
+        self.with_store(move |r| async move { meta::offline(&r.store, None).await }).await
     }
 
     pub async fn offline_courses(self: &Rc<Self>) -> Result<js_sys::Array> {
-        self.with_store(|r| async move { meta::offline_courses(&r.store).await }).await
+        self.with_store(move |r| async move { meta::offline_courses(&r.store).await }).await
     }
 
     pub async fn client_id(self: &Rc<Self>) -> Result<String> {

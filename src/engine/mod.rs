@@ -55,6 +55,7 @@ pub struct Ready {
 
 type ReadyFuture = Shared<LocalBoxFuture<'static, std::result::Result<Rc<Ready>, SyncError>>>;
 type SyncFuture = Shared<LocalBoxFuture<'static, SyncResult>>;
+type StoreFuture<T> = LocalBoxFuture<'static, Result<T>>;
 
 pub struct Engine {
     pub options: EngineOptions,
@@ -144,18 +145,27 @@ impl Engine {
 
     /// Runs `f` on the open store; if the browser closed the connection under us,
     /// reopens once and runs it again (every `f` here is one transaction, so a retry
-    /// never applies anything twice).
-    async fn with_store<T, Fut>(self: &Rc<Self>, f: impl Fn(Rc<Ready>) -> Fut) -> Result<T>
+    /// never applies anything twice). `f`'s future is boxed so the reopen-and-retry
+    /// is compiled once per result type, not into every caller's future.
+    fn with_store<T: 'static, Fut>(self: &Rc<Self>, f: impl Fn(Rc<Ready>) -> Fut + 'static) -> StoreFuture<T>
     where
-        Fut: Future<Output = Result<T>>,
+        Fut: Future<Output = Result<T>> + 'static,
     {
-        match f(self.ready().await?).await {
-            Err(e) if is_connection_closed(&e) => {
-                self.close();
-                f(self.ready().await?).await
+        self.retry_store(Box::new(move |r| f(r).boxed_local()))
+    }
+
+    fn retry_store<T: 'static>(self: &Rc<Self>, f: Box<dyn Fn(Rc<Ready>) -> StoreFuture<T>>) -> StoreFuture<T> {
+        let me = self.clone();
+        async move {
+            match f(me.ready().await?).await {
+                Err(e) if is_connection_closed(&e) => {
+                    me.close();
+                    f(me.ready().await?).await
+                }
+                other => other,
             }
-            other => other,
         }
+        .boxed_local()
     }
 
     /// Runs a full sync, or joins the one already running: in this engine, in
@@ -286,9 +296,12 @@ impl Engine {
     pub async fn enqueue(self: &Rc<Self>, op: Op, et: &JsValue, id: &JsValue, data: &JsValue) -> Result<String> {
         let c = Rc::new(change::change(op, et, id, data, self.options.max_payload_bytes)?);
         let writing = self.watchers.writing();
-        let done = self.with_store(|r| {
+        let done = self.with_store({
             let c = c.clone();
-            async move { outbox::enqueue(&r.store, &c).await }
+            move |r| {
+                let c = c.clone();
+                async move { outbox::enqueue(&r.store, &c).await }
+            }
         });
         let mutation_id = done.await?;
         let mut changed = changes::Changes::default();
