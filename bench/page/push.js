@@ -7,6 +7,17 @@ import { auth, deleteDb, done, engineOptions, fetchJson, loadModule, mutationOf,
 
 const PUSH_BATCH = 100; // MAX_PUSH_BATCH of core/src/protocol.rs: the engine's batch
 
+// One batch sent to the server as a plain loop would (the baselines), its results.
+async function pushBatch(o, user, clientId, batch) {
+  const body = JSON.stringify({ clientId, mutations: batch.map(mutationOf) });
+  const { results } = await fetchJson(`${o.api}/sync/push`, {
+    method: 'POST',
+    headers: { ...auth(user), 'Content-Type': 'application/json' },
+    body,
+  });
+  return results;
+}
+
 export async function push(impl, o) {
   const name = `bench-push-${impl}-${o.tag}`;
   const user = `push-${impl}-${o.tag}`;
@@ -52,12 +63,7 @@ export async function push(impl, o) {
       let count = 0;
       for (let i = 0; i < dirty.length; i += PUSH_BATCH) {
         const batch = dirty.slice(i, i + PUSH_BATCH);
-        const body = JSON.stringify({ clientId, mutations: batch.map(mutationOf) });
-        const { results } = await fetchJson(`${o.api}/sync/push`, {
-          method: 'POST',
-          headers: { ...auth(user), 'Content-Type': 'application/json' },
-          body,
-        });
+        const results = await pushBatch(o, user, clientId, batch);
         const tx = db.transaction('entities', 'readwrite');
         const s = tx.objectStore('entities');
         for (const res of results) {
@@ -85,12 +91,7 @@ export async function push(impl, o) {
       let count = 0;
       for (let i = 0; i < dirty.length; i += PUSH_BATCH) {
         const batch = dirty.slice(i, i + PUSH_BATCH);
-        const body = JSON.stringify({ clientId, mutations: batch.map(mutationOf) });
-        const { results } = await fetchJson(`${o.api}/sync/push`, {
-          method: 'POST',
-          headers: { ...auth(user), 'Content-Type': 'application/json' },
-          body,
-        });
+        const results = await pushBatch(o, user, clientId, batch);
         const clean = results.filter((r) => r.status === 'applied' && r.entity).map((r) => ({ ...r.entity, dirty: 0 }));
         await db.entities.bulkPut(clean);
         count += clean.length;
