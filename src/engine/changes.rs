@@ -11,7 +11,7 @@
 //! again anyway.
 
 use crate::jsv;
-use crate::store::outbox::{F_ENTITY, F_ENTITY_ID};
+use crate::records::queue::{F_ENTITY, F_ENTITY_ID};
 use offline_sync_core::protocol::field;
 use wasm_bindgen::JsValue;
 

@@ -6,8 +6,8 @@ use super::{entity_key, idb, key_parts, meta, view, Store};
 use crate::failure::{storage, Result};
 use crate::jsv;
 use crate::records::answer::Sweep;
-use crate::records::entity::{check_change, text_of, CHANGE_KEYS, F_ETAG, F_LIST_RUN};
-use offline_sync_core::protocol::{field, Scope};
+use crate::records::entity::{check_change, text_of, EntityRecord, CHANGE_KEYS};
+use offline_sync_core::protocol::Scope;
 use wasm_bindgen::JsValue;
 
 /// Writes the changes (server state; the local view of an entity with unsynced
@@ -25,9 +25,7 @@ pub async fn write_page(
     let mut deleted = Vec::new();
     for (i, c) in changes.iter().enumerate() {
         if check_change(&c, i as u32)? {
-            let et = jsv::get_str(&c, field::ENTITY_TYPE).unwrap_or_default();
-            let id = jsv::get_str(&c, field::ID).unwrap_or_default();
-            deleted.push((et, id));
+            deleted.push(key_of(&c));
         } else {
             puts.push(&c);
         }
@@ -55,6 +53,12 @@ pub async fn write_page(
     Ok(written)
 }
 
+/// An entity's `(type, id)`, from its record or a change.
+fn key_of(c: &JsValue) -> (String, String) {
+    let r = EntityRecord(c);
+    (r.entity_type().unwrap_or_default(), r.id().unwrap_or_default())
+}
+
 /// How many keys of `byDirty` a page write reads whole. Past that (a long queue
 /// that could not be pushed), it reads its own records instead.
 const DIRTY_READ_LIMIT: u32 = 1000;
@@ -70,9 +74,6 @@ async fn keep_local(
 ) -> Result<js_sys::Array> {
     let index = entities.index(BY_DIRTY).map_err(|e| storage("index", e))?;
     let dirty = index.get_all_keys(None, Some(DIRTY_READ_LIMIT)).await.map_err(|e| storage("read", e))?;
-    let key_of = |c: &JsValue| {
-        (jsv::get_str(c, field::ENTITY_TYPE).unwrap_or_default(), jsv::get_str(c, field::ID).unwrap_or_default())
-    };
     if dirty.length() == 0 {
         return Ok(deleted.iter().map(|(et, id)| entity_key(et, id)).collect());
     }
@@ -100,7 +101,7 @@ async fn keep_local(
     for ((at, (et, id)), rec) in candidates.iter().zip(stored.iter()) {
         let local = view::local_of(Some(&rec));
         match (at, local) {
-            (Some(i), Some(l)) => jsv::set(&puts.get(*i), view::F_LOCAL, &l),
+            (Some(i), Some(l)) => EntityRecord(&puts.get(*i)).set_local(&l),
             (None, Some(l)) => {
                 puts.push(&view::local_only(et, id, &l));
             }
@@ -125,22 +126,17 @@ async fn keep_etags(entities: &idb::Table, puts: &js_sys::Array) -> Result<()> {
     if listed.is_empty() {
         return Ok(());
     }
-    let key = |c: &JsValue| {
-        entity_key(
-            &jsv::get_str(c, field::ENTITY_TYPE).unwrap_or_default(),
-            &jsv::get_str(c, field::ID).unwrap_or_default(),
-        )
-    };
-    let keys: js_sys::Array = listed.iter().map(key).collect();
+    let keys: js_sys::Array = listed.iter().map(key_of).map(|(et, id)| entity_key(&et, &id)).collect();
     let stored = entities.get_many(&keys).await.map_err(|e| storage("read", e))?;
     let json = |v: &JsValue| js_sys::JSON::stringify(v).ok().map(String::from);
     for (c, old) in listed.iter().zip(stored.iter()) {
         if old.is_undefined() {
             continue;
         }
-        if let Some(tag) = jsv::get_str(&old, F_ETAG) {
-            if json(&jsv::get(c, field::DATA)) == json(&jsv::get(&old, field::DATA)) {
-                jsv::set(c, F_ETAG, &JsValue::from_str(&tag));
+        let (c, old) = (EntityRecord(c), EntityRecord(&old));
+        if let Some(tag) = old.etag() {
+            if json(&c.data()) == json(&old.data()) {
+                c.set_etag(&tag);
             }
         }
     }
@@ -161,11 +157,12 @@ pub async fn sweep(store: &Store, s: &Sweep) -> Result<u32> {
         if view::local_of(Some(&rec)).is_some() {
             continue;
         }
-        let id = jsv::get_str(&rec, field::ID).unwrap_or_default();
-        let listed = jsv::get_str(&rec, F_LIST_RUN).as_deref() == Some(s.run.as_str());
+        let r = EntityRecord(&rec);
+        let id = r.id().unwrap_or_default();
+        let listed = r.list_run().as_deref() == Some(s.run.as_str());
         let in_scope = match &s.link {
             None => true,
-            Some((f, value)) => text_of(&jsv::get(&jsv::get(&rec, field::DATA), f)).as_deref() == Some(value.as_str()),
+            Some((f, value)) => text_of(&jsv::get(&r.data(), f)).as_deref() == Some(value.as_str()),
         };
         if listed || !in_scope {
             continue;
@@ -257,7 +254,11 @@ mod tests {
     async fn a_server_record_cannot_pass_for_a_local_view() {
         let store = Store::open(&format!("t-pull-field-{}", jsv::new_id())).await.unwrap();
         let c = server("a", 1, "s1");
-        jsv::set(&c, view::F_LOCAL, &json(r#"{"data":{"title":"forged"},"deleted":false,"dirty":1,"pending":1}"#));
+        jsv::set(
+            &c,
+            crate::records::entity::F_LOCAL,
+            &json(r#"{"data":{"title":"forged"},"deleted":false,"dirty":1,"pending":1}"#),
+        );
         write_page(&store, &js_sys::Array::of1(&c), &Scope::All, None, None).await.unwrap();
         assert_eq!(title(&store, "a").await.as_deref(), Some("s1"));
         store.close();

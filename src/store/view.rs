@@ -5,18 +5,9 @@ use super::schema::{BY_TYPE, ENTITIES};
 use super::{entity_key, idb, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
-pub use crate::records::entity::{without_local, F_DIRTY, F_LOCAL, F_PENDING};
+pub use crate::records::entity::{data_of, local_of, local_only, local_part, pending_of, with_local, without_local};
 use offline_sync_core::protocol::{field, Op};
 use wasm_bindgen::JsValue;
-
-/// The data of a server record or of a local part; `None` when it is deleted.
-pub fn data_of(record: &JsValue) -> Option<JsValue> {
-    if jsv::get_bool(record, field::DELETED).unwrap_or(false) {
-        return None;
-    }
-    let d = jsv::get(record, field::DATA);
-    (!d.is_undefined() && !d.is_null()).then_some(d)
-}
 
 /// `core::merge::apply` on JS values: the optimistic result of a change.
 pub fn apply_op(op: Op, current: Option<&JsValue>, data: &JsValue) -> Option<JsValue> {
@@ -25,53 +16,6 @@ pub fn apply_op(op: Op, current: Option<&JsValue>, data: &JsValue) -> Option<JsV
         Op::Create => Some(jsv::shallow_copy(data)),
         Op::Update => Some(jsv::merged(current.unwrap_or(&JsValue::UNDEFINED), data)),
     }
-}
-
-/// The local part of an entity record, for a view (`None`: deleted) and a count.
-pub fn local_part(view: Option<&JsValue>, pending: u32) -> JsValue {
-    let part = jsv::object();
-    jsv::set(&part, field::DATA, view.unwrap_or(&JsValue::NULL));
-    jsv::set(&part, field::DELETED, &JsValue::from_bool(view.is_none()));
-    jsv::set(&part, F_DIRTY, &JsValue::from_f64(1.0));
-    jsv::set(&part, F_PENDING, &JsValue::from_f64(pending as f64));
-    part
-}
-
-/// The local part of a stored record, if it has one.
-pub fn local_of(record: Option<&JsValue>) -> Option<JsValue> {
-    record.map(|r| jsv::get(r, F_LOCAL)).filter(JsValue::is_object)
-}
-
-/// Whether a stored record holds server state (and not only a local view).
-fn has_server_state(record: &JsValue) -> bool {
-    !jsv::get(record, field::VERSION).is_undefined() || !jsv::get(record, field::DATA).is_undefined()
-}
-
-/// The record to store for an entity: the server state of `stored` (as read, or
-/// `None`) with `local` as its local part (`None`: no unsynced changes). `None`
-/// when that leaves nothing to store.
-pub fn with_local(entity_type: &str, id: &str, stored: Option<JsValue>, local: Option<&JsValue>) -> Option<JsValue> {
-    match (stored.filter(has_server_state), local) {
-        (Some(rec), Some(l)) => {
-            jsv::set(&rec, F_LOCAL, l);
-            Some(rec)
-        }
-        (Some(rec), None) => {
-            without_local(&rec);
-            Some(rec)
-        }
-        (None, Some(l)) => Some(local_only(entity_type, id, l)),
-        (None, None) => None,
-    }
-}
-
-/// The record of an entity the server has not given us: its key and `local`.
-pub fn local_only(entity_type: &str, id: &str, local: &JsValue) -> JsValue {
-    let r = jsv::object();
-    jsv::set(&r, field::ENTITY_TYPE, &JsValue::from_str(entity_type));
-    jsv::set(&r, field::ID, &JsValue::from_str(id));
-    jsv::set(&r, F_LOCAL, local);
-    r
 }
 
 /// The write of an entity's record: a put of it, or the delete of its key.
@@ -89,14 +33,6 @@ pub struct Current {
     pub server_version: Option<u64>,
     /// The entity's record as stored (for the server's ETag), if any.
     pub server: Option<JsValue>,
-}
-
-/// The queue entries a local part counts (0 without one; `None` when it lacks its count).
-pub fn pending_of(local: Option<&JsValue>) -> Option<u32> {
-    match local {
-        None => Some(0),
-        Some(l) => jsv::get_u64(l, F_PENDING).map(|n| n as u32),
-    }
 }
 
 /// Reads the current view inside a transaction over `entities`.
@@ -138,7 +74,7 @@ pub async fn list_keyed(store: &Store, entity_type: &str) -> Result<(js_sys::Arr
 pub fn views_keyed(records: &js_sys::Array) -> (js_sys::Array, js_sys::Array) {
     let (views, ids) = (js_sys::Array::new(), js_sys::Array::new());
     for r in records.iter() {
-        let id = jsv::get(&r, field::ID);
+        let id = crate::records::entity::EntityRecord(&r).id_js();
         if let Some(v) = current_of(Some(r)).view {
             views.push(&v);
             ids.push(&id);

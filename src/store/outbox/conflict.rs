@@ -8,17 +8,17 @@
 //! resolves (`resolves`): if that one is refused too, it is held for the app
 //! (manual), never re-queued again by a policy.
 
-use super::{new_record, rebase_local, Change, F_BASE_DATA, F_BASE_ETAG, F_RESOLVES};
+use super::{new_record, rebase_local, Change};
 use crate::failure::{input, storage, Result};
 use crate::jsv;
 use crate::records::conflict::Conflict;
-use crate::records::entity::F_ETAG;
+use crate::records::entity::EntityRecord;
 use crate::records::queue::QueueEntry;
 use crate::store::schema::{CHAINED, CONFLICTS, ENTITIES, QUEUE};
 use crate::store::view::{apply_op, data_of};
 use crate::store::{Store, Tx};
 use offline_sync_core::config::ConflictPolicy;
-use offline_sync_core::protocol::{field, Op};
+use offline_sync_core::protocol::Op;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The declared policies, per entity type; `serverWins` for the rest.
@@ -94,7 +94,7 @@ pub async fn handle(
 }
 
 fn mutation_id(rec: &JsValue) -> String {
-    jsv::get_str(rec, field::MUTATION_ID).unwrap_or_default()
+    QueueEntry(rec).mutation_id().unwrap_or_default()
 }
 
 async fn put_record(tx: &Tx, c: &JsValue) -> Result<()> {
@@ -144,14 +144,15 @@ async fn requeue(
         (op, _) => op,
     };
     let mid = jsv::new_id();
-    let version = server.filter(|_| data.is_some()).and_then(|s| jsv::get_u64(s, field::VERSION));
+    let held = server.filter(|_| data.is_some()).map(EntityRecord);
     let change = Change { op, entity_type: et.into(), entity_id: id.into(), data: payload.clone() };
-    let rec = new_record(&change, &mid, version);
-    jsv::set(&rec, F_BASE_DATA, data.as_ref().unwrap_or(&JsValue::NULL));
-    if let Some(tag) = server.filter(|_| data.is_some()).and_then(|s| jsv::get_str(s, F_ETAG)) {
-        jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(&tag));
+    let rec = new_record(&change, &mid, held.and_then(|s| s.version()));
+    let entry = QueueEntry(&rec);
+    entry.set_base_data(data.as_ref());
+    if let Some(tag) = held.and_then(|s| s.etag()) {
+        entry.set_base_etag(Some(&tag));
     }
-    jsv::set(&rec, F_RESOLVES, &JsValue::from_str(resolves));
+    entry.set_resolves(resolves);
     tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;
     Ok(Some(mid))
 }

@@ -1,14 +1,15 @@
 //! Making a change: persisted and laid over the local view in one transaction.
 
-use super::{meta_of, new_record, Change, F_BASE_DATA, F_BASE_ETAG, F_PAYLOAD, F_SEQ, F_TYPE};
+use super::{meta_of, new_record, Change};
 use crate::failure::{input, storage, Result, SyncError};
 use crate::jsv;
-use crate::records::entity::F_ETAG;
+use crate::records::entity::EntityRecord;
+use crate::records::queue::QueueEntry;
 use crate::store::schema::{BY_ENTITY, CHAINED, ENTITIES, META, QUEUE};
 use crate::store::view::{self, apply_op, local_of, local_only, local_part, pending_of, record_write, with_local};
 use crate::store::{entity_key, idb, meta, Store};
 use js_sys::Array;
-use offline_sync_core::protocol::{field, Op};
+use offline_sync_core::protocol::Op;
 use offline_sync_core::queue::{fold, Fold};
 use wasm_bindgen::JsValue;
 
@@ -46,7 +47,7 @@ pub async fn enqueue(store: &Store, change: &Change) -> Result<String> {
 async fn enqueue_new(db: &JsValue, change: &Change) -> std::result::Result<Option<String>, JsValue> {
     let id = jsv::new_id();
     let rec = new_record(change, &id, None);
-    jsv::set(&rec, F_BASE_DATA, &JsValue::NULL);
+    QueueEntry(&rec).set_base_data(None);
     let view = apply_op(Op::Create, None, &change.data);
     let local = local_part(view.as_ref(), 1);
     let entity = local_only(&change.entity_type, &change.entity_id, &local);
@@ -105,25 +106,27 @@ fn plan_enqueue(change: &Change, r: &Array) -> JsValue {
     let mut chain = None;
     let (queue_write, delta, mutation_id) = match (&decision, &tail) {
         (Fold::Replace { op }, Some(t)) | (Fold::MergeIntoTail { op }, Some(t)) => {
+            let t = QueueEntry(t);
             let payload = if matches!(decision, Fold::MergeIntoTail { .. }) {
-                jsv::merged(&jsv::get(t, F_PAYLOAD), &change.data)
+                jsv::merged(&t.payload(), &change.data)
             } else {
                 change.data.clone()
             };
-            jsv::set(t, F_TYPE, &JsValue::from_str(op.as_str()));
-            jsv::set(t, F_PAYLOAD, &payload);
-            (idb::write(QUEUE, "put", t), 0, jsv::get(t, field::MUTATION_ID))
+            t.set_change(*op, &payload);
+            (idb::write(QUEUE, "put", t.0), 0, t.mutation_id_js())
         }
         (Fold::DropTail, Some(t)) => {
-            (idb::write(QUEUE, "delete", &jsv::get(t, F_SEQ)), -1, jsv::get(t, field::MUTATION_ID))
+            let t = QueueEntry(t);
+            (idb::write(QUEUE, "delete", &t.seq_js()), -1, t.mutation_id_js())
         }
         _ => {
             let id = jsv::new_id();
             let rec = new_record(change, &id, cur.server_version);
-            jsv::set(&rec, F_BASE_DATA, cur.view.as_ref().unwrap_or(&JsValue::NULL));
+            let entry = QueueEntry(&rec);
+            entry.set_base_data(cur.view.as_ref());
             // The server's ETag (REST) of what the app sees, for `If-Match` when this is sent.
-            if let Some(tag) = cur.server.as_ref().and_then(|s| jsv::get_str(s, F_ETAG)) {
-                jsv::set(&rec, F_BASE_ETAG, &JsValue::from_str(&tag));
+            if let Some(tag) = cur.server.as_ref().and_then(|s| EntityRecord(s).etag()) {
+                entry.set_base_etag(Some(&tag));
             }
             // A second entry of the entity: settling its first one must read (and rebase).
             if queued >= 1 {

@@ -1,16 +1,13 @@
 //! Failed sends, and the entries set aside: counted, retried, discarded.
 
-use super::{
-    in_state, rebase_local, F_ATTEMPTS, F_ENTITY, F_ENTITY_ID, F_ERROR, F_FAILURES, F_LAST_ATTEMPT_AT, F_REJECTED,
-    F_SEQ, F_STATUS,
-};
+use super::{in_state, rebase_local};
 use crate::failure::{storage, Result, SyncError};
 use crate::jsv;
+use crate::records::queue::QueueEntry;
 use crate::store::schema::{CHAINED, ENTITIES, QUEUE};
 use crate::store::Store;
 use js_sys::Array;
 use offline_sync_core::backoff::Backoff;
-use offline_sync_core::protocol::field;
 use offline_sync_core::queue::EntryState;
 use wasm_bindgen::JsValue;
 
@@ -22,21 +19,19 @@ pub async fn note_failure(store: &Store, records: &[JsValue], error: &SyncError,
     let mut set_aside = 0;
     let now = JsValue::from_f64(jsv::now_ms());
     for r in records {
-        let n = jsv::get_u64(r, F_ATTEMPTS).unwrap_or(0) + 1;
-        jsv::set(r, F_ATTEMPTS, &JsValue::from_f64(n as f64));
-        jsv::set(r, F_LAST_ATTEMPT_AT, &now);
-        let mut failures = jsv::get_u64(r, F_FAILURES).unwrap_or(0) as u32;
+        let e = QueueEntry(r);
+        e.set_attempts(e.attempts() + 1, &now);
+        let mut failures = e.failures();
         if error.kind.counts_as_attempt() {
             failures += 1;
-            jsv::set(r, F_FAILURES, &JsValue::from_f64(failures as f64));
+            e.set_failures(failures);
         }
         if error.kind.counts_as_attempt() && backoff.exhausted(failures) {
             set_aside += 1;
-            jsv::set(r, F_STATUS, &JsValue::from_str(EntryState::Failed.as_str()));
-            let msg = format!("{} (gave up after {failures} failed attempts)", error.message);
-            jsv::set(r, F_ERROR, &JsValue::from_str(&msg));
+            e.set_state(EntryState::Failed);
+            e.set_error(&format!("{} (gave up after {failures} failed attempts)", error.message));
         } else {
-            jsv::set(r, F_ERROR, &JsValue::from_str(&error.message));
+            e.set_error(&error.message);
         }
     }
     let puts: Array = records.iter().collect();
@@ -51,16 +46,17 @@ pub async fn retry_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u32
     let tx = store.write(&[QUEUE])?;
     let puts = Array::new();
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
-        jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
+        let e = QueueEntry(&rec);
+        e.set_state(EntryState::Pending);
         // The server logged its refusal under the old id and would answer it again.
         // A refused change was never applied, so a new id is safe; an entry set aside
         // after maxAttempts keeps its id, as it may have been applied.
-        if jsv::get_bool(&rec, F_REJECTED) == Some(true) {
-            jsv::set(&rec, field::MUTATION_ID, &JsValue::from_str(&jsv::new_id()));
-            jsv::set(&rec, F_REJECTED, &JsValue::FALSE);
+        if e.is_rejected() {
+            e.set_mutation_id(&jsv::new_id());
+            e.set_rejected(false);
         }
         // A fresh allowance of attempts (`attempts`, the failed sends, stays for the app to see).
-        jsv::set(&rec, F_FAILURES, &JsValue::from_f64(0.0));
+        e.set_failures(0);
         puts.push(&rec);
     }
     tx.store(QUEUE)?.put_many(&puts).await.map_err(|e| storage("write queue", e))?;
@@ -75,10 +71,9 @@ pub async fn discard_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u
     let tx = store.write(&[ENTITIES, QUEUE, CHAINED])?;
     let mut n = 0;
     for rec in failed.iter().filter(|r| selected(r, &ids)) {
-        tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
-        let et = jsv::get_str(&rec, F_ENTITY).unwrap_or_default();
-        let id = jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default();
-        rebase_local(&tx, &et, &id).await?;
+        let e = QueueEntry(&rec);
+        tx.store(QUEUE)?.delete(&e.seq_js()).await.map_err(|e| storage("write queue", e))?;
+        rebase_local(&tx, &e.entity_type(), &e.entity_id()).await?;
         n += 1;
     }
     tx.commit().await?;
@@ -88,6 +83,6 @@ pub async fn discard_failed(store: &Store, ids: Option<Vec<String>>) -> Result<u
 fn selected(rec: &JsValue, ids: &Option<Vec<String>>) -> bool {
     match ids {
         None => true,
-        Some(ids) => jsv::get_str(rec, field::MUTATION_ID).is_some_and(|m| ids.contains(&m)),
+        Some(ids) => QueueEntry(rec).mutation_id().is_some_and(|m| ids.contains(&m)),
     }
 }

@@ -8,8 +8,9 @@ use super::schema::{BY_STATUS, CONFLICTS, META, QUEUE};
 use super::{idb, meta, Store, Tx};
 use crate::failure::{storage, Result};
 use crate::jsv;
+use crate::records::queue::QueueEntry;
 use js_sys::Array;
-use offline_sync_core::protocol::{field, Op};
+use offline_sync_core::protocol::Op;
 use offline_sync_core::queue::{EntryMeta, EntryState};
 use wasm_bindgen::JsValue;
 
@@ -24,11 +25,8 @@ pub use enqueue::enqueue;
 pub use failed::{discard_failed, note_failure, retry_failed};
 pub use settle::{rebase_local, settle};
 
-// The queue entry's fields, for the store's own reads and writes.
-pub use crate::records::queue::{
-    F_ATTEMPTS, F_BASE_DATA, F_BASE_ETAG, F_CREATED_AT, F_ENTITY, F_ENTITY_ID, F_ERROR, F_FAILURES, F_LAST_ATTEMPT_AT,
-    F_PAYLOAD, F_REJECTED, F_RESOLVES, F_SEQ, F_STATUS, F_TYPE,
-};
+// The queue's key, by which its entries are sorted.
+use crate::records::queue::F_SEQ;
 
 /// A change the app makes.
 #[derive(Clone)]
@@ -41,30 +39,12 @@ pub struct Change {
 
 /// Reads the rule-relevant fields of a queue record.
 pub fn meta_of(rec: &JsValue) -> Option<EntryMeta> {
-    Some(EntryMeta {
-        seq: jsv::get_u64(rec, F_SEQ)?,
-        entity_type: jsv::get_str(rec, F_ENTITY)?,
-        entity_id: jsv::get_str(rec, F_ENTITY_ID)?,
-        op: Op::parse(&jsv::get_str(rec, F_TYPE)?)?,
-        state: EntryState::parse(&jsv::get_str(rec, F_STATUS)?)?,
-        attempts: jsv::get_u64(rec, F_ATTEMPTS).unwrap_or(0) as u32,
-        base_version: jsv::get_u64(rec, field::BASE_VERSION),
-    })
+    QueueEntry(rec).meta()
 }
 
+/// A new pending queue entry for `change`.
 pub(crate) fn new_record(change: &Change, mutation_id: &str, base_version: Option<u64>) -> JsValue {
-    let rec = jsv::object();
-    jsv::set(&rec, field::MUTATION_ID, &JsValue::from_str(mutation_id));
-    jsv::set(&rec, F_TYPE, &JsValue::from_str(change.op.as_str()));
-    jsv::set(&rec, F_ENTITY, &JsValue::from_str(&change.entity_type));
-    jsv::set(&rec, F_ENTITY_ID, &JsValue::from_str(&change.entity_id));
-    jsv::set(&rec, F_PAYLOAD, &change.data);
-    let bv = base_version.map(|v| JsValue::from_f64(v as f64)).unwrap_or(JsValue::NULL);
-    jsv::set(&rec, field::BASE_VERSION, &bv);
-    jsv::set(&rec, F_CREATED_AT, &JsValue::from_f64(jsv::now_ms()));
-    jsv::set(&rec, F_ATTEMPTS, &JsValue::from_f64(0.0));
-    jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Pending.as_str()));
-    rec
+    QueueEntry::record(change.op, &change.entity_type, &change.entity_id, &change.data, mutation_id, base_version)
 }
 
 /// Queue records, with their rule fields, after position `after` (all, when `None`),

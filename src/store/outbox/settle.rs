@@ -2,16 +2,15 @@
 //! conflicts move together in one transaction.
 
 use super::conflict::{self, Policies};
-use super::{F_BASE_DATA, F_BASE_ETAG, F_ENTITY, F_ENTITY_ID, F_ERROR, F_PAYLOAD, F_REJECTED, F_SEQ, F_STATUS, F_TYPE};
+use super::F_SEQ;
 use crate::failure::{storage, Result};
 use crate::jsv;
-use crate::records::entity::F_ETAG;
+use crate::records::entity::EntityRecord;
 use crate::store::schema::{BY_ENTITY, CHAINED, CONFLICTS, ENTITIES, QUEUE};
 use crate::store::view::{self, apply_op, data_of, local_of, local_part, pending_of, with_local};
 use crate::store::{entity_key, idb, key_parts, Store, Tx};
 use js_sys::Array;
 use offline_sync_core::keyed::{KeyMap, KeySet};
-use offline_sync_core::protocol::{field, Op};
 use offline_sync_core::queue::EntryState;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -63,8 +62,7 @@ pub async fn settle(
     let mut groups: Vec<Group> = Vec::new();
     let mut group_of: KeyMap<(String, String), usize> = KeyMap::new();
     for (rec, outcome) in answers {
-        let key =
-            (jsv::get_str(&rec, F_ENTITY).unwrap_or_default(), jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default());
+        let key = (QueueEntry(&rec).entity_type(), QueueEntry(&rec).entity_id());
         let i = *group_of.get_or_insert_with(key.clone(), || {
             groups.push((key.0, key.1, Vec::new()));
             groups.len() - 1
@@ -147,7 +145,7 @@ fn settle_whole(
     for (et, id, answers) in groups {
         let mut last = None;
         for (rec, outcome) in answers {
-            done.push(&jsv::get(&rec, F_SEQ));
+            done.push(&QueueEntry(&rec).seq_js());
             match outcome {
                 Outcome::Applied(e) => {
                     n.applied += 1;
@@ -222,12 +220,12 @@ fn rekeys_of(answers: &[(JsValue, Outcome)]) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for (rec, outcome) in answers {
         let Outcome::Applied(Some(e)) = outcome else { continue };
-        let et = jsv::get_str(rec, F_ENTITY).unwrap_or_default();
-        let old = jsv::get_str(rec, F_ENTITY_ID).unwrap_or_default();
-        if jsv::get_str(e, field::ENTITY_TYPE).as_deref() != Some(et.as_str()) {
+        let (et, old) = (QueueEntry(rec).entity_type(), QueueEntry(rec).entity_id());
+        let e = EntityRecord(e);
+        if e.entity_type().as_deref() != Some(et.as_str()) {
             continue;
         }
-        match jsv::get_str(e, field::ID) {
+        match e.id() {
             Some(new)
                 if new != old && !out.iter().any(|(t, o, _): &(String, String, String)| *t == et && *o == old) =>
             {
@@ -251,8 +249,7 @@ async fn rekey(tx: &Tx, et: &str, old: &str, new: &str) -> Result<Array> {
     let changed = Array::new();
     for r in all.iter() {
         if rekey_entry(&r, et, old, new) {
-            let key =
-                (jsv::get_str(&r, F_ENTITY).unwrap_or_default(), jsv::get_str(&r, F_ENTITY_ID).unwrap_or_default());
+            let key = (QueueEntry(&r).entity_type(), QueueEntry(&r).entity_id());
             if !touched.contains(&key) {
                 touched.push(key);
             }
@@ -268,12 +265,12 @@ async fn rekey(tx: &Tx, et: &str, old: &str, new: &str) -> Result<Array> {
 
 fn rekey_entry(r: &JsValue, et: &str, old: &str, new: &str) -> bool {
     let mut changed = false;
-    if jsv::get_str(r, F_ENTITY).as_deref() == Some(et) && jsv::get_str(r, F_ENTITY_ID).as_deref() == Some(old) {
-        jsv::set(r, F_ENTITY_ID, &JsValue::from_str(new));
+    let entry = QueueEntry(r);
+    if entry.entity_type() == et && entry.entity_id() == old {
+        entry.set_entity_id(new);
         changed = true;
     }
-    for f in [F_PAYLOAD, F_BASE_DATA] {
-        let v = jsv::get(r, f);
+    for v in [entry.payload(), entry.base_data()] {
         if !jsv::is_plain_object(&v) {
             continue;
         }
@@ -300,22 +297,20 @@ async fn entries_of(tx: &Tx, et: &str, id: &str) -> Result<Vec<JsValue>> {
 /// `baseVersion`, `baseEtag` and `baseData` move on, each over the ones before it.
 async fn rebase_queue(tx: &Tx, et: &str, id: &str, after: u64, entity: Option<&JsValue>) -> Result<Vec<JsValue>> {
     let mut later = entries_of(tx, et, id).await?;
-    later.retain(|r| jsv::get_u64(r, F_SEQ).is_some_and(|s| s > after));
+    later.retain(|r| QueueEntry(r).seq().is_some_and(|s| s > after));
     if later.is_empty() {
         return Ok(later);
     }
     let mut view = entity.and_then(data_of);
-    let version = entity.and_then(|e| jsv::get_u64(e, field::VERSION)).filter(|_| view.is_some());
-    let etag = entity.and_then(|e| jsv::get_str(e, F_ETAG)).filter(|_| view.is_some());
+    let held = entity.filter(|_| view.is_some()).map(EntityRecord);
+    let (version, etag) = (held.and_then(|e| e.version()), held.and_then(|e| e.etag()));
     for r in &later {
-        jsv::set(r, field::BASE_VERSION, &version.map(|v| JsValue::from_f64(v as f64)).unwrap_or(JsValue::NULL));
-        match &etag {
-            Some(t) => jsv::set(r, F_BASE_ETAG, &JsValue::from_str(t)),
-            None => jsv::set(r, F_BASE_ETAG, &JsValue::UNDEFINED),
-        }
-        jsv::set(r, F_BASE_DATA, view.as_ref().unwrap_or(&JsValue::NULL));
-        if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
-            view = apply_op(op, view.as_ref(), &jsv::get(r, F_PAYLOAD));
+        let entry = QueueEntry(r);
+        entry.set_base_version(version);
+        entry.set_base_etag(etag.as_deref());
+        entry.set_base_data(view.as_ref());
+        if let Some(op) = entry.op() {
+            view = apply_op(op, view.as_ref(), &entry.payload());
         }
     }
     let puts: Array = later.iter().collect();
@@ -328,30 +323,30 @@ async fn settle_entity(tx: &Tx, answers: Vec<(JsValue, Outcome)>, p: &Policies) 
     let mut n = Settled::default();
     let mut rebased = Vec::new();
     for (rec, outcome) in answers {
-        let et = jsv::get_str(&rec, F_ENTITY).unwrap_or_default();
-        let id = jsv::get_str(&rec, F_ENTITY_ID).unwrap_or_default();
+        let entry = QueueEntry(&rec);
+        let (et, id) = (entry.entity_type(), entry.entity_id());
         match outcome {
             Outcome::Applied(entity) => {
                 n.applied += 1;
                 write_server(tx, &et, &id, entity.as_ref()).await?;
-                tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
-                let seq = jsv::get_u64(&rec, F_SEQ).unwrap_or(0);
+                tx.store(QUEUE)?.delete(&entry.seq_js()).await.map_err(|e| storage("write queue", e))?;
+                let seq = entry.seq().unwrap_or(0);
                 rebased.extend(rebase_queue(tx, &et, &id, seq, entity.as_ref()).await?);
             }
             Outcome::Conflict(entity) => {
                 n.conflicts += 1;
                 write_server(tx, &et, &id, entity.as_ref()).await?;
-                tx.store(QUEUE)?.delete(&jsv::get(&rec, F_SEQ)).await.map_err(|e| storage("write queue", e))?;
+                tx.store(QUEUE)?.delete(&entry.seq_js()).await.map_err(|e| storage("write queue", e))?;
                 let h = conflict::handle(tx, &rec, &et, &id, entity.as_ref(), p).await?;
                 n.records.push(h.record);
                 n.requeued += u32::from(h.requeued);
             }
             Outcome::Rejected(error) => {
                 n.failed += 1;
-                jsv::set(&rec, F_STATUS, &JsValue::from_str(EntryState::Failed.as_str()));
-                jsv::set(&rec, F_ERROR, &JsValue::from_str(&error));
+                entry.set_state(EntryState::Failed);
+                entry.set_error(&error);
                 // Refused, so never applied: a retry may go out under a new id.
-                jsv::set(&rec, F_REJECTED, &JsValue::TRUE);
+                entry.set_rejected(true);
                 tx.store(QUEUE)?.put(&rec, None).await.map_err(|e| storage("write queue", e))?;
                 continue;
             }
@@ -394,9 +389,9 @@ pub async fn rebase_local(tx: &Tx, et: &str, id: &str) -> Result<()> {
     let local = (!remaining.is_empty()).then(|| {
         // The server's state: `data_of` reads a record's own fields, not its local part.
         let mut view = stored.as_ref().and_then(data_of);
-        for r in &remaining {
-            if let Some(op) = jsv::get_str(r, F_TYPE).and_then(|t| Op::parse(&t)) {
-                view = apply_op(op, view.as_ref(), &jsv::get(r, F_PAYLOAD));
+        for r in remaining.iter().map(QueueEntry) {
+            if let Some(op) = r.op() {
+                view = apply_op(op, view.as_ref(), &r.payload());
             }
         }
         local_part(view.as_ref(), remaining.len() as u32)

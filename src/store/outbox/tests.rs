@@ -30,9 +30,9 @@ async fn a_change_made_after_a_push_read_the_queue_is_not_folded_into_what_was_r
     enqueue(&store, &change(Op::Update, r#"{"title":"abc"}"#)).await.unwrap();
     let stored = load_after(&store, None, None).await.unwrap();
     assert_eq!(stored.len(), 2);
-    assert_eq!(jsv::get_str(&jsv::get(&stored[0].0, F_PAYLOAD), "title").as_deref(), Some("ab"));
+    assert_eq!(jsv::get_str(&QueueEntry(&stored[0].0).payload(), "title").as_deref(), Some("ab"));
     assert_eq!(canon_payload(&read[0].0), canon_payload(&stored[0].0));
-    assert_eq!(jsv::get_str(&jsv::get(&stored[1].0, F_PAYLOAD), "title").as_deref(), Some("abc"));
+    assert_eq!(jsv::get_str(&QueueEntry(&stored[1].0).payload(), "title").as_deref(), Some("abc"));
     store.close();
 }
 
@@ -233,7 +233,7 @@ async fn a_create_of_an_id_something_holds_takes_the_checked_path() {
     let q = load_after(&store, None, None).await.unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].1.base_version, Some(4), "based on the server's version");
-    assert_eq!(jsv::get_str(&jsv::get(&q[0].0, F_BASE_DATA), "title").as_deref(), Some("s"), "what the app saw");
+    assert_eq!(jsv::get_str(&QueueEntry(&q[0].0).base_data(), "title").as_deref(), Some("s"), "what the app saw");
     // A second create of an id with a local view: counted with the first.
     store.close();
     let store = Store::open(&format!("t-create2-{}", jsv::new_id())).await.unwrap();
@@ -247,5 +247,5 @@ async fn a_create_of_an_id_something_holds_takes_the_checked_path() {
 }
 
 fn canon_payload(r: &JsValue) -> String {
-    js_sys::JSON::stringify(&jsv::get(r, F_PAYLOAD)).map(String::from).unwrap_or_default()
+    js_sys::JSON::stringify(&QueueEntry(r).payload()).map(String::from).unwrap_or_default()
 }

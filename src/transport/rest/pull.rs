@@ -6,12 +6,12 @@ use super::RestTransport;
 use crate::failure::{protocol, ErrorKind, Result, SyncError};
 use crate::jsv;
 use crate::records::answer::Sweep;
-use crate::records::entity::F_LIST_RUN;
+use crate::records::entity::EntityRecord;
 use crate::transport::PullPage;
 use offline_sync_core::protocol::Scope;
 use offline_sync_core::rest::plan::{self, ListCursor};
 use offline_sync_core::rest::{Method, Pagination};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 
 impl RestTransport {
     pub async fn pull(&self, scope: &Scope, cursor: Option<&str>) -> Result<PullPage> {
@@ -85,7 +85,7 @@ impl RestTransport {
                         ))
                     })?;
                     let e = record::entity(res, &id, &r, None);
-                    jsv::set(&e, F_LIST_RUN, &JsValue::from_str(&pos.run));
+                    EntityRecord(&e).set_list_run(&pos.run);
                     changes.push(&e);
                 }
                 let total = match &res.pagination {

@@ -8,7 +8,7 @@ use offline_sync_core::protocol::field;
 use offline_sync_core::rest::{JsonPath, Resource};
 use wasm_bindgen::JsValue;
 
-pub use crate::records::entity::F_ETAG;
+use crate::records::entity::EntityRecord;
 
 /// The value at `path` in an answer (`undefined` when it is not there).
 pub fn at(body: &JsValue, path: &JsonPath) -> JsValue {
@@ -44,7 +44,7 @@ pub fn entity(r: &Resource, id: &str, record: &JsValue, etag: Option<&str>) -> J
         text_of(&jsv::get(record, f)).map(|v| offline_sync_core::rest::plan::version_tag(&v))
     });
     if let Some(t) = tag {
-        jsv::set(&e, F_ETAG, &JsValue::from_str(&t));
+        EntityRecord(&e).set_etag(&t);
     }
     e
 }
