@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { admin, adminStats, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
+import { admin, adminStats, waitForApplied, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
 import { relay, startWebKit } from './webkit.mjs';
 
 const DIST = join(ROOT, 'www/dist');
@@ -59,13 +59,7 @@ describe('closing the WebKit tab in the middle of a push', () => {
     await admin(server.url, '/__admin/faults', { user: USER, delayAfterApplyMs: 3000 });
     api.cut(false);
     await page.eval(() => window.dispatchEvent(new Event('online')));
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      const { applyCounts } = await adminStats(server.url, USER);
-      if (Object.keys(applyCounts).length >= 3) break;
-      assert.ok(Date.now() < deadline, 'the push was never applied');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForApplied(server.url, USER, 3);
     await page.closeTab();
     await admin(server.url, '/__admin/faults', { user: USER });
 

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { admin, adminStats, launch, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
+import { admin, adminStats, waitForApplied, launch, ROOT, serverTitles, startStatic, startSyncServer } from './lib.mjs';
 
 const DIST = join(ROOT, 'www/dist');
 const USER = 'demo';
@@ -58,13 +58,7 @@ describe('killing the page in the middle of a push', () => {
     // is in but the client cannot know.
     await admin(server.url, '/__admin/faults', { user: USER, delayAfterApplyMs: 3000 });
     await ctx.setOffline(false);
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      const { applyCounts } = await adminStats(server.url, USER);
-      if (Object.keys(applyCounts).length >= 3) break;
-      assert.ok(Date.now() < deadline, 'the push was never applied');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForApplied(server.url, USER, 3);
     await page.close({ runBeforeUnload: false });
     await admin(server.url, '/__admin/faults', { user: USER });
 

@@ -1,5 +1,6 @@
 // Shared by the e2e tests: the processes they start (reference server, demo
 // server) and the browser (system Chromium through playwright-core, no download).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,6 +102,18 @@ export async function admin(serverUrl, path, body) {
 
 /** `/__admin/stats` of one user: applyCounts, request counts, maxConcurrent. */
 export const adminStats = (serverUrl, user) => admin(serverUrl, `/__admin/stats?user=${encodeURIComponent(user)}`);
+
+// Waits (bounded) until the server has applied changes of at least `n` mutation
+// ids of `user` (its admin statistics), failing with `what` past `timeoutMs`.
+export async function waitForApplied(serverUrl, user, n, what = 'the push was never applied', timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { applyCounts } = await adminStats(serverUrl, user);
+    if (Object.keys(applyCounts).length >= n) return applyCounts;
+    assert.ok(Date.now() < deadline, what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** Course id -> title, as the server holds them for `user` (through the REST facade). */
 export async function serverTitles(serverUrl, user) {
