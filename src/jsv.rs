@@ -231,6 +231,20 @@ export function mergeById(a, b) {
   for (const r of a.concat(b)) if (!seen.has(r.id)) { seen.add(r.id); out.push(r); }
   return out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
+// What the app sees of each entity record (its local part's data while it has
+// one, else its own; none when deleted), with its id, in step: one call for a
+// whole list instead of a few per record (store::view::views_keyed). The field
+// names come from records::entity.
+export function viewsKeyed(records, local, deleted, data, id) {
+  const views = [], ids = [];
+  for (const r of records) {
+    const l = r[local];
+    const part = typeof l === 'object' && l !== null ? l : r;
+    const d = part[deleted] === true ? null : part[data];
+    if (d !== undefined && d !== null) { views.push(d); ids.push(r[id]); }
+  }
+  return [views, ids];
+}
 // A live query's run: the records and, in step, their ids.
 export function runQueryKeyed(records, ids, q) {
   const at = select(records, q);
@@ -321,6 +335,9 @@ extern "C" {
     /// The records of two index reads, once each, in id order.
     #[wasm_bindgen(js_name = mergeById)]
     pub fn merge_by_id(a: &js_sys::Array, b: &js_sys::Array) -> js_sys::Array;
+    /// `[views, ids]` of entity records (see `store::view::views_keyed`).
+    #[wasm_bindgen(js_name = viewsKeyed)]
+    pub fn views_keyed(records: &js_sys::Array, local: &str, deleted: &str, data: &str, id: &str) -> js_sys::Array;
     #[wasm_bindgen(js_name = runQueryKeyed)]
     pub fn run_query_keyed(records: &js_sys::Array, ids: &js_sys::Array, compiled: &JsValue) -> js_sys::Array;
     /// Whether one record (a view; `undefined`: none) matches a compiled query's conditions.

@@ -39,10 +39,6 @@ impl EntityRecord<'_> {
         jsv::get_str(self.0, field::ID)
     }
 
-    pub fn id_js(&self) -> JsValue {
-        jsv::get(self.0, field::ID)
-    }
-
     pub fn version(&self) -> Option<u64> {
         jsv::get_u64(self.0, field::VERSION)
     }
