@@ -2,33 +2,18 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { HERE, ROOT } from './options.mjs';
+import { gzipBytes, shipped } from '../scripts/glue.mjs';
 
 export function sizes(pkg) {
   const entry = (file) => {
     const buf = fs.readFileSync(file);
-    return { file: path.relative(ROOT, file), raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
+    return { file: path.relative(ROOT, file), raw: buf.length, gzip: gzipBytes(buf) };
   };
-  const wasm = entry(path.join(pkg, 'offline_sync_bg.wasm'));
-  // The glue: wasm-bindgen's module and the JS snippets it imports (snippets/).
-  const snippets = [];
-  const collect = (dir) => {
-    if (!fs.existsSync(dir)) return;
-    for (const f of fs.readdirSync(dir).sort()) {
-      const p = path.join(dir, f);
-      if (fs.statSync(p).isDirectory()) collect(p);
-      else if (f.endsWith('.js')) snippets.push(p);
-    }
-  };
-  collect(path.join(pkg, 'snippets'));
-  const glueFiles = [path.join(pkg, 'offline_sync.js'), ...snippets];
-  const glueBuf = Buffer.concat(glueFiles.map((f) => fs.readFileSync(f)));
-  const glue = {
-    file: glueFiles.map((f) => path.relative(ROOT, f)).join(' '),
-    raw: glueBuf.length,
-    gzip: zlib.gzipSync(glueBuf, { level: 9 }).length,
-  };
+  // The .wasm and the glue (wasm-bindgen's module and the JS snippets it imports),
+  // measured as scripts/build-package.sh checks them against the size budget.
+  const named = ({ files, raw, gzip }) => ({ file: files.map((f) => path.relative(ROOT, f)).join(' '), raw, gzip });
+  const { wasm, glue } = Object.fromEntries(Object.entries(shipped(pkg)).map(([k, v]) => [k, named(v)]));
   const dexieDir = path.join(HERE, 'node_modules', 'dexie', 'dist');
   // The package's own JS for `offline-sync/core` (js/core.js and what it imports
   // from js/), which an app ships on top of the glue.
@@ -46,7 +31,7 @@ export function sizes(pkg) {
   const pkgJs = files.length
     ? (() => {
         const buf = Buffer.concat(files.map((f) => fs.readFileSync(f)));
-        return { file: files.map((f) => path.relative(ROOT, f)).join(' '), raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
+        return { file: files.map((f) => path.relative(ROOT, f)).join(' '), raw: buf.length, gzip: gzipBytes(buf) };
       })()
     : null;
   return {

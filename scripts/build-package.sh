@@ -53,22 +53,11 @@ node scripts/minify-glue.mjs "$out/wasm"
 # module and snippets/), each gzip -9 as bench/sizes.mjs measures them. The build
 # fails when they grow more than `toleranceBytes` over `gzipBytes`: a change that
 # needs more raises the budget in the same commit, saying why.
-node - "$out/wasm" size-budget.json <<'EOF' || { say "over the size budget (size-budget.json)"; exit 1; }
-const fs = require('fs'), path = require('path'), zlib = require('zlib');
+node --input-type=module - "$out/wasm" size-budget.json <<'EOF' || { say "over the size budget (size-budget.json)"; exit 1; }
+import fs from 'node:fs';
+import { shipped } from './scripts/glue.mjs';
 const [dir, budgetFile] = process.argv.slice(2);
-const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
-const js = [];
-const collect = (d) => {
-  if (!fs.existsSync(d)) return;
-  for (const f of fs.readdirSync(d).sort()) {
-    const p = path.join(d, f);
-    if (fs.statSync(p).isDirectory()) collect(p);
-    else if (f.endsWith('.js')) js.push(p);
-  }
-};
-collect(path.join(dir, 'snippets'));
-const wasm = gz(fs.readFileSync(path.join(dir, 'offline_sync_bg.wasm')));
-const glue = gz(Buffer.concat([path.join(dir, 'offline_sync.js'), ...js].map((f) => fs.readFileSync(f))));
+const { wasm: { gzip: wasm }, glue: { gzip: glue } } = shipped(dir);
 const { gzipBytes, toleranceBytes } = JSON.parse(fs.readFileSync(budgetFile, 'utf8'));
 const size = wasm + glue, limit = gzipBytes + toleranceBytes;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

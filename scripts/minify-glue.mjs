@@ -17,22 +17,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { glueFiles } from './glue.mjs';
 
 const require = createRequire(import.meta.url);
 const { minify } = require('../tools/node_modules/terser');
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: node scripts/minify-glue.mjs DIR');
-const files = [path.join(dir, 'offline_sync.js')];
-const walk = (d) => {
-  if (!fs.existsSync(d)) return;
-  for (const f of fs.readdirSync(d).sort()) {
-    const p = path.join(d, f);
-    if (fs.statSync(p).isDirectory()) walk(p);
-    else if (f.endsWith('.js')) files.push(p);
-  }
-};
-walk(path.join(dir, 'snippets'));
+const files = glueFiles(dir);
 
 // The functions a file exports, by their names in it (`export function f`,
 // `export { f, g as h }`): the only ones whose `name` anyone outside can read.
