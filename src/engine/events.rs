@@ -50,14 +50,11 @@ impl Engine {
         }
     }
 
-    /// Tells local listeners and the other contexts.
+    /// Tells local listeners and the other contexts, opening the store first (its
+    /// channel comes with it) if it is not open yet.
     pub(super) async fn announce(self: &Rc<Self>, ev: EngineEvent) {
-        if let Ok(ready) = self.ready().await {
-            if let (Some(ch), Some(msg)) = (&ready.channel, remote::encode(&ev)) {
-                ch.post(&msg);
-            }
-        }
-        self.emit(ev);
+        let _ = self.ready().await;
+        self.tell(ev);
     }
 
     /// Tells the live queries here and in the other contexts what a write changed.
@@ -75,7 +72,12 @@ impl Engine {
     /// shows a first sync or a download another tab or the service worker runs)
     /// how far a long pull or push is, or (`None`) that it ended.
     pub(super) fn progress(&self, p: Option<Progress>) {
-        let ev = EngineEvent::Progress(p);
+        self.tell(EngineEvent::Progress(p));
+    }
+
+    /// Tells local listeners and, what they hear of (`remote::encode`), the other
+    /// contexts.
+    fn tell(&self, ev: EngineEvent) {
         if let Some(m) = remote::encode(&ev) {
             self.post(&m);
         }

@@ -4,6 +4,7 @@ use super::progress::Meter;
 use super::{Engine, Ready, SyncKind, SyncResult};
 use crate::failure::{protocol, ErrorKind, Result};
 use crate::jsv;
+use crate::records::meta::Offline;
 use crate::store::{meta, pull_write};
 use offline_sync_core::protocol::Scope;
 use offline_sync_core::status::{Phase, Progress};
@@ -42,7 +43,7 @@ impl Engine {
             // Lessons of a course live under it in a REST API: keep the scopes
             // (courses) downloaded for offline use fresh too.
             for rec in meta::offline(&ready.store, None).await?.iter() {
-                if let Some(scope) = meta::offline_scope(&rec) {
+                if let Some(scope) = Offline::scope(&rec) {
                     r.pulled += self.pull_scope(&ready, &scope, generation, None).await?;
                 }
             }

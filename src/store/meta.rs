@@ -101,11 +101,6 @@ pub async fn offline_courses(store: &Store) -> Result<js_sys::Array> {
     offline(store, Some("course")).await
 }
 
-/// The scope instance an offline record names (records of older versions: a course).
-pub fn offline_scope(rec: &JsValue) -> Option<Scope> {
-    Offline::scope(rec)
-}
-
 pub async fn last_sync_at(store: &Store) -> Result<Option<f64>> {
     let tx = store.read(&[META])?;
     let v = tx.store(META)?.get(&JsValue::from_str(LAST_SYNC_AT)).await.map_err(|e| storage("read", e))?;
