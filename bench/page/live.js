@@ -19,6 +19,14 @@ export async function dexieLessons(D, name, lessons, courses) {
   return db;
 }
 
+// The course a live workload watches, of `o.lessons` lessons over lessons/100
+// courses, and its k-th edit's lesson (one of the course's, in turn).
+export function watched(o) {
+  const courses = o.lessons / LESSONS_PER_COURSE;
+  const c = 7 % courses;
+  return { courses, course: courseId(c), lessonOf: (k) => lessonId(c + (k % LESSONS_PER_COURSE) * courses) };
+}
+
 // `o.lessons` lessons over lessons/100 courses in the local store (offline-sync: a
 // full sync of a seeded user; the others: bulk writes of the same records). Then:
 // one course's 100 lessons sorted by position (median of `o.queries` runs); a live
@@ -29,10 +37,7 @@ export async function dexieLessons(D, name, lessons, courses) {
 // plus the indexed read, the floor for a callback.
 export async function live(impl, o) {
   const name = `bench-live-${impl}-${o.tag}`;
-  const courses = o.lessons / LESSONS_PER_COURSE;
-  const c = 7 % courses;
-  const course = courseId(c);
-  const lessonOf = (k) => lessonId(c + (k % LESSONS_PER_COURSE) * courses);
+  const { courses, course, lessonOf } = watched(o);
   await deleteDb(name);
   const queryMs = [];
   const lat = new Float64Array(o.changes);

@@ -1,10 +1,9 @@
 // Workload 6, live queries across tabs: an edit in a second tab reaching a live
 // query in this one.
 
-import { courseId, lessonId, LESSONS_PER_COURSE } from '/data.js';
 import { sleep } from './measure.js';
 import { LIVE_INDEXES, deleteDb, engineOptions, loadDexie, loadModule, pct } from './helpers.js';
-import { dexieLessons } from './live.js';
+import { dexieLessons, watched } from './live.js';
 
 // A second context of the same origin: a same-origin iframe of this page stands in
 // for a second tab (its own JS realm and its own module or Dexie instance; the same
@@ -37,10 +36,7 @@ export async function liveWriter(impl, o) {
 export async function liveTabs(impl, o) {
   if (impl === 'raw') throw new Error('no live query in plain IndexedDB');
   const name = `bench-tabs-${impl}-${o.tag}`;
-  const courses = o.lessons / LESSONS_PER_COURSE;
-  const c = 7 % courses;
-  const course = courseId(c);
-  const lessonOf = (k) => lessonId(c + (k % LESSONS_PER_COURSE) * courses);
+  const { courses, course, lessonOf } = watched(o);
   await deleteDb(name);
   const lat = new Float64Array(o.changes);
   let want = null;
