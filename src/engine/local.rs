@@ -43,6 +43,11 @@ impl Engine {
         self.with_store(move |r| async move { outbox::counts(&r.store).await }).await
     }
 
+    /// Whether changes wait to be sent (false when the queue cannot be read).
+    pub(super) async fn has_pending(self: &Rc<Self>) -> bool {
+        matches!(self.counts().await, Ok((pending, _)) if pending > 0)
+    }
+
     pub async fn entries(self: &Rc<Self>, state: EntryState) -> Result<js_sys::Array> {
         self.with_store(move |r| async move { outbox::in_state(&r.store, state).await }).await
     }

@@ -194,7 +194,7 @@ impl Engine {
                 f.await;
                 continue;
             }
-            if !matches!(self.counts().await, Ok((pending, _)) if pending > 0) {
+            if !self.has_pending().await {
                 return None;
             }
             // Counting yielded: a sync may have started meanwhile; follow it too.
@@ -247,10 +247,9 @@ impl Engine {
                 let joined = me.remote_result.borrow_mut().take();
                 // The sync we waited for may have read the queue before a change made
                 // here, or been this context's own, ending (whose result is not sent
-                // to us): if changes still wait, and it did not fail (then ours would
-                // too), this sync runs once on its own.
-                let waiting = matches!(me.counts().await, Ok((pending, _)) if pending > 0);
-                if !joined_once && waiting && joined.as_ref().is_none_or(|j| j.success) {
+                // to us): if it did not fail (then ours would too) and changes still
+                // wait, this sync runs once on its own.
+                if !joined_once && joined.as_ref().is_none_or(|j| j.success) && me.has_pending().await {
                     joined_once = true;
                     continue;
                 }
